@@ -23,6 +23,9 @@
 //!    before it gets here.
 
 pub mod gradcheck;
+pub mod loss;
+pub mod optim;
+pub mod revin;
 pub mod rng;
 
 use ndarray::NdFloat;
