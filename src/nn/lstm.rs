@@ -1,0 +1,340 @@
+//! Classic LSTM cell over a sequence, with backpropagation through time.
+//!
+//! Gates are stacked in the order i, f, z, o (rows of `w_x`, `w_h`, `b`). Derivation:
+//! `docs/derivations/lstm.md`.
+//!
+//! ```text
+//! pre_t = x_t W_xᵀ + h_{t−1} W_hᵀ + b                (B, 4H): [ĩ | f̃ | z̃ | õ]
+//! i = σ(ĩ), f = σ(f̃), z = tanh(z̃), o = σ(õ)
+//! c_t = f ⊙ c_{t−1} + i ⊙ z;   h_t = o ⊙ tanh(c_t)
+//! ```
+//! The input projection for all steps is one GEMM before the loop; each step adds one
+//! (B, H)×(H, 4H) GEMM in place into the preallocated pre-activation array, which then holds the
+//! gate activations (the cache). Nothing is allocated inside the time loop.
+//!
+//! Public API:
+//! - [`LstmParams::init`]`(d_input, d_hidden, rng)` (PyTorch's U(±1/√H), forget bias 1)
+//! - [`forward`]`(&p, &x, state0: Option<&LstmState>) -> (h (B,T,H), final LstmState, LstmCache)`
+//! - [`backward`]`(&p, &cache, &d_h, d_final: Option<&LstmState>, &mut g) -> (d_x (B,T,D), d_state0)`
+
+use ndarray::linalg::general_mat_mul;
+use ndarray::{s, Array1, Array2, Array3, Axis};
+
+use super::activation::sigmoid;
+use super::linear::rows;
+use super::rng::Rng;
+use super::{cast, Float};
+
+/// LSTM weights, gate order i, f, z, o.
+#[derive(Clone, Debug)]
+pub struct LstmParams<F> {
+    /// Input weights.
+    pub w_x: Array2<F>, // (4H, D)
+    /// Recurrent weights.
+    pub w_h: Array2<F>, // (4H, H)
+    /// Biases.
+    pub b: Array1<F>, // (4H)
+}
+crate::impl_params!(LstmParams { w_x, w_h, b });
+
+/// Hidden and cell state (also used for their gradients).
+#[derive(Clone, Debug)]
+pub struct LstmState<F> {
+    /// Hidden state.
+    pub h: Array2<F>, // (B, H)
+    /// Cell state.
+    pub c: Array2<F>, // (B, H)
+}
+
+impl<F: Float> LstmState<F> {
+    /// The zero state.
+    pub fn zeros(batch: usize, d_hidden: usize) -> Self {
+        LstmState {
+            h: Array2::zeros((batch, d_hidden)),
+            c: Array2::zeros((batch, d_hidden)),
+        }
+    }
+}
+
+/// What [`backward`] needs.
+#[derive(Clone, Debug)]
+pub struct LstmCache<F> {
+    /// Layer input.
+    pub x: Array3<F>, // (B, T, D)
+    /// Gate activations [i | f | z | o].
+    pub gates: Array3<F>, // (B, T, 4H)
+    /// h_{t−1} for each step (index 0 holds h_0).
+    pub h_prev: Array3<F>, // (B, T, H)
+    /// c_0 ..= c_T.
+    pub c: Array3<F>, // (B, T+1, H)
+    /// tanh(c_t).
+    pub tanh_c: Array3<F>, // (B, T, H)
+}
+
+impl<F: Float> LstmParams<F> {
+    /// Every weight U(±1/√H) (PyTorch's default), biases 0 except the forget-gate bias 1.
+    pub fn init(d_input: usize, d_hidden: usize, rng: &mut Rng) -> Self {
+        let k = 1.0 / (d_hidden as f64).sqrt();
+        let mut u = |_| cast(rng.uniform_range(-k, k));
+        let w_x = Array2::from_shape_fn((4 * d_hidden, d_input), &mut u);
+        let w_h = Array2::from_shape_fn((4 * d_hidden, d_hidden), &mut u);
+        let mut b = Array1::zeros(4 * d_hidden);
+        b.slice_mut(s![d_hidden..2 * d_hidden]).fill(F::one());
+        LstmParams { w_x, w_h, b }
+    }
+
+    /// Hidden width H.
+    pub fn d_hidden(&self) -> usize {
+        self.w_h.ncols()
+    }
+}
+
+/// Contiguous row (b, t, ..) of a standard-layout 3-D array.
+#[inline]
+pub(crate) fn row<F: Float>(a: &Array3<F>, b: usize, t: usize) -> &[F] {
+    let (_, tl, d) = a.dim();
+    let off = (b * tl + t) * d;
+    &a.as_slice().expect("standard layout")[off..off + d]
+}
+
+/// Rows (b, t, ..) read-only and (b, t+1, ..) mutable of a standard-layout 3-D array.
+#[inline]
+pub(crate) fn prev_next<F: Float>(a: &mut Array3<F>, b: usize, t: usize) -> (&[F], &mut [F]) {
+    let (_, tl, d) = a.dim();
+    let off = (b * tl + t) * d;
+    let (lo, hi) = a.as_slice_mut().expect("standard layout")[off..off + 2 * d].split_at_mut(d);
+    (lo, hi)
+}
+
+/// Mutable contiguous row (b, t, ..) of a standard-layout 3-D array.
+#[inline]
+pub(crate) fn row_mut<F: Float>(a: &mut Array3<F>, b: usize, t: usize) -> &mut [F] {
+    let (_, tl, d) = a.dim();
+    let off = (b * tl + t) * d;
+    &mut a.as_slice_mut().expect("standard layout")[off..off + d]
+}
+
+/// Run the LSTM over `x` (B, T, D) from `state0` (zero state when `None`).
+/// Returns all hidden states (B, T, H), the final state and the cache.
+pub fn forward<F: Float>(
+    p: &LstmParams<F>,
+    x: &Array3<F>,
+    state0: Option<&LstmState<F>>,
+) -> (Array3<F>, LstmState<F>, LstmCache<F>) {
+    let (bs, t_len, _) = x.dim();
+    let hd = p.d_hidden();
+    debug_assert!(t_len > 0, "lstm: empty sequence");
+    debug_assert_eq!(x.dim().2, p.w_x.ncols(), "lstm: input width");
+    // One GEMM for the input projection of every step, bias added once.
+    let mut gates = Array2::from_shape_fn((bs * t_len, 4 * hd), |(_, k)| p.b[k]);
+    general_mat_mul(F::one(), &rows(x), &p.w_x.t(), F::one(), &mut gates);
+    let mut gates = gates
+        .into_shape_with_order((bs, t_len, 4 * hd))
+        .expect("contiguous"); // (B, T, 4H)
+    let mut h_prev = Array3::<F>::zeros((bs, t_len, hd)); // (B, T, H)
+    let mut c = Array3::<F>::zeros((bs, t_len + 1, hd)); // (B, T+1, H)
+    let mut tanh_c = Array3::<F>::zeros((bs, t_len, hd)); // (B, T, H)
+    let mut y = Array3::<F>::zeros((bs, t_len, hd)); // (B, T, H)
+    if let Some(s0) = state0 {
+        h_prev.slice_mut(s![.., 0, ..]).assign(&s0.h);
+        c.slice_mut(s![.., 0, ..]).assign(&s0.c);
+    }
+    for t in 0..t_len {
+        let mut pre_t = gates.slice_mut(s![.., t, ..]); // (B, 4H), recurrent term added in place
+        general_mat_mul(
+            F::one(),
+            &h_prev.slice(s![.., t, ..]),
+            &p.w_h.t(),
+            F::one(),
+            &mut pre_t,
+        );
+        for b in 0..bs {
+            let g = row_mut(&mut gates, b, t);
+            let (c_prev, c_new) = prev_next(&mut c, b, t);
+            let (tc, h) = (row_mut(&mut tanh_c, b, t), row_mut(&mut y, b, t));
+            for u in 0..hd {
+                let i = sigmoid(g[u]);
+                let f = sigmoid(g[hd + u]);
+                let z = g[2 * hd + u].tanh();
+                let o = sigmoid(g[3 * hd + u]);
+                (g[u], g[hd + u], g[2 * hd + u], g[3 * hd + u]) = (i, f, z, o);
+                c_new[u] = f * c_prev[u] + i * z;
+                tc[u] = c_new[u].tanh();
+                h[u] = o * tc[u];
+            }
+        }
+        if t + 1 < t_len {
+            let h_t = y.slice(s![.., t, ..]);
+            h_prev.slice_mut(s![.., t + 1, ..]).assign(&h_t);
+        }
+    }
+    let final_state = LstmState {
+        h: y.index_axis(Axis(1), t_len - 1).to_owned(),
+        c: c.index_axis(Axis(1), t_len).to_owned(),
+    };
+    (
+        y,
+        final_state,
+        LstmCache {
+            x: x.clone(),
+            gates,
+            h_prev,
+            c,
+            tanh_c,
+        },
+    )
+}
+
+/// BPTT. `d_h` (B, T, H) is the gradient of the loss w.r.t. every output; `d_final` that w.r.t.
+/// the final state (zero when `None`). Adds into `grads`; returns d_x (B, T, D) and d_state0.
+pub fn backward<F: Float>(
+    p: &LstmParams<F>,
+    cache: &LstmCache<F>,
+    d_h: &Array3<F>,
+    d_final: Option<&LstmState<F>>,
+    grads: &mut LstmParams<F>,
+) -> (Array3<F>, LstmState<F>) {
+    let (bs, t_len, hd) = cache.h_prev.dim();
+    let mut carry = match d_final {
+        Some(d) => d.clone(),
+        None => LstmState::zeros(bs, hd),
+    }; // d_h_rec (B, H) and d_c (B, H) flowing into step t from step t+1
+    let mut d_pre = Array3::<F>::zeros((bs, t_len, 4 * hd)); // (B, T, 4H)
+    for t in (0..t_len).rev() {
+        for b in 0..bs {
+            let g = row(&cache.gates, b, t);
+            let (c_prev, tc, dy) = (row(&cache.c, b, t), row(&cache.tanh_c, b, t), row(d_h, b, t));
+            let dp = row_mut(&mut d_pre, b, t);
+            for u in 0..hd {
+                let (i, f, z, o) = (g[u], g[hd + u], g[2 * hd + u], g[3 * hd + u]);
+                let dh = dy[u] + carry.h[[b, u]];
+                let dc = carry.c[[b, u]] + dh * o * (F::one() - tc[u] * tc[u]);
+                dp[u] = dc * z * i * (F::one() - i);
+                dp[hd + u] = dc * c_prev[u] * f * (F::one() - f);
+                dp[2 * hd + u] = dc * i * (F::one() - z * z);
+                dp[3 * hd + u] = dh * tc[u] * o * (F::one() - o);
+                carry.c[[b, u]] = dc * f;
+            }
+        }
+        // d_h_{t−1} = d_pre_t W_h (overwrites the carry).
+        general_mat_mul(
+            F::one(),
+            &d_pre.slice(s![.., t, ..]),
+            &p.w_h,
+            F::zero(),
+            &mut carry.h,
+        );
+    }
+    // Parameter gradients for all steps at once.
+    let d_pre2 = rows(&d_pre); // (B·T, 4H)
+    general_mat_mul(
+        F::one(),
+        &d_pre2.t(),
+        &rows(&cache.h_prev),
+        F::one(),
+        &mut grads.w_h,
+    );
+    general_mat_mul(F::one(), &d_pre2.t(), &rows(&cache.x), F::one(), &mut grads.w_x);
+    grads.b += &d_pre2.sum_axis(Axis(0));
+    let d_x = d_pre2
+        .dot(&p.w_x)
+        .into_shape_with_order(cache.x.dim())
+        .expect("contiguous");
+    (d_x, carry)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::nn::gradcheck::GradCheck;
+    use crate::nn::linear::testing::{dot_all, randn, WithInputs};
+    use crate::nn::zeros_like;
+    use ndarray::{array, ArrayD, Ix2, Ix3};
+
+    /// D = H = 1, every input weight 0.5, W_h = 0, b = 0, x = 1, c_0 = 0.5:
+    /// all pre-activations are 0.5, so i = f = o = σ(0.5) = 0.6224593312018546 and
+    /// z = tanh(0.5) = 0.46211715726000974; c_1 = f·0.5 + i·z = 0.5988788022458953;
+    /// h_1 = o·tanh(c_1) = 0.6224593312018546 · 0.5362512672560383 = 0.3337946051723406.
+    #[test]
+    fn hand_computed_one_unit_step() {
+        let p = LstmParams {
+            w_x: Array2::from_elem((4, 1), 0.5),
+            w_h: Array2::zeros((4, 1)),
+            b: Array1::zeros(4),
+        };
+        let s0 = LstmState {
+            h: array![[0.0]],
+            c: array![[0.5]],
+        };
+        let (y, fin, _) = forward(&p, &Array3::from_elem((1, 1, 1), 1.0), Some(&s0));
+        assert!((y[[0, 0, 0]] - 0.3337946051723406f64).abs() < 1e-15);
+        assert!((fin.c[[0, 0]] - 0.5988788022458953f64).abs() < 1e-15);
+    }
+
+    fn as3(a: &ArrayD<f64>) -> Array3<f64> {
+        a.clone().into_dimensionality::<Ix3>().unwrap()
+    }
+    fn as2(a: &ArrayD<f64>) -> Array2<f64> {
+        a.clone().into_dimensionality::<Ix2>().unwrap()
+    }
+
+    /// Fake loss Σ h ⊙ g + Σ h_T ⊙ g_h + Σ c_T ⊙ g_c, so the final-state gradient is checked too.
+    #[test]
+    fn lstm_grads_match_finite_differences() {
+        let (bs, t_len, d, hd) = (2, 7, 3, 4);
+        let mut rng = Rng::new(21);
+        let mut p = LstmParams::<f64>::init(d, hd, &mut rng);
+        p.w_x.mapv_inplace(|_| 0.5 * rng.normal());
+        p.w_h.mapv_inplace(|_| 0.5 * rng.normal());
+        p.b.mapv_inplace(|_| 0.5 * rng.normal());
+        let inputs = vec![
+            ("x", randn(&mut rng, &[bs, t_len, d], 1.0)),
+            ("h0", randn(&mut rng, &[bs, hd], 0.5)),
+            ("c0", randn(&mut rng, &[bs, hd], 1.0)),
+        ];
+        let g = randn(&mut rng, &[bs, t_len, hd], 1.0);
+        let (g_h, g_c) = (randn(&mut rng, &[bs, hd], 1.0), randn(&mut rng, &[bs, hd], 1.0));
+        let all = WithInputs { params: p, inputs };
+        let run = |a: &WithInputs<LstmParams<f64>>| {
+            let s0 = LstmState {
+                h: as2(a.get("h0")),
+                c: as2(a.get("c0")),
+            };
+            forward(&a.params, &as3(a.get("x")), Some(&s0))
+        };
+        let loss = |a: &WithInputs<LstmParams<f64>>| {
+            let (y, fin, _) = run(a);
+            dot_all(&y.into_dyn(), &g) + dot_all(&fin.h.into_dyn(), &g_h) + dot_all(&fin.c.into_dyn(), &g_c)
+        };
+        let (_, _, cache) = run(&all);
+        let mut grads = zeros_like(&all.params);
+        let d_fin = LstmState {
+            h: as2(&g_h),
+            c: as2(&g_c),
+        };
+        let (d_x, d0) = backward(&all.params, &cache, &as3(&g), Some(&d_fin), &mut grads);
+        let analytic = WithInputs {
+            params: grads,
+            inputs: vec![
+                ("x", d_x.into_dyn()),
+                ("h0", d0.h.into_dyn()),
+                ("c0", d0.c.into_dyn()),
+            ],
+        };
+        GradCheck::default().assert("lstm", &all, &analytic, loss);
+    }
+
+    #[test]
+    fn forget_bias_starts_at_one_and_zero_state_is_the_default() {
+        let mut rng = Rng::new(3);
+        let p = LstmParams::<f64>::init(2, 3, &mut rng);
+        assert_eq!(
+            p.b.to_vec(),
+            vec![0.0, 0.0, 0.0, 1.0, 1.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]
+        );
+        let x = as3(&randn(&mut rng, &[2, 4, 2], 1.0));
+        let (y0, _, _) = forward(&p, &x, None);
+        let (y1, _, _) = forward(&p, &x, Some(&LstmState::zeros(2, 3)));
+        assert_eq!(y0, y1);
+    }
+}
