@@ -1,0 +1,282 @@
+//! Tests of the mLSTM cell: float64 gradient checks of both forms on both normaliser branches,
+//! recurrent == parallel, gauge invariance in m_0, and the cheap gradient identities of §5.3.
+
+use super::*;
+use crate::nn::gradcheck::GradCheck;
+use crate::nn::rng::Rng;
+use crate::nn::{join, Params};
+use ndarray::{Array, Dimension, ShapeBuilder};
+
+const B: usize = 2;
+const T: usize = 6;
+const NH: usize = 2;
+const DH: usize = 4;
+const E: usize = NH * DH;
+
+fn randn<D: Dimension>(
+    rng: &mut Rng,
+    shape: impl ShapeBuilder<Dim = D>,
+    scale: f64,
+    shift: f64,
+) -> Array<f64, D> {
+    Array::from_shape_simple_fn(shape, || shift + scale * rng.normal())
+}
+
+fn random_input(rng: &mut Rng, q_scale: f64) -> MlstmInput<f64> {
+    MlstmInput {
+        q: randn(rng, (B, T, E), q_scale, 0.0),
+        k: randn(rng, (B, T, E), 1.0, 0.0),
+        v: randn(rng, (B, T, E), 1.0, 0.0),
+        i_pre: randn(rng, (B, T, NH), 1.0, 0.0),
+        f_pre: randn(rng, (B, T, NH), 1.0, 2.5), // forget bias +2.5: the forget branch of m sometimes wins
+    }
+}
+
+fn random_state(rng: &mut Rng) -> MlstmState<f64> {
+    MlstmState {
+        c: randn(rng, (B, NH, DH, DH), 0.5, 0.0),
+        n: randn(rng, (B, NH, DH), 0.5, 0.0),
+        m: randn(rng, (B, NH), 0.5, 0.3),
+    }
+}
+
+/// Inputs and initial state together, so one gradient check covers all of them.
+#[derive(Clone, Debug)]
+struct Point {
+    x: MlstmInput<f64>,
+    s0: MlstmState<f64>,
+}
+
+impl Params<f64> for Point {
+    fn visit(&self, prefix: &str, f: &mut dyn FnMut(&str, &[f64])) {
+        self.x.visit(&join(prefix, "x"), f);
+        self.s0.visit(&join(prefix, "s0"), f);
+    }
+    fn visit_mut(&mut self, prefix: &str, f: &mut dyn FnMut(&str, &mut [f64])) {
+        self.x.visit_mut(&join(prefix, "x"), f);
+        self.s0.visit_mut(&join(prefix, "s0"), f);
+    }
+}
+
+/// A seeded test point whose steps all keep the kink margin of §6.4 (relative 1e-3) and whose
+/// fraction of |q·n|-branch steps is in `abs_range`; seeds that miss are rejected.
+fn test_point(q_scale: f64, abs_range: (f64, f64)) -> (Point, Array3<f64>) {
+    let cell = MlstmCell::new(NH);
+    for seed in 0..200 {
+        let mut rng = Rng::new(seed);
+        let p = Point {
+            x: random_input(&mut rng, q_scale),
+            s0: random_state(&mut rng),
+        };
+        let w = randn(&mut rng, (B, T, E), 1.0, 0.0);
+        let (_, _, cache) = cell.forward_recurrent(&p.x, &p.s0);
+        let (margin, abs_fraction) = cache.kink_margin();
+        if margin > 1e-3 && abs_fraction >= abs_range.0 && abs_fraction <= abs_range.1 {
+            eprintln!("seed {seed}: kink margin {margin:.3e}, |q·n| branch in {abs_fraction:.2} of steps");
+            return (p, w);
+        }
+    }
+    panic!("no seed gives a test point with the kink margin");
+}
+
+fn fake_loss(h: &Array3<f64>, w: &Array3<f64>) -> f64 {
+    h.iter().zip(w).map(|(a, b)| a * b).sum()
+}
+
+/// With ε = 0 holding m constant is exact (§5.1), so the check is the strict one of §7. With the
+/// official ε the true derivative has an extra O(ε·e^{m}/N̄) term through m (most visible on the
+/// floor branch, where N = e^{−m} + ε); that run only bounds the gap (normalised error < 1e-4).
+fn check<P: Params<f64> + Clone>(what: &str, eps: f64, p: &P, analytic: &P, loss: impl FnMut(&P) -> f64) {
+    if eps == 0.0 {
+        GradCheck::default().assert(what, p, analytic, loss);
+        return;
+    }
+    let reports = GradCheck::default().run(p, analytic, loss);
+    let worst = reports.iter().map(|r| r.normalised_error).fold(0.0, f64::max);
+    eprintln!("{what}, ε = {eps:e}: worst normalised error {worst:.2e}");
+    assert!(worst < 1e-4, "{what}, ε = {eps:e}: normalised error {worst:.2e}");
+}
+
+fn check_recurrent(what: &str, q_scale: f64, abs_range: (f64, f64)) {
+    let (p, w) = test_point(q_scale, abs_range);
+    for eps in [0.0, EPS] {
+        let cell = MlstmCell { nh: NH, eps };
+        let (_, _, cache) = cell.forward_recurrent(&p.x, &p.s0);
+        let (dx, ds) = cell.backward_recurrent(&p.x, &cache, &w);
+        let analytic = Point { x: dx, s0: ds };
+        check(what, eps, &p, &analytic, |pp: &Point| {
+            fake_loss(&cell.forward_recurrent(&pp.x, &pp.s0).0, &w)
+        });
+    }
+}
+
+#[test]
+fn recurrent_grads_match_finite_differences_on_the_floor_branch() {
+    check_recurrent("mlstm recurrent, floor branch (q ×0.05)", 0.05, (0.0, 0.0));
+}
+
+#[test]
+fn recurrent_grads_match_finite_differences_on_the_abs_branch() {
+    check_recurrent("mlstm recurrent, |q·n| branch (q ×3)", 3.0, (0.75, 1.0));
+}
+
+fn check_parallel(what: &str, q_scale: f64, abs_range: (f64, f64)) {
+    let (p, w) = test_point(q_scale, abs_range); // |b|/e^{−m} is gauge invariant: same margin
+    for eps in [0.0, EPS] {
+        let cell = MlstmCell { nh: NH, eps };
+        let (_, cache) = cell.forward_parallel(&p.x);
+        let dx = cell.backward_parallel(&p.x, &cache, &w);
+        check(what, eps, &p.x, &dx, |x: &MlstmInput<f64>| {
+            fake_loss(&cell.forward_parallel(x).0, &w)
+        });
+    }
+}
+
+#[test]
+fn parallel_grads_match_finite_differences_on_both_branches() {
+    check_parallel("mlstm parallel, floor branch (q ×0.05)", 0.05, (0.0, 0.0));
+    check_parallel("mlstm parallel, |q·n| branch (q ×3)", 3.0, (0.75, 1.0));
+}
+
+/// max |a − b| ≤ rel · max(|a|, |b|) over all entries.
+fn assert_close(what: &str, a: &[f64], b: &[f64], rel: f64) {
+    assert_eq!(a.len(), b.len(), "{what}: lengths differ");
+    let scale = a.iter().chain(b).fold(0.0f64, |m, x| m.max(x.abs()));
+    let diff = a.iter().zip(b).fold(0.0f64, |m, (x, y)| m.max((x - y).abs()));
+    assert!(scale > 0.0, "{what}: all zero, the comparison could not fail");
+    assert!(
+        diff <= rel * scale,
+        "{what}: max difference {diff:.3e} against scale {scale:.3e}"
+    );
+}
+
+#[test]
+fn recurrent_equals_parallel_in_outputs_and_gradients() {
+    let cell = MlstmCell::new(NH);
+    for (seed, q_scale) in [(1, 0.05), (2, 1.0), (3, 3.0)] {
+        let mut rng = Rng::new(seed);
+        let x = random_input(&mut rng, q_scale);
+        let w = randn(&mut rng, (B, T, E), 1.0, 0.0);
+        let (h_rec, _, rec) = cell.forward_recurrent(&x, &MlstmState::zeros(B, NH, DH));
+        let (h_par, par) = cell.forward_parallel(&x);
+        assert_close("h", slice(&h_rec), slice(&h_par), 1e-12);
+        let (d_rec, _) = cell.backward_recurrent(&x, &rec, &w);
+        let d_par = cell.backward_parallel(&x, &par, &w);
+        let mut rec_grads = Vec::new();
+        d_rec.visit("", &mut |name, g| rec_grads.push((name.to_string(), g.to_vec())));
+        let mut k = 0;
+        d_par.visit("", &mut |name, g| {
+            assert_close(&format!("d {name}, q ×{q_scale}"), &rec_grads[k].1, g, 1e-12);
+            k += 1;
+        });
+    }
+}
+
+#[test]
+fn changing_m0_leaves_h_unchanged() {
+    let mut rng = Rng::new(5);
+    let x = random_input(&mut rng, 1.0);
+    let s0 = random_state(&mut rng);
+    // Same memory in another gauge: C̄_0 = C_0·e^{m_0} is what counts.
+    let shifted = |s: &MlstmState<f64>, delta: f64| MlstmState {
+        c: s.c.mapv(|c| c * (-delta).exp()),
+        n: s.n.mapv(|n| n * (-delta).exp()),
+        m: s.m.mapv(|m| m + delta),
+    };
+    let empty = MlstmState::zeros(B, NH, DH);
+    let (exact, cell) = (MlstmCell { nh: NH, eps: 0.0 }, MlstmCell::new(NH));
+    for delta in [-1.5, 2.5, 7.3] {
+        let empty_at = MlstmState {
+            m: empty.m.mapv(|_| delta),
+            ..empty.clone()
+        };
+        for (sa, sb) in [(&s0, &shifted(&s0, delta)), (&empty, &empty_at)] {
+            let h = exact.forward_recurrent(&x, sa).0;
+            assert_close(
+                "h, ε = 0",
+                slice(&h),
+                slice(&exact.forward_recurrent(&x, sb).0),
+                1e-13,
+            );
+            // With the official ε the only difference is the ε term, of order ε·e^{m}/N̄.
+            let (ha, hb) = (cell.forward_recurrent(&x, sa).0, cell.forward_recurrent(&x, sb).0);
+            assert_close("h, ε = 1e-6", slice(&ha), slice(&hb), 1e-4 * delta.max(0.0).exp());
+        }
+    }
+}
+
+/// Per head: δĩ_t = k_t·δk_t, and δf̃_t = σ(−f̃_t) Σ_{u≥t} (q_u·δq_u − k_u·δk_u) (§5.3).
+fn assert_gate_identities(what: &str, x: &MlstmInput<f64>, dx: &MlstmInput<f64>) {
+    let (mut lhs_i, mut rhs_i, mut lhs_f, mut rhs_f) = (vec![], vec![], vec![], vec![]);
+    for b in 0..B {
+        for h in 0..NH {
+            let mut acc = 0.0;
+            for t in (0..T).rev() {
+                let dot = |a: &Array3<f64>, g: &Array3<f64>| {
+                    (0..DH)
+                        .map(|j| a[[b, t, h * DH + j]] * g[[b, t, h * DH + j]])
+                        .sum::<f64>()
+                };
+                let k_dk = dot(&x.k, &dx.k);
+                acc += dot(&x.q, &dx.q) - k_dk;
+                lhs_i.push(dx.i_pre[[b, t, h]]);
+                rhs_i.push(k_dk);
+                lhs_f.push(dx.f_pre[[b, t, h]]);
+                rhs_f.push(acc / (1.0 + x.f_pre[[b, t, h]].exp()));
+            }
+        }
+    }
+    assert_close(&format!("{what}: δĩ = k·δk"), &lhs_i, &rhs_i, 1e-12);
+    assert_close(&format!("{what}: δf̃ reverse cumsum"), &lhs_f, &rhs_f, 1e-12);
+}
+
+#[test]
+fn gate_gradients_satisfy_the_k_dot_dk_and_cumsum_identities() {
+    let cell = MlstmCell::new(NH);
+    let mut rng = Rng::new(9);
+    let x = random_input(&mut rng, 2.0);
+    let s0 = random_state(&mut rng);
+    let w = randn(&mut rng, (B, T, E), 1.0, 0.0);
+    let (_, _, cache) = cell.forward_recurrent(&x, &s0);
+    assert_gate_identities("recurrent", &x, &cell.backward_recurrent(&x, &cache, &w).0);
+    let (_, cache) = cell.forward_parallel(&x);
+    assert_gate_identities("parallel", &x, &cell.backward_parallel(&x, &cache, &w));
+}
+
+#[test]
+fn f32_forward_agrees_with_f64_and_survives_extreme_gates() {
+    let cell = MlstmCell::new(NH);
+    let mut rng = Rng::new(11);
+    let mut x = random_input(&mut rng, 1.0);
+    let s0 = MlstmState::zeros(B, NH, DH);
+    let to32 = |a: &Array3<f64>| a.mapv(|v| v as f32);
+    let x32 = |x: &MlstmInput<f64>| MlstmInput {
+        q: to32(&x.q),
+        k: to32(&x.k),
+        v: to32(&x.v),
+        i_pre: to32(&x.i_pre),
+        f_pre: to32(&x.f_pre),
+    };
+    let h64 = cell.forward_recurrent(&x, &s0).0;
+    let h32 = cell.forward_recurrent(&x32(&x), &MlstmState::zeros(B, NH, DH)).0;
+    assert_close(
+        "f32 vs f64",
+        slice(&h64),
+        &h32.mapv(f64::from).into_raw_vec_and_offset().0,
+        1e-5,
+    );
+    // Gate pre-activations far beyond exp's f32 range stay finite (stabiliser, stable logσ).
+    x.i_pre.iter_mut().step_by(2).for_each(|v| *v += 120.0);
+    x.f_pre.iter_mut().step_by(3).for_each(|v| *v = -150.0);
+    let (h, _, cache) = cell.forward_recurrent(&x32(&x), &MlstmState::zeros(B, NH, DH));
+    assert!(h.iter().all(|v| v.is_finite()), "recurrent h not finite");
+    let d = cell.backward_recurrent(&x32(&x), &cache, &h).0;
+    assert!(
+        d.q.iter().chain(&d.f_pre).all(|v| v.is_finite()),
+        "recurrent gradients not finite"
+    );
+    assert!(
+        cell.forward_parallel(&x32(&x)).0.iter().all(|v| v.is_finite()),
+        "parallel h not finite"
+    );
+}
