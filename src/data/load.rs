@@ -1,0 +1,588 @@
+//! From a user's file to a checked [`Dataset`]: choose the time, target and id columns, parse
+//! timestamps and values, group rows into series, then run [`check`].
+//!
+//! Detection rules (documented for users in `docs/data.md`):
+//! - time column: `--time-col`; else a date/date-time typed (Parquet) column; else a column named
+//!   date, time, timestamp, ds, datetime, date_time, dt or period (any case) — these may also hold
+//!   epoch seconds; else the first text column whose every cell parses as a date or date-time;
+//!   else none, and the row number is the time axis;
+//! - target: `--target a,b` (several targets give several series); else a column named y, value,
+//!   target or OT (any case); else the only numeric column; otherwise an error listing the
+//!   numeric columns;
+//! - `--id-col`: long format, one series per id value in order of first appearance.
+//!
+//! [`load`] fails when the checks find a problem (for `fit`, `eval`, `forecast`); [`inspect`]
+//! returns the report with its problems (for `xlstm check`).
+
+use std::path::Path;
+
+use super::check::{check, CheckReport, Fill, Obs, Prepared, RawSeries};
+use super::io::{read_table, Format};
+use super::table::{format_number, quote_list, Column, Table};
+use super::time::{format_timestamp, parse_time_column, ACCEPTED_FORMATS, DAY, EPOCH_MAX, EPOCH_MIN};
+use super::{Dataset, TimeKind};
+use crate::error::{Error, Result};
+
+/// Column names taken as the time column without looking at their cells.
+pub const TIME_NAMES: [&str; 8] = [
+    "date",
+    "time",
+    "timestamp",
+    "ds",
+    "datetime",
+    "date_time",
+    "dt",
+    "period",
+];
+/// Column names taken as the target when `--target` is not given.
+pub const TARGET_NAMES: [&str; 4] = ["y", "value", "target", "ot"];
+
+/// How to read a data file (the data flags of the command line).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LoadOptions {
+    /// `--time-col`.
+    pub time_col: Option<String>,
+    /// `--target` (empty: detect).
+    pub target: Vec<String>,
+    /// `--id-col`.
+    pub id_col: Option<String>,
+    /// `--fill`.
+    pub fill: Option<Fill>,
+    /// `--format` (default: from the extension).
+    pub format: Option<Format>,
+    /// `--delimiter` (CSV).
+    pub delimiter: Option<u8>,
+}
+
+impl LoadOptions {
+    /// Splits a `--target a,b,c` value into names (trimmed, empty parts dropped).
+    pub fn parse_targets(list: &str) -> Vec<String> {
+        list.split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(String::from)
+            .collect()
+    }
+}
+
+/// Reads and checks `path`; fails on any problem the checks find (duplicates, missing values
+/// without `--fill`, ...). The report carries the notes (sorting, gaps, fills).
+pub fn load(path: &Path, options: &LoadOptions) -> Result<(Dataset, CheckReport)> {
+    let table = read_table(path, options.format, options.delimiter)?;
+    let (dataset, report) = load_table(&table, &path.display().to_string(), options)?;
+    report.ensure_usable()?;
+    match dataset {
+        Some(d) => Ok((d, report)),
+        None => Err(Error::data(format!("{}: the data cannot be used", report.file))),
+    }
+}
+
+/// Reads and checks `path` for `xlstm check`: problems found by the checks are in the report
+/// rather than errors. Files that cannot be read or interpreted at all are still errors.
+pub fn inspect(path: &Path, options: &LoadOptions) -> Result<CheckReport> {
+    let table = read_table(path, options.format, options.delimiter)?;
+    Ok(load_table(&table, &path.display().to_string(), options)?.1)
+}
+
+/// Interprets an already read table (`file` names it in messages); the dataset is `None` when
+/// the report lists problems.
+pub fn load_table(
+    table: &Table,
+    file: &str,
+    options: &LoadOptions,
+) -> Result<(Option<Dataset>, CheckReport)> {
+    let find = |name: &str, flag: &str| {
+        table.index_of(name).ok_or_else(|| {
+            Error::usage(format!(
+                "{flag} '{name}' is not a column of {file}; the columns are {}",
+                table.names_list()
+            ))
+        })
+    };
+    let id_index = options
+        .id_col
+        .as_deref()
+        .map(|c| find(c, "--id-col"))
+        .transpose()?;
+    let mut target_indices = Vec::new();
+    for name in &options.target {
+        let k = find(name, "--target")?;
+        if !target_indices.contains(&k) {
+            target_indices.push(k);
+        }
+    }
+    let time_index = options
+        .time_col
+        .as_deref()
+        .map(|c| find(c, "--time-col"))
+        .transpose()?;
+    if let (Some(t), Some(i)) = (time_index, id_index) {
+        if t == i {
+            return Err(Error::usage("--time-col and --id-col name the same column"));
+        }
+    }
+    for &k in &target_indices {
+        if Some(k) == time_index || Some(k) == id_index {
+            return Err(Error::usage(format!(
+                "column '{}' cannot be both a target and the time or id column",
+                table.names[k]
+            )));
+        }
+    }
+
+    let time = match time_index {
+        Some(k) => Some((k, parse_time(table, file, k, true)?)),
+        None => detect_time(table, file, id_index, &target_indices)?,
+    };
+    let time_k = time.as_ref().map(|t| t.0);
+    if target_indices.is_empty() {
+        target_indices.push(detect_target(table, file, time_k, id_index)?);
+    }
+    if let Some(k) = target_indices.iter().find(|&&k| Some(k) == time_k) {
+        return Err(Error::usage(format!(
+            "column '{}' was detected as the time column; pass --time-col to choose another",
+            table.names[*k]
+        )));
+    }
+
+    let values: Vec<Vec<Option<f64>>> = target_indices
+        .iter()
+        .map(|&k| parse_values(table, file, k))
+        .collect::<Result<_>>()?;
+    let ids: Option<Vec<String>> = id_index.map(|k| id_values(table, file, k)).transpose()?;
+    let (time_kind, times) = match &time {
+        Some((_, (times, kind))) => (*kind, Some(times)),
+        None => (TimeKind::RowNumber, None),
+    };
+
+    // Group rows into series: ids in order of first appearance, then targets.
+    let mut groups: Vec<(String, Vec<usize>)> = Vec::new();
+    match &ids {
+        Some(ids) => {
+            let mut index = std::collections::HashMap::new();
+            for (row, id) in ids.iter().enumerate() {
+                let g = *index.entry(id.as_str()).or_insert_with(|| {
+                    groups.push((id.clone(), Vec::new()));
+                    groups.len() - 1
+                });
+                groups[g].1.push(row);
+            }
+        }
+        None => groups.push((String::new(), (0..table.rows()).collect())),
+    }
+    let mut series = Vec::new();
+    for (id, rows) in &groups {
+        for (t, &k) in target_indices.iter().enumerate() {
+            let name = match (ids.is_some(), target_indices.len() > 1) {
+                (true, true) => format!("{id}/{}", table.names[k]),
+                (true, false) => id.clone(),
+                (false, _) => table.names[k].clone(),
+            };
+            let obs = rows
+                .iter()
+                .enumerate()
+                .map(|(n, &row)| Obs {
+                    time: times.map_or(n as i64, |ts| ts[row]),
+                    value: values[t][row],
+                    row: Some(row),
+                })
+                .collect();
+            series.push(RawSeries { id: name, obs });
+        }
+    }
+    let prepared = Prepared {
+        file: file.to_string(),
+        rows: table.rows(),
+        columns: table.names.clone(),
+        series,
+        time_kind,
+        time_column: time_k.map(|k| table.names[k].clone()),
+        targets: target_indices.iter().map(|&k| table.names[k].clone()).collect(),
+        id_column: id_index.map(|k| table.names[k].clone()),
+    };
+    let label = |row: usize| table.row_label(row);
+    Ok(check(prepared, options.fill, &label))
+}
+
+/// The time of every row and how times are represented.
+type ParsedTime = (Vec<i64>, TimeKind);
+
+/// A cell that is neither a number nor a missing-value marker.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NotANumber;
+
+/// Parses column `k` as the time column; every row needs a timestamp.
+fn parse_time(table: &Table, file: &str, k: usize, allow_epoch: bool) -> Result<ParsedTime> {
+    let name = &table.names[k];
+    let (cells, kind): (Vec<Option<i64>>, TimeKind) = match &table.columns[k] {
+        Column::Time(v, kind) => (v.clone(), *kind),
+        Column::Number(v) => {
+            let bad = v.iter().position(|x| {
+                x.is_some_and(|x| x.fract() != 0.0 || !(EPOCH_MIN as f64..=EPOCH_MAX as f64).contains(&x))
+            });
+            if let Some(row) = bad {
+                return Err(Error::data(format!(
+                    "{file}: time column '{name}' has {} at {}, which is not epoch seconds \
+                     (an integer between {EPOCH_MIN} and {EPOCH_MAX}). Choose the time column with --time-col",
+                    format_number(v[row].unwrap_or(f64::NAN)),
+                    table.row_label(row)
+                )));
+            }
+            (
+                v.iter().map(|x| x.map(|x| x as i64)).collect(),
+                TimeKind::DateTime,
+            )
+        }
+        Column::Text(v) => {
+            let cells: Vec<Option<&str>> = v
+                .iter()
+                .map(|c| c.as_deref().map(str::trim).filter(|s| !s.is_empty()))
+                .collect();
+            parse_time_column(&cells, allow_epoch).map_err(|bad| {
+                Error::data(format!(
+                    "{file}: time column '{name}' has '{}' at {}, which is not a date or date-time \
+                     in a supported format ({ACCEPTED_FORMATS}). Fix the value, or choose the time \
+                     column with --time-col",
+                    bad.value,
+                    table.row_label(bad.row)
+                ))
+            })?
+        }
+    };
+    let mut times = Vec::with_capacity(cells.len());
+    for (row, cell) in cells.into_iter().enumerate() {
+        match cell {
+            Some(t) => times.push(t),
+            None => {
+                return Err(Error::data(format!(
+                    "{file}: time column '{name}' is empty at {}: every row needs a timestamp; \
+                     fill it in or delete the row",
+                    table.row_label(row)
+                )))
+            }
+        }
+    }
+    // Midnight date-times from a Date column stay dates; check the invariant for typed columns.
+    let kind = if kind == TimeKind::Date && times.iter().any(|t| t % DAY != 0) {
+        TimeKind::DateTime
+    } else {
+        kind
+    };
+    Ok((times, kind))
+}
+
+/// Finds the time column when `--time-col` is not given.
+fn detect_time(
+    table: &Table,
+    file: &str,
+    id: Option<usize>,
+    targets: &[usize],
+) -> Result<Option<(usize, ParsedTime)>> {
+    let free = |k: &usize| Some(*k) != id && !targets.contains(k);
+    let candidates: Vec<usize> = (0..table.names.len()).filter(free).collect();
+    if let Some(&k) = candidates
+        .iter()
+        .find(|&&k| matches!(table.columns[k], Column::Time(..)))
+    {
+        return Ok(Some((k, parse_time(table, file, k, true)?)));
+    }
+    if let Some(&k) = candidates.iter().find(|&&k| {
+        TIME_NAMES
+            .iter()
+            .any(|n| n.eq_ignore_ascii_case(table.names[k].trim()))
+    }) {
+        return Ok(Some((k, parse_time(table, file, k, true)?)));
+    }
+    for &k in &candidates {
+        if let Column::Text(v) = &table.columns[k] {
+            let cells: Vec<Option<&str>> = v
+                .iter()
+                .map(|c| c.as_deref().map(str::trim).filter(|s| !s.is_empty()))
+                .collect();
+            if cells.iter().any(Option::is_some) && parse_time_column(&cells, false).is_ok() {
+                return Ok(Some((k, parse_time(table, file, k, false)?)));
+            }
+        }
+    }
+    Ok(None)
+}
+
+/// Parses one value cell: `Ok(None)` for missing (empty, NaN, NA, null), `Err` for non-numbers.
+pub fn parse_value(text: &str) -> std::result::Result<Option<f64>, NotANumber> {
+    let t = text.trim();
+    if t.is_empty()
+        || ["nan", "na", "n/a", "null", "none", "-nan"]
+            .iter()
+            .any(|m| t.eq_ignore_ascii_case(m))
+    {
+        return Ok(None);
+    }
+    match t.parse::<f64>() {
+        Ok(v) if v.is_nan() => Ok(None),
+        Ok(v) => Ok(Some(v)),
+        Err(_) => Err(NotANumber),
+    }
+}
+
+/// True when every non-missing cell is a number and at least one is.
+fn is_numeric(column: &Column) -> bool {
+    match column {
+        Column::Number(v) => v.iter().any(Option::is_some),
+        Column::Time(..) => false,
+        Column::Text(v) => {
+            let mut any = false;
+            for cell in v.iter().flatten() {
+                match parse_value(cell) {
+                    Ok(Some(_)) => any = true,
+                    Ok(None) => {}
+                    Err(NotANumber) => return false,
+                }
+            }
+            any
+        }
+    }
+}
+
+/// Chooses the target when `--target` is not given.
+fn detect_target(table: &Table, file: &str, time: Option<usize>, id: Option<usize>) -> Result<usize> {
+    let candidates: Vec<usize> = (0..table.names.len())
+        .filter(|&k| Some(k) != time && Some(k) != id)
+        .collect();
+    for name in TARGET_NAMES {
+        if let Some(&k) = candidates
+            .iter()
+            .find(|&&k| table.names[k].trim().eq_ignore_ascii_case(name))
+        {
+            return Ok(k);
+        }
+    }
+    let numeric: Vec<usize> = candidates
+        .iter()
+        .copied()
+        .filter(|&k| is_numeric(&table.columns[k]))
+        .collect();
+    match numeric.as_slice() {
+        [one] => Ok(*one),
+        [] => Err(Error::data(format!(
+            "{file}: no numeric column to forecast (columns: {}). Pass --target COLUMN naming the \
+             column to forecast",
+            table.names_list()
+        ))),
+        many => {
+            let names: Vec<String> = many.iter().map(|&k| table.names[k].clone()).collect();
+            Err(Error::data(format!(
+                "{file}: cannot tell which column to forecast: the numeric columns are {}. Pass \
+                 --target COLUMN (or --target {} for several series)",
+                quote_list(&names),
+                names.join(",")
+            )))
+        }
+    }
+}
+
+/// Parses target column `k` into values; a non-numeric cell is an error naming it.
+fn parse_values(table: &Table, file: &str, k: usize) -> Result<Vec<Option<f64>>> {
+    let name = &table.names[k];
+    match &table.columns[k] {
+        Column::Number(v) => Ok(v.iter().map(|x| x.filter(|x| !x.is_nan())).collect()),
+        Column::Time(..) => Err(Error::data(format!(
+            "{file}: column '{name}' holds dates or times, not numbers; choose a numeric --target"
+        ))),
+        Column::Text(v) => v
+            .iter()
+            .enumerate()
+            .map(|(row, cell)| match cell {
+                None => Ok(None),
+                Some(text) => parse_value(text).map_err(|NotANumber| {
+                    let hint = if text.contains(',') && parse_value(&text.replace(',', ".")).is_ok() {
+                        " (decimal commas are not supported: write 2.5, not 2,5)"
+                    } else {
+                        ""
+                    };
+                    Error::data(format!(
+                        "{file}: target column '{name}' has '{text}' at {}, which is not a number{hint}. \
+                         Fix the value, or leave the cell empty and pass --fill to fill it",
+                        table.row_label(row)
+                    ))
+                }),
+            })
+            .collect(),
+    }
+}
+
+/// The id of every row of the id column (numbers and times as text); missing ids are an error.
+fn id_values(table: &Table, file: &str, k: usize) -> Result<Vec<String>> {
+    let column = &table.columns[k];
+    (0..table.rows())
+        .map(|row| {
+            column
+                .cell_text(row)
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty())
+                .ok_or_else(|| {
+                    Error::data(format!(
+                        "{file}: id column '{}' is empty at {}; every row needs a series id",
+                        table.names[k],
+                        table.row_label(row)
+                    ))
+                })
+        })
+        .collect()
+}
+
+/// The timestamps of a dataset's series formatted for output (helper for writers).
+pub fn formatted_times(dataset: &Dataset, series: usize) -> Vec<String> {
+    dataset
+        .series
+        .get(series)
+        .map(|s| {
+            s.time
+                .iter()
+                .map(|&t| format_timestamp(t, dataset.time_kind))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::Frequency;
+
+    fn table(names: &[&str], rows: &[&[&str]]) -> Table {
+        let columns = (0..names.len())
+            .map(|k| {
+                Column::Text(
+                    rows.iter()
+                        .map(|r| Some(r[k].to_string()).filter(|s| !s.is_empty()))
+                        .collect(),
+                )
+            })
+            .collect();
+        Table::new(names.iter().map(|s| s.to_string()).collect(), columns).unwrap()
+    }
+
+    fn opts() -> LoadOptions {
+        LoadOptions::default()
+    }
+
+    #[test]
+    fn detects_time_by_name_and_target_by_name() {
+        let t = table(
+            &["Date", "x", "OT"],
+            &[
+                &["2020-01-01", "1", "5"],
+                &["2020-01-02", "2", "6"],
+                &["2020-01-03", "3", "7"],
+            ],
+        );
+        let (ds, report) = load_table(&t, "f.csv", &opts()).unwrap();
+        let ds = ds.unwrap();
+        assert_eq!(ds.time_column.as_deref(), Some("Date"));
+        assert_eq!(ds.time_kind, TimeKind::Date);
+        assert_eq!(ds.frequency, Frequency::Seconds(DAY));
+        assert_eq!(ds.targets, ["OT"]);
+        assert_eq!(ds.series[0].values, [5.0, 6.0, 7.0]);
+        assert_eq!(report.season, Some(7));
+    }
+
+    #[test]
+    fn detects_time_by_content_and_the_only_numeric_column() {
+        let t = table(
+            &["when", "label", "sales"],
+            &[&["2020-01-01 00:00", "a", "1"], &["2020-01-01 01:00", "b", ""]],
+        );
+        let (ds, report) = load_table(&t, "f.csv", &opts()).unwrap();
+        assert!(ds.is_none());
+        assert_eq!(report.time_column.as_deref(), Some("when"));
+        assert_eq!(report.targets, ["sales"]);
+        assert_eq!(report.missing.count, 1);
+    }
+
+    #[test]
+    fn no_time_column_uses_row_numbers() {
+        let t = table(&["a"], &[&["1"], &["2"], &["3"]]);
+        let (ds, _) = load_table(&t, "f.csv", &opts()).unwrap();
+        let ds = ds.unwrap();
+        assert_eq!(ds.time_kind, TimeKind::RowNumber);
+        assert_eq!(ds.frequency, Frequency::Rows);
+        assert_eq!(ds.series[0].time, [0, 1, 2]);
+    }
+
+    #[test]
+    fn epoch_seconds_in_a_named_column() {
+        let t = table(
+            &["timestamp", "v2"],
+            &[&["1467331200", "1"], &["1467334800", "2"]],
+        );
+        let (ds, _) = load_table(&t, "f.csv", &opts()).unwrap();
+        let ds = ds.unwrap();
+        assert_eq!(ds.time_kind, TimeKind::DateTime);
+        assert_eq!(ds.frequency, Frequency::Seconds(3600));
+        assert_eq!(formatted_times(&ds, 0)[0], "2016-07-01 00:00:00");
+    }
+
+    #[test]
+    fn flags_name_missing_columns_and_bad_values() {
+        let t = table(
+            &["date", "a", "b"],
+            &[&["2020-01-01", "1", "x"], &["2020-01-02", "2", "3"]],
+        );
+        let e = load_table(
+            &t,
+            "f.csv",
+            &LoadOptions {
+                id_col: Some("store".into()),
+                ..opts()
+            },
+        )
+        .unwrap_err();
+        assert_eq!(e.exit_code(), 2);
+        assert!(e
+            .to_string()
+            .contains("'store' is not a column of f.csv; the columns are 'date', 'a', 'b'"));
+        let e = load_table(
+            &t,
+            "f.csv",
+            &LoadOptions {
+                target: vec!["b".into()],
+                ..opts()
+            },
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("'b' has 'x' at row 1"), "{e}");
+        let (ds, _) = load_table(&t, "f.csv", &opts()).unwrap();
+        assert_eq!(ds.unwrap().targets, ["a"]);
+        let t = table(
+            &["date", "a", "b"],
+            &[&["2020-01-01", "1", "4"], &["2020-01-02", "2", "3"]],
+        );
+        let e = load_table(&t, "f.csv", &opts()).unwrap_err().to_string();
+        assert!(
+            e.contains("the numeric columns are 'a', 'b'") && e.contains("--target"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn bad_time_cells_are_named() {
+        let t = table(&["date", "y"], &[&["2020-01-01", "1"], &["soon", "2"]]);
+        let e = load_table(&t, "f.csv", &opts()).unwrap_err().to_string();
+        assert!(e.contains("'soon' at row 2"), "{e}");
+        let t = table(&["date", "y"], &[&["2020-01-01", "1"], &["", "2"]]);
+        let e = load_table(&t, "f.csv", &opts()).unwrap_err().to_string();
+        assert!(e.contains("empty at row 2"), "{e}");
+    }
+
+    #[test]
+    fn parses_values() {
+        assert_eq!(parse_value(" 2.5 "), Ok(Some(2.5)));
+        assert_eq!(parse_value("1e3"), Ok(Some(1000.0)));
+        assert_eq!(parse_value("NaN"), Ok(None));
+        assert_eq!(parse_value("NA"), Ok(None));
+        assert_eq!(parse_value(""), Ok(None));
+        assert_eq!(parse_value("inf"), Ok(Some(f64::INFINITY)));
+        assert_eq!(parse_value("2,5"), Err(NotANumber));
+        assert_eq!(LoadOptions::parse_targets(" a, b,,c "), ["a", "b", "c"]);
+    }
+}
