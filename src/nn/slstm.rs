@@ -1,0 +1,493 @@
+//! sLSTM cell (`xlstm-math.md` §1): exponential input gate, sigmoid forget gate in log space,
+//! normaliser n, stabiliser m, block-diagonal recurrence per head. Derivation and the backward
+//! pass (m is a constant, §5.1-5.2): `docs/derivations/slstm.md`.
+//!
+//! ```text
+//! pre_t = W_x x_t + R h_{t−1} + b          (B, 4H) = [ĩ | f̃ | z̃ | õ]; R per head (NH blocks)
+//! ℓ = logσ(f̃);  m_t = max(ℓ + m_{t−1}, ĩ)   (m_t = ĩ where n_{t−1} == 0: first-step rule)
+//! i' = min(exp(ĩ − m_t), 1);  f' = min(exp(ℓ + m_{t−1} − m_t), 1);  z = tanh z̃;  o = σ(õ)
+//! c_t = f' c_{t−1} + i' z;  n_t = f' n_{t−1} + i';  h_t = o c_t / n_t
+//! ```
+//! Gate rows of `w_x` and `b` are ordered i, f, z, o, each block of H units with unit
+//! `u = head·DH + j`. `r[k, j_in, g·DH + j_out]` maps unit j_in of head k to gate g, unit j_out of
+//! the same head. Input projections of all steps are one GEMM; each step adds 4·NH small GEMMs in
+//! place into the preallocated pre-activation array, which then holds the activations (the cache).
+//!
+//! Public API:
+//! - [`init`]`(&SlstmConfig, rng) -> SlstmParams` (§4: R = 0, forget bias schedule, small init)
+//! - [`forward`]`(&p, &x, state0: Option<&SlstmState>) -> (h (B,T,H), final SlstmState, SlstmCache)`
+//! - [`forward_split`]`(&p, &x_if, &x_zo, state0)`: i, f rows read `x_if`, z, o rows read `x_zo`
+//! - [`backward`]`(&p, &cache, &d_h, d_final, &mut g) -> (d_x, d_state0)`
+//! - [`backward_split`]`(..) -> (d_x_if, d_x_zo, d_state0)` for caches made by `forward_split`
+//!
+//! `d_final` (gradient w.r.t. the final h, c, n) is exact when the downstream loss depends on the
+//! state only through gauge-invariant quantities (such as a later segment of the same cell);
+//! `d_state0.m` is the exact gradient w.r.t. m_0.
+
+use ndarray::linalg::general_mat_mul;
+use ndarray::{s, Array1, Array2, Array3, ArrayView2, ArrayViewMut2, Axis};
+
+use super::activation::{log_sigmoid, sigmoid};
+use super::linear::rows;
+use super::lstm::{prev_next, row, row_mut};
+use super::rng::Rng;
+use super::{cast, Float};
+
+/// sLSTM weights, gate order i, f, z, o.
+#[derive(Clone, Debug)]
+pub struct SlstmParams<F> {
+    /// Input weights (dense, the paper's general form).
+    pub w_x: Array2<F>, // (4H, D)
+    /// Block-diagonal recurrent weights, one block per head.
+    pub r: Array3<F>, // (NH, DH, 4·DH)
+    /// Biases.
+    pub b: Array1<F>, // (4H)
+}
+crate::impl_params!(SlstmParams { w_x, r, b });
+
+impl<F: Float> SlstmParams<F> {
+    /// Hidden width H.
+    pub fn d_hidden(&self) -> usize {
+        self.b.len() / 4
+    }
+    /// Number of heads NH.
+    pub fn n_heads(&self) -> usize {
+        self.r.dim().0
+    }
+}
+
+/// Recurrent state (h, c, n, m); also used for its gradient.
+#[derive(Clone, Debug)]
+pub struct SlstmState<F> {
+    /// Hidden state.
+    pub h: Array2<F>, // (B, H)
+    /// Cell state (stabilised).
+    pub c: Array2<F>, // (B, H)
+    /// Normaliser (stabilised).
+    pub n: Array2<F>, // (B, H)
+    /// Stabiliser.
+    pub m: Array2<F>, // (B, H)
+}
+
+impl<F: Float> SlstmState<F> {
+    /// The zero state (n = 0 triggers the first-step rule).
+    pub fn zeros(batch: usize, d_hidden: usize) -> Self {
+        let z = Array2::zeros((batch, d_hidden));
+        SlstmState {
+            h: z.clone(),
+            c: z.clone(),
+            n: z.clone(),
+            m: z,
+        }
+    }
+}
+
+/// Forget-gate bias initialisation (`xlstm-math.md` §4).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum ForgetInit {
+    /// Official default: unit j of each head gets 5 − 12·(j/(DH−1))^{0.3 + 1.3·r},
+    /// r = block_idx / (num_blocks − 1) (0 for a single block).
+    Powerlaw {
+        /// Index of this block in the stack.
+        block_idx: usize,
+        /// Number of blocks in the stack.
+        num_blocks: usize,
+    },
+    /// linspace(3, 6) over the H units.
+    Linspace,
+}
+
+/// Sizes and initialisation of an sLSTM cell.
+#[derive(Clone, Debug)]
+pub struct SlstmConfig {
+    /// Input width D.
+    pub d_input: usize,
+    /// Hidden width H (a multiple of `n_heads`).
+    pub d_hidden: usize,
+    /// Heads NH.
+    pub n_heads: usize,
+    /// Forget-gate bias schedule.
+    pub forget_init: ForgetInit,
+}
+
+/// The forget-gate bias vector (H) for a schedule.
+pub fn forget_bias(init: ForgetInit, d_hidden: usize, n_heads: usize) -> Vec<f64> {
+    let dh = d_hidden / n_heads;
+    (0..d_hidden)
+        .map(|u| match init {
+            ForgetInit::Powerlaw {
+                block_idx,
+                num_blocks,
+            } => {
+                let r = if num_blocks > 1 {
+                    block_idx as f64 / (num_blocks - 1) as f64
+                } else {
+                    0.0
+                };
+                let ratio = if dh > 1 {
+                    (u % dh) as f64 / (dh - 1) as f64
+                } else {
+                    0.0
+                };
+                5.0 - 12.0 * ratio.powf(0.3 + 1.3 * r)
+            }
+            ForgetInit::Linspace => 3.0 + 3.0 * u as f64 / (d_hidden.max(2) - 1) as f64,
+        })
+        .collect()
+}
+
+/// §4 initialisation: w_x ~ N(0, 2/(5D)), R = 0, biases 0 except the forget schedule.
+pub fn init<F: Float>(config: &SlstmConfig, rng: &mut Rng) -> SlstmParams<F> {
+    let (d, hd, nh) = (config.d_input, config.d_hidden, config.n_heads);
+    assert!(
+        nh > 0 && hd.is_multiple_of(nh),
+        "sLSTM: H = {hd} is not a multiple of NH = {nh}"
+    );
+    let std = (2.0 / (5.0 * d as f64)).sqrt();
+    let w_x = Array2::from_shape_fn((4 * hd, d), |_| cast(std * rng.normal()));
+    let r = Array3::zeros((nh, hd / nh, 4 * (hd / nh)));
+    let mut b = Array1::zeros(4 * hd);
+    for (u, v) in forget_bias(config.forget_init, hd, nh).into_iter().enumerate() {
+        b[hd + u] = cast(v);
+    }
+    SlstmParams { w_x, r, b }
+}
+
+/// What the backward pass needs.
+#[derive(Clone, Debug)]
+pub struct SlstmCache<F> {
+    /// Input of the i, f rows (of all rows when `x_zo` is `None`).
+    pub x_if: Array3<F>, // (B, T, D)
+    /// Input of the z, o rows, when it differs from `x_if`.
+    pub x_zo: Option<Array3<F>>, // (B, T, D)
+    /// Activations [i' | f' | z | o].
+    pub act: Array3<F>, // (B, T, 4H)
+    /// σ(−f̃) = d logσ(f̃) / d f̃.
+    pub sig_nf: Array3<F>, // (B, T, H)
+    /// h_{t−1} per step.
+    pub h_prev: Array3<F>, // (B, T, H)
+    /// h_t per step (the output).
+    pub h: Array3<F>, // (B, T, H)
+    /// c_0 ..= c_T.
+    pub c: Array3<F>, // (B, T+1, H)
+    /// n_0 ..= n_T.
+    pub n: Array3<F>, // (B, T+1, H)
+}
+
+/// x W_xᵀ + b for all steps: one GEMM (two when the i, f rows read a different input).
+fn project<F: Float>(p: &SlstmParams<F>, x_if: &Array3<F>, x_zo: Option<&Array3<F>>) -> Array3<F> {
+    let (bs, t_len, _) = x_if.dim();
+    let h2 = 2 * p.d_hidden();
+    let mut pre = Array2::from_shape_fn((bs * t_len, 2 * h2), |(_, k)| p.b[k]); // (B·T, 4H)
+    match x_zo {
+        None => general_mat_mul(F::one(), &rows(x_if), &p.w_x.t(), F::one(), &mut pre),
+        Some(x_zo) => {
+            let (w_if, w_zo) = (p.w_x.slice(s![..h2, ..]), p.w_x.slice(s![h2.., ..]));
+            general_mat_mul(
+                F::one(),
+                &rows(x_if),
+                &w_if.t(),
+                F::one(),
+                &mut pre.slice_mut(s![.., ..h2]),
+            );
+            general_mat_mul(
+                F::one(),
+                &rows(x_zo),
+                &w_zo.t(),
+                F::one(),
+                &mut pre.slice_mut(s![.., h2..]),
+            );
+        }
+    }
+    pre.into_shape_with_order((bs, t_len, 2 * h2))
+        .expect("contiguous")
+}
+
+/// pre_t += R h_{t−1}, head by head and gate by gate, in place.
+fn add_recurrent<F: Float>(r: &Array3<F>, h_prev: ArrayView2<F>, mut pre: ArrayViewMut2<F>) {
+    let (nh, dh, _) = r.dim();
+    let hd = nh * dh;
+    for k in 0..nh {
+        let hk = h_prev.slice(s![.., k * dh..(k + 1) * dh]); // (B, DH)
+        for g in 0..4 {
+            let rg = r.slice(s![k, .., g * dh..(g + 1) * dh]); // (DH, DH)
+            let col = g * hd + k * dh;
+            general_mat_mul(
+                F::one(),
+                &hk,
+                &rg,
+                F::one(),
+                &mut pre.slice_mut(s![.., col..col + dh]),
+            );
+        }
+    }
+}
+
+/// The pointwise part of one step for one batch row; `g` holds pre-activations on entry and
+/// activations [i' | f' | z | o] on exit.
+struct StepRow<'a, F> {
+    g: &'a mut [F],
+    sig_nf: &'a mut [F],
+    c_prev: &'a [F],
+    c: &'a mut [F],
+    n_prev: &'a [F],
+    n: &'a mut [F],
+    m: &'a mut [F],
+    h: &'a mut [F],
+}
+
+fn cell_step<F: Float>(s: StepRow<'_, F>) {
+    let hd = s.h.len();
+    let one = F::one();
+    for u in 0..hd {
+        let (i_pre, f_pre) = (s.g[u], s.g[hd + u]);
+        let l = log_sigmoid(f_pre);
+        let m_new = if s.n_prev[u] == F::zero() {
+            i_pre
+        } else {
+            (l + s.m[u]).max(i_pre)
+        };
+        let i = (i_pre - m_new).exp().min(one);
+        let f = (l + s.m[u] - m_new).exp().min(one);
+        let z = s.g[2 * hd + u].tanh();
+        let o = sigmoid(s.g[3 * hd + u]);
+        s.c[u] = f * s.c_prev[u] + i * z;
+        s.n[u] = f * s.n_prev[u] + i;
+        s.h[u] = o * s.c[u] / s.n[u];
+        s.m[u] = m_new;
+        s.sig_nf[u] = sigmoid(-f_pre);
+        (s.g[u], s.g[hd + u], s.g[2 * hd + u], s.g[3 * hd + u]) = (i, f, z, o);
+    }
+}
+
+fn run<F: Float>(
+    p: &SlstmParams<F>,
+    x_if: &Array3<F>,
+    x_zo: Option<&Array3<F>>,
+    state0: Option<&SlstmState<F>>,
+) -> (Array3<F>, SlstmState<F>, SlstmCache<F>) {
+    let (bs, t_len, _) = x_if.dim();
+    let hd = p.d_hidden();
+    debug_assert!(t_len > 0, "sLSTM: empty sequence");
+    let mut act = project(p, x_if, x_zo); // (B, T, 4H)
+    let mut sig_nf = Array3::<F>::zeros((bs, t_len, hd)); // (B, T, H)
+    let mut h_prev = Array3::<F>::zeros((bs, t_len, hd)); // (B, T, H)
+    let mut h = Array3::<F>::zeros((bs, t_len, hd)); // (B, T, H)
+    let mut c = Array3::<F>::zeros((bs, t_len + 1, hd)); // (B, T+1, H)
+    let mut n = Array3::<F>::zeros((bs, t_len + 1, hd)); // (B, T+1, H)
+    let mut m = Array2::<F>::zeros((bs, hd)); // (B, H), running stabiliser
+    if let Some(s0) = state0 {
+        h_prev.slice_mut(s![.., 0, ..]).assign(&s0.h);
+        c.slice_mut(s![.., 0, ..]).assign(&s0.c);
+        n.slice_mut(s![.., 0, ..]).assign(&s0.n);
+        m.assign(&s0.m);
+    }
+    for t in 0..t_len {
+        add_recurrent(&p.r, h_prev.slice(s![.., t, ..]), act.slice_mut(s![.., t, ..]));
+        for b in 0..bs {
+            let (c_prev, c_new) = prev_next(&mut c, b, t);
+            let (n_prev, n_new) = prev_next(&mut n, b, t);
+            let m_row = m.row_mut(b).into_slice().expect("contiguous");
+            let (g, sig_nf) = (row_mut(&mut act, b, t), row_mut(&mut sig_nf, b, t));
+            let h = row_mut(&mut h, b, t);
+            cell_step(StepRow {
+                g,
+                sig_nf,
+                c_prev,
+                c: c_new,
+                n_prev,
+                n: n_new,
+                m: m_row,
+                h,
+            });
+        }
+        if t + 1 < t_len {
+            let h_t = h.slice(s![.., t, ..]);
+            h_prev.slice_mut(s![.., t + 1, ..]).assign(&h_t);
+        }
+    }
+    let final_state = SlstmState {
+        h: h.index_axis(Axis(1), t_len - 1).to_owned(),
+        c: c.index_axis(Axis(1), t_len).to_owned(),
+        n: n.index_axis(Axis(1), t_len).to_owned(),
+        m,
+    };
+    let x_zo = x_zo.cloned();
+    let cache = SlstmCache {
+        x_if: x_if.clone(),
+        x_zo,
+        act,
+        sig_nf,
+        h_prev,
+        h: h.clone(),
+        c,
+        n,
+    };
+    (h, final_state, cache)
+}
+
+/// Run the cell over `x` (B, T, D) from `state0` (zero state when `None`): returns h (B, T, H),
+/// the final state and the cache.
+pub fn forward<F: Float>(
+    p: &SlstmParams<F>,
+    x: &Array3<F>,
+    state0: Option<&SlstmState<F>>,
+) -> (Array3<F>, SlstmState<F>, SlstmCache<F>) {
+    run(p, x, None, state0)
+}
+
+/// Like [`forward`], but the i and f rows of `w_x` read `x_if` and the z and o rows read `x_zo`
+/// (the sLSTM block's conv path, `xlstm-math.md` §3.2). Both are (B, T, D).
+pub fn forward_split<F: Float>(
+    p: &SlstmParams<F>,
+    x_if: &Array3<F>,
+    x_zo: &Array3<F>,
+    state0: Option<&SlstmState<F>>,
+) -> (Array3<F>, SlstmState<F>, SlstmCache<F>) {
+    run(p, x_if, Some(x_zo), state0)
+}
+
+/// d_h_{t−1} = Σ_g R_gᵀ d_pre_g per head, written (not added) into `d_h`.
+fn recurrent_back<F: Float>(r: &Array3<F>, d_pre: ArrayView2<F>, d_h: &mut Array2<F>) {
+    let (nh, dh, _) = r.dim();
+    let hd = nh * dh;
+    for k in 0..nh {
+        let mut out = d_h.slice_mut(s![.., k * dh..(k + 1) * dh]); // (B, DH)
+        for g in 0..4 {
+            let rg = r.slice(s![k, .., g * dh..(g + 1) * dh]); // (DH, DH)
+            let col = g * hd + k * dh;
+            let beta = if g == 0 { F::zero() } else { F::one() };
+            general_mat_mul(
+                F::one(),
+                &d_pre.slice(s![.., col..col + dh]),
+                &rg.t(),
+                beta,
+                &mut out,
+            );
+        }
+    }
+}
+
+/// BPTT through the recurrence (§5.2). Returns d_pre (B, T, 4H) and d_state0; adds ∇R, ∇b.
+fn backward_core<F: Float>(
+    p: &SlstmParams<F>,
+    cache: &SlstmCache<F>,
+    d_h: &Array3<F>,
+    d_final: Option<&SlstmState<F>>,
+    grads: &mut SlstmParams<F>,
+) -> (Array3<F>, SlstmState<F>) {
+    let (bs, t_len, hd) = cache.h.dim();
+    let one = F::one();
+    let mut carry = d_final.cloned().unwrap_or_else(|| SlstmState::zeros(bs, hd)); // (h, c, n) into step t
+    let mut d_pre = Array3::<F>::zeros((bs, t_len, 4 * hd)); // (B, T, 4H)
+    for t in (0..t_len).rev() {
+        for b in 0..bs {
+            let (a, snf, h) = (
+                row(&cache.act, b, t),
+                row(&cache.sig_nf, b, t),
+                row(&cache.h, b, t),
+            );
+            let (c_prev, n_prev, n_t) = (row(&cache.c, b, t), row(&cache.n, b, t), row(&cache.n, b, t + 1));
+            let dy = row(d_h, b, t);
+            let dp = row_mut(&mut d_pre, b, t);
+            for u in 0..hd {
+                let (i, f, z, o) = (a[u], a[hd + u], a[2 * hd + u], a[3 * hd + u]);
+                let dh = dy[u] + carry.h[[b, u]];
+                let dc = carry.c[[b, u]] + dh * o / n_t[u];
+                let dn = carry.n[[b, u]] - dh * h[u] / n_t[u];
+                dp[u] = i * (dc * z + dn);
+                dp[hd + u] = f * (dc * c_prev[u] + dn * n_prev[u]) * snf[u];
+                dp[2 * hd + u] = dc * i * (one - z * z);
+                dp[3 * hd + u] = dh * h[u] * (one - o);
+                carry.c[[b, u]] = f * dc;
+                carry.n[[b, u]] = f * dn;
+            }
+        }
+        recurrent_back(&p.r, d_pre.slice(s![.., t, ..]), &mut carry.h);
+    }
+    // m_0 enters only through f'_1 = exp(ℓ_1 + m_0 − m_1) (m_1 held fixed): d m_0 = f'_1(δc c_0 + δn n_0).
+    carry.m = &carry.c * &cache.c.index_axis(Axis(1), 0) + &carry.n * &cache.n.index_axis(Axis(1), 0);
+    let (nh, dh, _) = p.r.dim();
+    let (d_pre2, h_prev2) = (rows(&d_pre), rows(&cache.h_prev)); // (B·T, 4H), (B·T, H)
+    for k in 0..nh {
+        let hk = h_prev2.slice(s![.., k * dh..(k + 1) * dh]);
+        for g in 0..4 {
+            let col = g * hd + k * dh;
+            let mut gr = grads.r.slice_mut(s![k, .., g * dh..(g + 1) * dh]);
+            general_mat_mul(one, &hk.t(), &d_pre2.slice(s![.., col..col + dh]), one, &mut gr);
+        }
+    }
+    grads.b += &d_pre2.sum_axis(Axis(0));
+    (d_pre, carry)
+}
+
+/// Backward of [`forward`]: `d_h` (B, T, H) for every output, `d_final` for the final (h, c, n)
+/// (zero when `None`; its `m` is ignored). Adds into `grads`; returns d_x (B, T, D) and d_state0.
+pub fn backward<F: Float>(
+    p: &SlstmParams<F>,
+    cache: &SlstmCache<F>,
+    d_h: &Array3<F>,
+    d_final: Option<&SlstmState<F>>,
+    grads: &mut SlstmParams<F>,
+) -> (Array3<F>, SlstmState<F>) {
+    debug_assert!(
+        cache.x_zo.is_none(),
+        "sLSTM: use backward_split for a forward_split cache"
+    );
+    let (d_pre, d0) = backward_core(p, cache, d_h, d_final, grads);
+    let d_pre2 = rows(&d_pre);
+    general_mat_mul(
+        F::one(),
+        &d_pre2.t(),
+        &rows(&cache.x_if),
+        F::one(),
+        &mut grads.w_x,
+    );
+    let d_x = d_pre2
+        .dot(&p.w_x)
+        .into_shape_with_order(cache.x_if.dim())
+        .expect("contiguous");
+    (d_x, d0)
+}
+
+/// Backward of [`forward_split`]: returns (d_x_if, d_x_zo, d_state0).
+pub fn backward_split<F: Float>(
+    p: &SlstmParams<F>,
+    cache: &SlstmCache<F>,
+    d_h: &Array3<F>,
+    d_final: Option<&SlstmState<F>>,
+    grads: &mut SlstmParams<F>,
+) -> (Array3<F>, Array3<F>, SlstmState<F>) {
+    let x_zo = cache
+        .x_zo
+        .as_ref()
+        .expect("sLSTM: backward_split needs a forward_split cache");
+    let (d_pre, d0) = backward_core(p, cache, d_h, d_final, grads);
+    let h2 = 2 * p.d_hidden();
+    let d_pre2 = rows(&d_pre);
+    let (dp_if, dp_zo) = (d_pre2.slice(s![.., ..h2]), d_pre2.slice(s![.., h2..]));
+    let one = F::one();
+    general_mat_mul(
+        one,
+        &dp_if.t(),
+        &rows(&cache.x_if),
+        one,
+        &mut grads.w_x.slice_mut(s![..h2, ..]),
+    );
+    general_mat_mul(
+        one,
+        &dp_zo.t(),
+        &rows(x_zo),
+        one,
+        &mut grads.w_x.slice_mut(s![h2.., ..]),
+    );
+    let d_if = dp_if.dot(&p.w_x.slice(s![..h2, ..]));
+    let d_zo = dp_zo.dot(&p.w_x.slice(s![h2.., ..]));
+    let d_if = d_if.into_shape_with_order(cache.x_if.dim()).expect("contiguous");
+    let d_zo = d_zo.into_shape_with_order(x_zo.dim()).expect("contiguous");
+    (d_if, d_zo, d0)
+}
+
+#[cfg(test)]
+#[path = "slstm_tests.rs"]
+mod tests;

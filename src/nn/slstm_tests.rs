@@ -1,0 +1,338 @@
+//! Tests of the sLSTM cell (`slstm.rs`): f64 gradient checks (with and without initial state,
+//! plain and split inputs), stabilised == unstabilised forward, gauge invariance in m_0, the
+//! zero input-gate-bias gradient from the zero state, the f32 first step with a huge input-gate
+//! bias, initialisation, and a hand-computed one-unit case.
+
+use super::*;
+use crate::nn::gradcheck::GradCheck;
+use crate::nn::linear::testing::{dot_all, randn, WithInputs};
+use crate::nn::zeros_like;
+use ndarray::{ArrayD, Ix2, Ix3};
+
+const B: usize = 2;
+const T: usize = 8;
+const D: usize = 3;
+const H: usize = 8;
+const NH: usize = 2;
+
+fn as3(a: &ArrayD<f64>) -> Array3<f64> {
+    a.clone().into_dimensionality::<Ix3>().unwrap()
+}
+fn as2(a: &ArrayD<f64>) -> Array2<f64> {
+    a.clone().into_dimensionality::<Ix2>().unwrap()
+}
+
+/// Weights ~ N(0, 0.5²), non-zero R, forget bias around +2.5 (§7 of xlstm-math.md).
+fn random_params(rng: &mut Rng) -> SlstmParams<f64> {
+    let mut p = init::<f64>(
+        &SlstmConfig {
+            d_input: D,
+            d_hidden: H,
+            n_heads: NH,
+            forget_init: ForgetInit::Linspace,
+        },
+        rng,
+    );
+    p.w_x.mapv_inplace(|_| 0.5 * rng.normal());
+    p.r.mapv_inplace(|_| 0.5 * rng.normal());
+    p.b.mapv_inplace(|_| 0.5 * rng.normal());
+    p.b.slice_mut(s![H..2 * H]).mapv_inplace(|v| v + 2.5);
+    p
+}
+
+fn random_state(rng: &mut Rng) -> Vec<(&'static str, ArrayD<f64>)> {
+    let n0 = ArrayD::from_shape_fn(vec![B, H], |_| rng.uniform_range(0.5, 2.0));
+    vec![
+        ("h0", randn(rng, &[B, H], 0.5)),
+        ("c0", randn(rng, &[B, H], 1.0)),
+        ("n0", n0),
+        ("m0", randn(rng, &[B, H], 1.0)),
+    ]
+}
+
+fn state_of(a: &WithInputs<SlstmParams<f64>>) -> Option<SlstmState<f64>> {
+    a.inputs.iter().any(|(n, _)| *n == "h0").then(|| SlstmState {
+        h: as2(a.get("h0")),
+        c: as2(a.get("c0")),
+        n: as2(a.get("n0")),
+        m: as2(a.get("m0")),
+    })
+}
+
+fn run_any(a: &WithInputs<SlstmParams<f64>>) -> (Array3<f64>, SlstmState<f64>, SlstmCache<f64>) {
+    let s0 = state_of(a);
+    match a.inputs.iter().any(|(n, _)| *n == "x_zo") {
+        true => forward_split(&a.params, &as3(a.get("x")), &as3(a.get("x_zo")), s0.as_ref()),
+        false => forward(&a.params, &as3(a.get("x")), s0.as_ref()),
+    }
+}
+
+/// Gradient check of L = Σ h ⊙ g + Σ g_r ⊙ c_T / n_T (a gauge-invariant use of the final state).
+fn check(with_state: bool, split: bool, seed: u64) {
+    let mut rng = Rng::new(seed);
+    let params = random_params(&mut rng);
+    let mut inputs = vec![("x", randn(&mut rng, &[B, T, D], 1.0))];
+    if split {
+        inputs.push(("x_zo", randn(&mut rng, &[B, T, D], 1.0)));
+    }
+    if with_state {
+        inputs.extend(random_state(&mut rng));
+    }
+    let g = randn(&mut rng, &[B, T, H], 1.0);
+    let g_r = as2(&randn(&mut rng, &[B, H], 1.0));
+    let all = WithInputs { params, inputs };
+    let loss = |a: &WithInputs<SlstmParams<f64>>| {
+        let (y, fin, _) = run_any(a);
+        dot_all(&y.into_dyn(), &g) + (&g_r * &fin.c / &fin.n).sum()
+    };
+    let (_, fin, cache) = run_any(&all);
+    let d_final = SlstmState {
+        h: Array2::zeros((B, H)),
+        c: &g_r / &fin.n,
+        n: -(&g_r * &fin.c / &fin.n / &fin.n),
+        m: Array2::zeros((B, H)),
+    };
+    let mut grads = zeros_like(&all.params);
+    let g3 = as3(&g);
+    let mut d_inputs = Vec::new();
+    let d0 = if split {
+        let (d_if, d_zo, d0) = backward_split(&all.params, &cache, &g3, Some(&d_final), &mut grads);
+        d_inputs.extend([("x", d_if.into_dyn()), ("x_zo", d_zo.into_dyn())]);
+        d0
+    } else {
+        let (d_x, d0) = backward(&all.params, &cache, &g3, Some(&d_final), &mut grads);
+        d_inputs.push(("x", d_x.into_dyn()));
+        d0
+    };
+    if with_state {
+        d_inputs
+            .extend([("h0", d0.h), ("c0", d0.c), ("n0", d0.n), ("m0", d0.m)].map(|(k, v)| (k, v.into_dyn())));
+    }
+    let analytic = WithInputs {
+        params: grads,
+        inputs: d_inputs,
+    };
+    GradCheck::default().assert("slstm", &all, &analytic, loss);
+}
+
+#[test]
+fn slstm_grads_match_finite_differences_with_initial_state() {
+    check(true, false, 31);
+}
+
+#[test]
+fn slstm_grads_match_finite_differences_from_zero_state() {
+    check(false, false, 32);
+}
+
+#[test]
+fn slstm_split_input_grads_match_finite_differences() {
+    check(true, true, 33);
+}
+
+/// Unstabilised reference: c̄ = σ(f̃) c̄ + e^ĩ z, n̄ = σ(f̃) n̄ + e^ĩ, h = o c̄ / n̄, started from
+/// c̄_0 = c_0 e^{m_0}, n̄_0 = n_0 e^{m_0}.
+fn naive(p: &SlstmParams<f64>, x: &Array3<f64>, s0: &SlstmState<f64>) -> Array3<f64> {
+    let (nh, dh) = (p.n_heads(), H / p.n_heads());
+    let mut h = s0.h.clone();
+    let mut c = &s0.c * &s0.m.mapv(f64::exp);
+    let mut n = &s0.n * &s0.m.mapv(f64::exp);
+    let mut out = Array3::zeros((B, T, H));
+    for t in 0..T {
+        let mut pre = x.slice(s![.., t, ..]).dot(&p.w_x.t()) + &p.b; // (B, 4H)
+        for (b, k, g, jo, ji) in itertools(nh, dh) {
+            pre[[b, g * H + k * dh + jo]] += h[[b, k * dh + ji]] * p.r[[k, ji, g * dh + jo]];
+        }
+        for b in 0..B {
+            for u in 0..H {
+                let (ip, fp, zp, op) = (
+                    pre[[b, u]],
+                    pre[[b, H + u]],
+                    pre[[b, 2 * H + u]],
+                    pre[[b, 3 * H + u]],
+                );
+                let f = 1.0 / (1.0 + (-fp).exp());
+                c[[b, u]] = f * c[[b, u]] + ip.exp() * zp.tanh();
+                n[[b, u]] = f * n[[b, u]] + ip.exp();
+                h[[b, u]] = c[[b, u]] / n[[b, u]] / (1.0 + (-op).exp());
+                out[[b, t, u]] = h[[b, u]];
+            }
+        }
+    }
+    out
+}
+
+/// All (batch, head, gate, out unit, in unit) index tuples.
+fn itertools(nh: usize, dh: usize) -> Vec<(usize, usize, usize, usize, usize)> {
+    let mut v = Vec::new();
+    for b in 0..B {
+        for k in 0..nh {
+            for g in 0..4 {
+                for jo in 0..dh {
+                    for ji in 0..dh {
+                        v.push((b, k, g, jo, ji));
+                    }
+                }
+            }
+        }
+    }
+    v
+}
+
+fn max_rel_diff(a: &Array3<f64>, b: &Array3<f64>) -> f64 {
+    let scale = b.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+    a.iter()
+        .zip(b.iter())
+        .fold(0.0f64, |m, (x, y)| m.max((x - y).abs()))
+        / scale
+}
+
+#[test]
+fn stabilised_forward_equals_unstabilised_reference() {
+    let mut rng = Rng::new(41);
+    let p = random_params(&mut rng);
+    let x = as3(&randn(&mut rng, &[B, T, D], 1.0));
+    let st = random_state(&mut rng);
+    let s0 = SlstmState {
+        h: as2(&st[0].1),
+        c: as2(&st[1].1),
+        n: as2(&st[2].1),
+        m: as2(&st[3].1),
+    };
+    let (y, _, _) = forward(&p, &x, Some(&s0));
+    let err = max_rel_diff(&y, &naive(&p, &x, &s0));
+    assert!(err <= 1e-12, "with initial state: relative difference {err:e}");
+    let (y0, _, _) = forward(&p, &x, None);
+    let err0 = max_rel_diff(&y0, &naive(&p, &x, &SlstmState::zeros(B, H)));
+    assert!(err0 <= 1e-12, "from zero state: relative difference {err0:e}");
+}
+
+#[test]
+fn shifting_m0_with_rescaled_c0_n0_leaves_h_unchanged() {
+    let mut rng = Rng::new(42);
+    let p = random_params(&mut rng);
+    let x = as3(&randn(&mut rng, &[B, T, D], 1.0));
+    let st = random_state(&mut rng);
+    let s0 = SlstmState {
+        h: as2(&st[0].1),
+        c: as2(&st[1].1),
+        n: as2(&st[2].1),
+        m: as2(&st[3].1),
+    };
+    let shift = (-2.7f64).exp();
+    let s1 = SlstmState {
+        h: s0.h.clone(),
+        c: &s0.c * shift,
+        n: &s0.n * shift,
+        m: &s0.m + 2.7,
+    };
+    let (y0, _, _) = forward(&p, &x, Some(&s0));
+    let (y1, _, _) = forward(&p, &x, Some(&s1));
+    assert!(max_rel_diff(&y1, &y0) <= 1e-13);
+}
+
+/// From the zero state a constant added to every ĩ scales c̄ and n̄ alike, so ∇b_i ≡ 0 (§4 note).
+#[test]
+fn input_gate_bias_gradient_vanishes_from_zero_state() {
+    let mut rng = Rng::new(43);
+    let p = random_params(&mut rng);
+    let x = as3(&randn(&mut rng, &[B, T, D], 1.0));
+    let g = as3(&randn(&mut rng, &[B, T, H], 1.0));
+    let (_, _, cache) = forward(&p, &x, None);
+    let mut grads = zeros_like(&p);
+    backward(&p, &cache, &g, None, &mut grads);
+    let b_i = grads.b.slice(s![..H]).iter().fold(0.0f64, |m, v| m.max(v.abs()));
+    let others = grads.b.slice(s![H..]).iter().fold(0.0f64, |m, v| m.max(v.abs()));
+    assert!(
+        others > 1e-2,
+        "other bias gradients should be O(1), got {others:e}"
+    );
+    assert!(
+        b_i <= 1e-12 * others,
+        "input-gate bias gradient {b_i:e} vs {others:e}"
+    );
+}
+
+/// First step with input-gate bias ±120 in f32: the first-step rule plus the ≤ 1 clamps keep
+/// every output finite and close to the f64 result (xlstm-math.md §1.3).
+#[test]
+fn huge_input_gate_bias_stays_finite_in_f32() {
+    for bias in [120.0, -120.0] {
+        let mut rng = Rng::new(44);
+        let mut p = random_params(&mut rng);
+        p.b.slice_mut(s![..H]).fill(bias);
+        let x = as3(&randn(&mut rng, &[B, T, D], 1.0));
+        let (y64, _, _) = forward(&p, &x, None);
+        let p32 = SlstmParams {
+            w_x: p.w_x.mapv(|v| v as f32),
+            r: p.r.mapv(|v| v as f32),
+            b: p.b.mapv(|v| v as f32),
+        };
+        let (y32, fin, _) = forward(&p32, &x.mapv(|v| v as f32), None);
+        assert!(
+            y32.iter()
+                .chain(fin.c.iter())
+                .chain(fin.n.iter())
+                .all(|v| v.is_finite()),
+            "bias {bias}"
+        );
+        let diff = y32
+            .iter()
+            .zip(y64.iter())
+            .fold(0.0f64, |m, (a, b)| m.max((*a as f64 - b).abs()));
+        assert!(diff < 1e-4, "bias {bias}: f32 vs f64 differ by {diff:e}");
+    }
+}
+
+#[test]
+fn init_follows_the_official_schedule() {
+    let mut rng = Rng::new(1);
+    let cfg = SlstmConfig {
+        d_input: 4,
+        d_hidden: 8,
+        n_heads: 2,
+        forget_init: ForgetInit::Powerlaw {
+            block_idx: 0,
+            num_blocks: 1,
+        },
+    };
+    let p = init::<f64>(&cfg, &mut rng);
+    assert_eq!(p.r.dim(), (2, 4, 16));
+    assert!(p.r.iter().all(|&v| v == 0.0));
+    let b_f = p.b.slice(s![8..16]).to_vec();
+    for k in 0..2 {
+        assert_eq!(b_f[4 * k], 5.0);
+        assert!((b_f[4 * k + 1] - (5.0 - 12.0 * (1.0f64 / 3.0).powf(0.3))).abs() < 1e-12);
+        assert!((b_f[4 * k + 3] + 7.0).abs() < 1e-12);
+    }
+    assert!(p
+        .b
+        .slice(s![..8])
+        .iter()
+        .chain(p.b.slice(s![16..]).iter())
+        .all(|&v| v == 0.0));
+    let lin = forget_bias(ForgetInit::Linspace, 4, 1);
+    assert_eq!(lin, vec![3.0, 4.0, 5.0, 6.0]);
+}
+
+/// D = H = NH = 1; w_x = [1, 0, 0.5, 0] (i, f, z, o), R = 0, b = 0, x = [1, 2], zero state.
+/// Step 1: ĩ = 1, first-step rule m_1 = 1, i' = 1, z = tanh 0.5 = 0.46211715726000974, c_1 = z,
+///         n_1 = 1, o = σ(0) = 0.5, h_1 = 0.23105857863000487.
+/// Step 2: ĩ = 2, ℓ = logσ(0) = −ln 2, m_2 = max(1 − ln 2, 2) = 2, i' = 1,
+///         f' = exp(−ln 2 + 1 − 2) = 0.18393972058572117, z = tanh 1 = 0.7615941559557649,
+///         c_2 = f'·c_1 + z = 0.8465958567400388, n_2 = f' + 1 = 1.1839397205857212,
+///         h_2 = 0.5·c_2/n_2 = 0.3575333448231676.
+#[test]
+fn hand_computed_one_unit_two_steps() {
+    let p = SlstmParams {
+        w_x: Array2::from_shape_vec((4, 1), vec![1.0, 0.0, 0.5, 0.0]).unwrap(),
+        r: Array3::zeros((1, 1, 4)),
+        b: Array1::zeros(4),
+    };
+    let x = Array3::from_shape_vec((1, 2, 1), vec![1.0, 2.0]).unwrap();
+    let (y, fin, _) = forward(&p, &x, None);
+    assert!((y[[0, 0, 0]] - 0.23105857863000487f64).abs() < 1e-15);
+    assert!((y[[0, 1, 0]] - 0.3575333448231676f64).abs() < 1e-15);
+    assert!((fin.n[[0, 0]] - 1.1839397205857212f64).abs() < 1e-15);
+    assert_eq!(fin.m[[0, 0]], 2.0);
+}
