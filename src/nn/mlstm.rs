@@ -12,6 +12,7 @@
 //! Memory: the recurrent cache stores C_t for every step, B·NH·(T+1)·d² floats (§8.3). That is fine
 //! for the small models here; checkpointing C every L ≈ √T steps is the known fix if it is not.
 
+use super::activation::{log_sigmoid, sigmoid};
 use super::{cast, Float};
 use ndarray::{s, Array2, Array3, Array4};
 
@@ -97,30 +98,24 @@ pub struct RecurrentCache<F> {
 }
 
 impl<F: Float> RecurrentCache<F> {
-    /// Smallest relative distance ||b_t| − e^{−m_t}| / e^{−m_t} to the normaliser kink, and the
-    /// fraction of (b, head, t) steps on the |q·n| branch (for gradient-check test points, §6.4).
+    /// Distance to the normaliser kink; see [`kink_margin`].
     pub fn kink_margin(&self) -> (f64, f64) {
-        let mut margin = f64::INFINITY;
-        let mut abs_branch = 0usize;
-        for (b, fl) in self.b.iter().zip(&self.floor) {
-            let (b, fl) = (b.to_f64().unwrap_or(0.0), fl.to_f64().unwrap_or(0.0));
-            margin = margin.min((b.abs() - fl).abs() / fl);
-            abs_branch += usize::from(b.abs() > fl);
-        }
-        (margin, abs_branch as f64 / self.b.len().max(1) as f64)
+        kink_margin(self.b.iter().copied(), self.floor.iter().copied())
     }
 }
 
-/// logσ(x) = −(max(−x, 0) + ln(1 + e^{−|x|})), stable for any x (§6.3).
-#[inline]
-pub fn log_sigmoid<F: Float>(x: F) -> F {
-    -((-x).max(F::zero()) + (-x.abs()).exp().ln_1p())
-}
-
-/// σ(−x) = 1 − σ(x), the derivative of logσ(x); finite for any x.
-#[inline]
-fn sigmoid_neg<F: Float>(x: F) -> F {
-    F::one() / (F::one() + x.exp())
+/// Smallest relative distance ||b| − floor| / floor to the kink of N = max(|b|, floor), and the
+/// fraction of (batch, head, step) entries on the |b| branch. Gradient-check test points need a
+/// margin well above the finite-difference step (§6.4).
+pub fn kink_margin<F: Float>(b: impl Iterator<Item = F>, floor: impl Iterator<Item = F>) -> (f64, f64) {
+    let (mut margin, mut abs_branch, mut count) = (f64::INFINITY, 0usize, 0usize);
+    for (b, fl) in b.zip(floor) {
+        let (b, fl) = (b.to_f64().unwrap_or(f64::NAN), fl.to_f64().unwrap_or(f64::NAN));
+        margin = margin.min((b.abs() - fl).abs() / fl);
+        abs_branch += usize::from(b.abs() > fl);
+        count += 1;
+    }
+    (margin, abs_branch as f64 / count.max(1) as f64)
 }
 
 /// One step of the stabiliser: returns (i'_t, f'_t, m_t).
@@ -376,7 +371,7 @@ impl MlstmCell {
                 d_i += kh * ip * dcv;
             }
             di[g] += d_i;
-            df[g] += fp * d_f * sigmoid_neg(f_pre[g]);
+            df[g] += fp * d_f * sigmoid(-f_pre[g]);
             // Carry to t−1.
             d_c.iter_mut().for_each(|z| *z *= fp);
             d_n.iter_mut().for_each(|z| *z *= fp);

@@ -9,7 +9,8 @@
 //! Cost O(T²d) per head and B·NH·T² floats of cache, against O(T d²) for the recurrent form.
 //! Full masked matrix products are used (the causal half is not skipped).
 
-use super::mlstm::{log_sigmoid, zeros_like_input, MlstmCell, MlstmInput};
+use super::activation::{log_sigmoid, sigmoid};
+use super::mlstm::{kink_margin, zeros_like_input, MlstmCell, MlstmInput};
 use super::{cast, Float};
 use ndarray::linalg::general_mat_mul;
 use ndarray::{s, Array2, Array3, Array4, ArrayView2, ArrayViewMut2};
@@ -29,6 +30,13 @@ pub struct ParallelCache<F> {
     norm: Array3<F>, // (B, NH, T)
     /// Output h̃.
     h: Array3<F>, // (B, T, E)
+}
+
+impl<F: Float> ParallelCache<F> {
+    /// Distance to the normaliser kink (r_t against e^{−m_t}); see [`kink_margin`].
+    pub fn kink_margin(&self) -> (f64, f64) {
+        kink_margin(self.r.iter().copied(), self.m.iter().map(|m| (-*m).exp()))
+    }
 }
 
 /// The (T, d) slice of head `hi` of batch element `bi` in a (B, T, E) tensor.
@@ -119,7 +127,7 @@ impl MlstmCell {
                     dx.i_pre[[bi, t, hi]] += col;
                     d_l += d_log_d.row(t).sum() - col;
                     let f_pre = x.f_pre[[bi, t, hi]];
-                    dx.f_pre[[bi, t, hi]] += d_l / (F::one() + f_pre.exp()); // · σ(−f̃)
+                    dx.f_pre[[bi, t, hi]] += d_l * sigmoid(-f_pre);
                 }
             }
         }

@@ -1,0 +1,340 @@
+//! The mLSTM block ("pre up-projection", `xlstm-math.md` §3.3) with forward and backward.
+//!
+//! ```text
+//! x_n = LN(x)                                   (B, T, D)
+//! [x_m, z] = x_n W_upᵀ                          (B, T, 2E), E = proj_factor·D
+//! x_c = SiLU(causal depthwise conv_K(x_m))      (B, T, E)
+//! [q, k] = x_c W_qkᵀ,  v = x_m W_vᵀ             dense E×E projections (not block-diagonal)
+//! [ĩ, f̃] = concat(q, k, v) W_gᵀ + b_g           (B, T, 2·NH)
+//! h̃ = mLSTM cell(q, k, v, ĩ, f̃)                parallel or recurrent form, empty initial state
+//! h_s = GroupNorm_NH(h̃) + s ⊙ x_c               learnable skip s (E)
+//! y = x + (h_s ⊙ SiLU(z)) W_downᵀ               (B, T, D)
+//! ```
+//! No biases except the conv's and the gates'; no dropout; widths are not rounded to 64.
+//! Initialisation per §4. The backward pass runs the same chain in reverse and adds into the
+//! gradient struct; derivation in `docs/derivations/mlstm.md` §4.
+
+use super::activation::{silu, silu_grad};
+use super::conv::{self, ConvCache, ConvParams};
+use super::linear::{self, rows, LinearParams};
+use super::mlstm::{MlstmCell, MlstmInput, MlstmState, RecurrentCache, EPS};
+use super::mlstm_parallel::ParallelCache;
+use super::norm::{self, NormCache, NormParams};
+use super::rng::Rng;
+use super::{cast, join, Float, Params};
+use ndarray::{s, Array1, Array2, Array3, Axis, Zip};
+
+/// Which form of the cell the block runs (same outputs and gradients up to rounding).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MlstmForm {
+    /// O(T·d²) per head, cache B·NH·T·d² (C at every step).
+    Recurrent,
+    /// O(T²·d) per head, cache B·NH·T²; cheaper when T < ~2.5·d.
+    Parallel,
+}
+
+/// Sizes and options of one mLSTM block.
+#[derive(Clone, Debug)]
+pub struct MlstmBlockConfig {
+    /// Model width D.
+    pub d_model: usize,
+    /// Heads NH (E must be a multiple of NH).
+    pub nh: usize,
+    /// E = proj_factor·D (official 2).
+    pub proj_factor: usize,
+    /// Causal conv kernel K (official 4).
+    pub conv_kernel: usize,
+    /// Number of blocks in the stack (scales the "wang" init of the down-projection).
+    pub num_blocks: usize,
+    /// Cell form.
+    pub form: MlstmForm,
+    /// ε of the cell normaliser (official [`EPS`]).
+    pub eps: f64,
+}
+
+impl MlstmBlockConfig {
+    /// Official defaults for width `d_model` and `nh` heads: E = 2D, K = 4, parallel form.
+    pub fn new(d_model: usize, nh: usize) -> Self {
+        MlstmBlockConfig {
+            d_model,
+            nh,
+            proj_factor: 2,
+            conv_kernel: 4,
+            num_blocks: 1,
+            form: MlstmForm::Parallel,
+            eps: EPS,
+        }
+    }
+
+    /// Inner width E.
+    pub fn d_inner(&self) -> usize {
+        self.proj_factor * self.d_model
+    }
+
+    /// Official initialisation (§4): LN/GroupNorm offsets 0; up, q, k, v ~ N(0, 2/(5D));
+    /// conv PyTorch default; gate weights 0, input-gate bias N(0, 0.1²), forget-gate bias
+    /// linspace(3, 6) over heads; skip ones; down ~ N(0, (2/(num_blocks·√D))²).
+    pub fn init<F: Float>(&self, rng: &mut Rng) -> MlstmBlockParams<F> {
+        let (d, e, nh) = (self.d_model, self.d_inner(), self.nh);
+        assert!(
+            nh > 0 && e % nh == 0,
+            "mLSTM block: E = {e} is not a multiple of NH = {nh}"
+        );
+        let small = (2.0 / (5.0 * d as f64)).sqrt();
+        let wang = 2.0 / (self.num_blocks.max(1) as f64 * (d as f64).sqrt());
+        let up = LinearParams::init(d, 2 * e, false, small, rng);
+        let conv = ConvParams::init(e, self.conv_kernel, rng);
+        let qk = LinearParams::init(e, 2 * e, false, small, rng);
+        let v = LinearParams::init(e, e, false, small, rng);
+        let mut gates = LinearParams::init(3 * e, 2 * nh, true, 0.0, rng);
+        for h in 0..nh {
+            gates.b[h] = cast(0.1 * rng.normal());
+            let frac = if nh > 1 { h as f64 / (nh - 1) as f64 } else { 0.0 };
+            gates.b[nh + h] = cast(3.0 + 3.0 * frac);
+        }
+        MlstmBlockParams {
+            cfg: self.clone(),
+            norm: NormParams::new(d),
+            up,
+            conv,
+            qk,
+            v,
+            gates,
+            out_norm: NormParams::new(e),
+            skip: Array1::ones(e),
+            down: LinearParams::init(e, d, false, wang, rng),
+        }
+    }
+}
+
+/// Parameters of one block (gradients use the same type). `cfg` is carried along, not trained.
+#[derive(Clone, Debug)]
+pub struct MlstmBlockParams<F> {
+    /// Sizes and options.
+    pub cfg: MlstmBlockConfig,
+    /// Pre-LayerNorm, w (D).
+    pub norm: NormParams<F>,
+    /// Up-projection, w (2E, D), no bias; rows 0..E give x_m, E..2E give z.
+    pub up: LinearParams<F>,
+    /// Causal depthwise conv, w (E, K), b (E).
+    pub conv: ConvParams<F>,
+    /// Dense q and k projections in one GEMM, w (2E, E), no bias; rows 0..E give q, E..2E k.
+    pub qk: LinearParams<F>,
+    /// Dense v projection, w (E, E), no bias.
+    pub v: LinearParams<F>,
+    /// Gate pre-activations from concat(q, k, v), w (2NH, 3E), b (2NH); rows 0..NH give ĩ.
+    pub gates: LinearParams<F>,
+    /// Head-wise GroupNorm on the cell output, w (E).
+    pub out_norm: NormParams<F>,
+    /// Learnable skip s.
+    pub skip: Array1<F>, // (E)
+    /// Down-projection, w (D, E), no bias.
+    pub down: LinearParams<F>,
+}
+
+impl<F: Float> Params<F> for MlstmBlockParams<F> {
+    fn visit(&self, prefix: &str, f: &mut dyn FnMut(&str, &[F])) {
+        self.norm.visit(&join(prefix, "norm"), f);
+        self.up.visit(&join(prefix, "up"), f);
+        self.conv.visit(&join(prefix, "conv"), f);
+        self.qk.visit(&join(prefix, "qk"), f);
+        self.v.visit(&join(prefix, "v"), f);
+        self.gates.visit(&join(prefix, "gates"), f);
+        self.out_norm.visit(&join(prefix, "out_norm"), f);
+        f(&join(prefix, "skip"), self.skip.as_slice().expect("contiguous"));
+        self.down.visit(&join(prefix, "down"), f);
+    }
+    fn visit_mut(&mut self, prefix: &str, f: &mut dyn FnMut(&str, &mut [F])) {
+        self.norm.visit_mut(&join(prefix, "norm"), f);
+        self.up.visit_mut(&join(prefix, "up"), f);
+        self.conv.visit_mut(&join(prefix, "conv"), f);
+        self.qk.visit_mut(&join(prefix, "qk"), f);
+        self.v.visit_mut(&join(prefix, "v"), f);
+        self.gates.visit_mut(&join(prefix, "gates"), f);
+        self.out_norm.visit_mut(&join(prefix, "out_norm"), f);
+        f(
+            &join(prefix, "skip"),
+            self.skip.as_slice_mut().expect("contiguous"),
+        );
+        self.down.visit_mut(&join(prefix, "down"), f);
+    }
+}
+
+/// The cell's cache in whichever form ran.
+#[derive(Clone, Debug)]
+enum CellCache<F> {
+    Recurrent(RecurrentCache<F>),
+    Parallel(ParallelCache<F>),
+}
+
+/// What [`backward`] needs.
+#[derive(Clone, Debug)]
+pub struct MlstmBlockCache<F> {
+    norm: NormCache<F>,
+    /// LN output.
+    x_n: Array3<F>, // (B, T, D)
+    /// Conv cache; it keeps x_m (B, T, E), also the input of the v projection.
+    conv: ConvCache<F>,
+    /// Conv output before SiLU.
+    x_conv: Array3<F>, // (B, T, E)
+    /// SiLU(conv(x_m)).
+    x_c: Array3<F>, // (B, T, E)
+    /// Output-gate branch.
+    z: Array3<F>, // (B, T, E)
+    /// concat(q, k, v), the gate input.
+    gate_in: Array2<F>, // (B·T, 3E)
+    /// The cell inputs q, k, v (B, T, E), ĩ, f̃ (B, T, NH).
+    cell_in: MlstmInput<F>,
+    cell: CellCache<F>,
+    out_norm: NormCache<F>,
+    /// GroupNorm(h̃) + s ⊙ x_c.
+    h_s: Array3<F>, // (B, T, E)
+    /// h_s ⊙ SiLU(z), the input of the down-projection.
+    y_g: Array3<F>, // (B, T, E)
+}
+
+impl<F: Float> MlstmBlockCache<F> {
+    /// Distance of the cell's normaliser from its kink (see [`super::mlstm::kink_margin`]).
+    pub fn kink_margin(&self) -> (f64, f64) {
+        match &self.cell {
+            CellCache::Recurrent(c) => c.kink_margin(),
+            CellCache::Parallel(c) => c.kink_margin(),
+        }
+    }
+}
+
+/// Columns lo..hi of a (B·T, W) matrix as a standard-layout (B, T, hi − lo) tensor.
+fn cols3<F: Float>(a: &Array2<F>, (lo, hi): (usize, usize), (b, t): (usize, usize)) -> Array3<F> {
+    let part = a.slice(s![.., lo..hi]).as_standard_layout().into_owned();
+    part.into_shape_with_order((b, t, hi - lo)).expect("contiguous")
+}
+
+/// (B, T, W_i) tensors side by side as one (B·T, ΣW_i) matrix.
+fn concat_rows<F: Float>(parts: &[&Array3<F>]) -> Array2<F> {
+    let views: Vec<_> = parts.iter().map(|p| rows(p)).collect();
+    ndarray::concatenate(Axis(1), &views).expect("same number of rows")
+}
+
+fn to3<F: Float>(a: Array2<F>, (b, t): (usize, usize)) -> Array3<F> {
+    let w = a.ncols();
+    a.into_shape_with_order((b, t, w)).expect("contiguous")
+}
+
+/// Forward over `x` (B, T, D) → y (B, T, D), from the empty cell state.
+pub fn forward<F: Float>(p: &MlstmBlockParams<F>, x: &Array3<F>) -> (Array3<F>, MlstmBlockCache<F>) {
+    let (b, t, _) = x.dim();
+    let (e, nh) = (p.cfg.d_inner(), p.cfg.nh);
+    let (x_n, norm_cache) = norm::forward(&p.norm, &x.as_standard_layout().into_owned(), 1);
+    let up = linear::apply(&p.up, rows(&x_n)); // (B·T, 2E)
+    let (x_m, z) = (cols3(&up, (0, e), (b, t)), cols3(&up, (e, 2 * e), (b, t)));
+    let (x_conv, conv_cache) = conv::forward(&p.conv, &x_m);
+    let x_c = x_conv.mapv(silu);
+    let qk = linear::apply(&p.qk, rows(&x_c)); // (B·T, 2E)
+    let v = to3(linear::apply(&p.v, rows(&x_m)), (b, t));
+    let (q, k) = (cols3(&qk, (0, e), (b, t)), cols3(&qk, (e, 2 * e), (b, t)));
+    let gate_in = concat_rows(&[&q, &k, &v]);
+    let gates = linear::apply(&p.gates, gate_in.view()); // (B·T, 2NH)
+    let (i_pre, f_pre) = (
+        cols3(&gates, (0, nh), (b, t)),
+        cols3(&gates, (nh, 2 * nh), (b, t)),
+    );
+    let cell_in = MlstmInput {
+        q,
+        k,
+        v,
+        i_pre,
+        f_pre,
+    };
+    let cell = MlstmCell { nh, eps: p.cfg.eps };
+    let (h, cell_cache) = match p.cfg.form {
+        MlstmForm::Recurrent => {
+            let (h, _, c) = cell.forward_recurrent(&cell_in, &MlstmState::zeros(b, nh, e / nh));
+            (h, CellCache::Recurrent(c))
+        }
+        MlstmForm::Parallel => {
+            let (h, c) = cell.forward_parallel(&cell_in);
+            (h, CellCache::Parallel(c))
+        }
+    };
+    let (h_n, out_norm_cache) = norm::forward(&p.out_norm, &h, nh);
+    let h_s = h_n + &(&x_c * &p.skip);
+    let y_g = Zip::from(&h_s).and(&z).map_collect(|&h, &z| h * silu(z));
+    let y = to3(linear::apply(&p.down, rows(&y_g)), (b, t)) + x;
+    let cache = MlstmBlockCache {
+        norm: norm_cache,
+        x_n,
+        conv: conv_cache,
+        x_conv,
+        x_c,
+        z,
+        gate_in,
+        cell_in,
+        cell: cell_cache,
+        out_norm: out_norm_cache,
+        h_s,
+        y_g,
+    };
+    (y, cache)
+}
+
+/// Backward for `d_y` (B, T, D): adds every parameter gradient into `grads`, returns d_x.
+pub fn backward<F: Float>(
+    p: &MlstmBlockParams<F>,
+    cache: &MlstmBlockCache<F>,
+    d_y: &Array3<F>,
+    grads: &mut MlstmBlockParams<F>,
+) -> Array3<F> {
+    let d_y = d_y.as_standard_layout().into_owned();
+    let (b, t, _) = d_y.dim();
+    let nh = p.cfg.nh;
+    let d_yg = linear::backward_with_input(&p.down, rows(&cache.y_g), rows(&d_y), &mut grads.down);
+    let d_yg = to3(d_yg, (b, t)); // (B, T, E)
+    let d_hs = Zip::from(&d_yg).and(&cache.z).map_collect(|&g, &z| g * silu(z));
+    let d_z = Zip::from(&d_yg)
+        .and(&cache.h_s)
+        .and(&cache.z)
+        .map_collect(|&g, &h, &z| g * h * silu_grad(z));
+    grads.skip += &(&d_hs * &cache.x_c).sum_axis(Axis(0)).sum_axis(Axis(0));
+    let d_xc_skip = &d_hs * &p.skip;
+    let d_h = norm::backward(&p.out_norm, &cache.out_norm, &d_hs, &mut grads.out_norm);
+    let cell = MlstmCell { nh, eps: p.cfg.eps };
+    let d_in = match &cache.cell {
+        CellCache::Recurrent(c) => cell.backward_recurrent(&cache.cell_in, c, &d_h).0,
+        CellCache::Parallel(c) => cell.backward_parallel(&cache.cell_in, c, &d_h),
+    };
+    let (d_xc, mut d_xm) = backward_projections(p, cache, d_in, grads);
+    let d_xc = d_xc + d_xc_skip;
+    let d_xconv = Zip::from(&d_xc)
+        .and(&cache.x_conv)
+        .map_collect(|&g, &x| g * silu_grad(x));
+    d_xm += &conv::backward(&p.conv, &cache.conv, &d_xconv, &mut grads.conv);
+    let d_up = concat_rows(&[&d_xm, &d_z]); // (B·T, 2E)
+    let d_xn = linear::backward_with_input(&p.up, rows(&cache.x_n), d_up.view(), &mut grads.up);
+    let d_x = norm::backward(&p.norm, &cache.norm, &to3(d_xn, (b, t)), &mut grads.norm);
+    d_x + &d_y
+}
+
+/// From the cell-input gradients back through the gate Linear and the q, k, v projections.
+/// Returns (d_x_c, d_x_m), both (B, T, E).
+fn backward_projections<F: Float>(
+    p: &MlstmBlockParams<F>,
+    cache: &MlstmBlockCache<F>,
+    mut d_in: MlstmInput<F>,
+    grads: &mut MlstmBlockParams<F>,
+) -> (Array3<F>, Array3<F>) {
+    let (b, t, e) = d_in.q.dim();
+    let d_gates = concat_rows(&[&d_in.i_pre, &d_in.f_pre]); // (B·T, 2NH)
+    let d_gate_in =
+        linear::backward_with_input(&p.gates, cache.gate_in.view(), d_gates.view(), &mut grads.gates);
+    d_in.q += &cols3(&d_gate_in, (0, e), (b, t));
+    d_in.k += &cols3(&d_gate_in, (e, 2 * e), (b, t));
+    d_in.v += &cols3(&d_gate_in, (2 * e, 3 * e), (b, t));
+    let d_qk = concat_rows(&[&d_in.q, &d_in.k]); // (B·T, 2E)
+    let d_xc = linear::backward_with_input(&p.qk, rows(&cache.x_c), d_qk.view(), &mut grads.qk);
+    let d_xm = linear::backward_with_input(&p.v, rows(&cache.conv.x), rows(&d_in.v), &mut grads.v);
+    (to3(d_xc, (b, t)), to3(d_xm, (b, t)))
+}
+
+#[cfg(test)]
+#[path = "mlstm_block_tests.rs"]
+mod tests;
