@@ -120,11 +120,7 @@ impl Activation {
     }
 
     /// d_x = act'(x) ⊙ d_y.
-    pub fn backward<F: Float, D: Dimension>(
-        self,
-        x: &Array<F, D>,
-        d_y: &Array<F, D>,
-    ) -> Array<F, D> {
+    pub fn backward<F: Float, D: Dimension>(self, x: &Array<F, D>, d_y: &Array<F, D>) -> Array<F, D> {
         debug_assert_eq!(x.shape(), d_y.shape(), "activation: d_y shape");
         Zip::from(x).and(d_y).map_collect(|&v, &g| self.grad(v) * g)
     }

@@ -159,11 +159,8 @@ mod tests {
             params: p,
             inputs: vec![("x", x)],
         };
-        let x3 = |a: &WithInputs<ConvParams<f64>>| {
-            a.get("x").clone().into_dimensionality::<Ix3>().unwrap()
-        };
-        let loss =
-            |a: &WithInputs<ConvParams<f64>>| dot_all(&forward(&a.params, &x3(a)).0.into_dyn(), &g);
+        let x3 = |a: &WithInputs<ConvParams<f64>>| a.get("x").clone().into_dimensionality::<Ix3>().unwrap();
+        let loss = |a: &WithInputs<ConvParams<f64>>| dot_all(&forward(&a.params, &x3(a)).0.into_dyn(), &g);
         let (_, cache) = forward(&all.params, &x3(&all));
         let mut grads = zeros_like(&all.params);
         let g3 = g.clone().into_dimensionality::<Ix3>().unwrap();

@@ -131,8 +131,7 @@ pub fn backward3<F: Float>(
 ) -> Array3<F> {
     let (b, t, _) = d_y.dim();
     let d_x = backward_with_input(p, cache.x.view(), rows(d_y), grads);
-    d_x.into_shape_with_order((b, t, p.d_in()))
-        .expect("contiguous")
+    d_x.into_shape_with_order((b, t, p.d_in())).expect("contiguous")
 }
 
 /// Test helpers shared by the layer tests: bundle parameters with inputs / initial states so that
@@ -259,11 +258,7 @@ mod tests {
         let mut twice = zeros_like(&p);
         backward(&p, &cache, &d_y, &mut twice);
         backward(&p, &cache, &d_y, &mut twice);
-        assert!((&twice.w - &(&once.w * 2.0))
-            .iter()
-            .all(|e| e.abs() < 1e-12));
-        assert!((&twice.b - &(&once.b * 2.0))
-            .iter()
-            .all(|e| e.abs() < 1e-12));
+        assert!((&twice.w - &(&once.w * 2.0)).iter().all(|e| e.abs() < 1e-12));
+        assert!((&twice.b - &(&once.b * 2.0)).iter().all(|e| e.abs() < 1e-12));
     }
 }

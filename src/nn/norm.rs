@@ -40,9 +40,7 @@ pub struct NormCache<F> {
 impl<F: Float> NormParams<F> {
     /// Offsets zero: the norm starts as a plain standardisation.
     pub fn new(d: usize) -> Self {
-        NormParams {
-            w: Array1::zeros(d),
-        }
+        NormParams { w: Array1::zeros(d) }
     }
 }
 
@@ -72,10 +70,7 @@ pub fn forward<F: Float, D: Dimension>(
             let lo = r * d + g * dg;
             let seg = &xs[lo..lo + dg];
             let mean = seg.iter().fold(F::zero(), |a, &v| a + v) * inv_dg;
-            let var = seg
-                .iter()
-                .fold(F::zero(), |a, &v| a + (v - mean) * (v - mean))
-                * inv_dg;
+            let var = seg.iter().fold(F::zero(), |a, &v| a + (v - mean) * (v - mean)) * inv_dg;
             let is = F::one() / (var + eps).sqrt();
             inv_std[[r, g]] = is;
             for (j, &v) in seg.iter().enumerate() {
@@ -129,10 +124,7 @@ pub fn backward<F: Float, D: Dimension>(
 }
 
 /// LayerNorm over the last axis (`groups = 1`).
-pub fn layer_norm<F: Float, D: Dimension>(
-    p: &NormParams<F>,
-    x: &Array<F, D>,
-) -> (Array<F, D>, NormCache<F>) {
+pub fn layer_norm<F: Float, D: Dimension>(p: &NormParams<F>, x: &Array<F, D>) -> (Array<F, D>, NormCache<F>) {
     forward(p, x, 1)
 }
 
@@ -157,9 +149,7 @@ mod tests {
     /// x = [1, 3]: μ = 2, var = 1, s = √(1 + 1e-5); with w = [0, 1]: y = [−1/s, 2/s].
     #[test]
     fn hand_computed_layer_norm() {
-        let p = NormParams {
-            w: array![0.0, 1.0],
-        };
+        let p = NormParams { w: array![0.0, 1.0] };
         let (y, _) = layer_norm(&p, &array![[1.0, 3.0]]);
         let s = (1.0f64 + 1e-5).sqrt();
         assert!((y[[0, 0]] + 1.0 / s).abs() < 1e-15 && (y[[0, 1]] - 2.0 / s).abs() < 1e-15);
@@ -187,9 +177,7 @@ mod tests {
             params: p,
             inputs: vec![("x", x)],
         };
-        let loss = |a: &WithInputs<NormParams<f64>>| {
-            dot_all(&forward(&a.params, a.get("x"), groups).0, &g)
-        };
+        let loss = |a: &WithInputs<NormParams<f64>>| dot_all(&forward(&a.params, a.get("x"), groups).0, &g);
         let (_, cache) = forward(&all.params, all.get("x"), groups);
         let mut grads = zeros_like(&all.params);
         let d_x = backward(&all.params, &cache, &g, &mut grads);
