@@ -236,23 +236,24 @@ impl MlstmCell {
             let (ip, fp, m) = stabilised_gates(i_pre[g], f_pre[g], m_prev);
             let (c_prev, c_t) = c_all[hd.state(t, dd)..hd.state(t + 2, dd)].split_at_mut(dd);
             let (n_prev, n_t) = n_all[hd.state(t, d)..hd.state(t + 2, d)].split_at_mut(d);
+            let (q_t, k_t, v_t) = (&q[x0..x0 + d], &k[x0..x0 + d], &v[x0..x0 + d]);
             let mut b = F::zero();
             for a in 0..d {
-                let ik = ip * k[x0 + a] * scale;
-                for j in 0..d {
-                    c_t[a * d + j] = fp * c_prev[a * d + j] + ik * v[x0 + j];
-                }
+                let ik = ip * k_t[a] * scale;
+                let rows = c_t[a * d..(a + 1) * d]
+                    .iter_mut()
+                    .zip(&c_prev[a * d..(a + 1) * d]);
+                rows.zip(v_t)
+                    .for_each(|((c, &c_p), &v_j)| *c = fp * c_p + ik * v_j);
                 n_t[a] = fp * n_prev[a] + ik;
-                b += q[x0 + a] * n_t[a];
+                b += q_t[a] * n_t[a];
             }
             let floor = (-m).exp();
             let norm = b.abs().max(floor) + eps;
             let h_t = &mut h[x0..x0 + d];
-            for a in 0..d {
-                let qa = q[x0 + a] / norm;
-                for j in 0..d {
-                    h_t[j] += c_t[a * d + j] * qa;
-                }
+            for (a, c_row) in c_t.chunks_exact(d).enumerate() {
+                let qa = q_t[a] / norm;
+                h_t.iter_mut().zip(c_row).for_each(|(h, &c)| *h += c * qa);
             }
             (ip_all[st], fp_all[st], norm_all[st]) = (ip, fp, norm);
             (b_all[st], floor_all[st]) = (b, floor);
@@ -345,30 +346,34 @@ impl MlstmCell {
                 F::zero()
             };
             // δq = C_t δa + n_t δb; then δC += q δaᵀ, δn += q δb.
+            let (q_t, k_t, v_t) = (&q[x0..x0 + d], &k[x0..x0 + d], &v[x0..x0 + d]);
+            let inv_norm = F::one() / norm;
             for a in 0..d {
-                let mut acc = n_t[a] * d_b;
-                for j in 0..d {
-                    let da = dh_t[j] / norm;
-                    acc += c_t[a * d + j] * da;
-                    d_c[a * d + j] += q[x0 + a] * da;
-                }
-                dq[x0 + a] += acc;
-                d_n[a] += q[x0 + a] * d_b;
+                let rows = c_t[a * d..(a + 1) * d].iter().zip(&mut d_c[a * d..(a + 1) * d]);
+                let mut acc = F::zero();
+                rows.zip(dh_t).for_each(|((&c, dc), &dh)| {
+                    acc += c * dh;
+                    *dc += q_t[a] * inv_norm * dh;
+                });
+                dq[x0 + a] += acc * inv_norm + n_t[a] * d_b;
+                d_n[a] += q_t[a] * d_b;
             }
             // δk̂ = i'(δC v + δn); δĩ = k̂·δk̂; δv = i' δCᵀ k̂; δf̃ = f'(⟨δC, C_{t−1}⟩ + δn·n_{t−1}) σ(−f̃).
             let (mut d_i, mut d_f) = (F::zero(), F::zero());
+            let dv_t = &mut dv[x0..x0 + d];
             for a in 0..d {
-                let kh = k[x0 + a] * scale;
-                let mut dcv = d_n[a];
-                d_f += d_n[a] * n_prev[a];
-                for j in 0..d {
-                    let dc = d_c[a * d + j];
-                    dcv += dc * v[x0 + j];
-                    d_f += dc * c_prev[a * d + j];
-                    dv[x0 + j] += ip * kh * dc;
+                let (dc_row, c_row) = (&d_c[a * d..(a + 1) * d], &c_prev[a * d..(a + 1) * d]);
+                let ikh = ip * k_t[a] * scale;
+                let (mut dcv, mut dcc) = (d_n[a], d_n[a] * n_prev[a]);
+                for ((&dc, &c), (&v_j, dv_j)) in dc_row.iter().zip(c_row).zip(v_t.iter().zip(dv_t.iter_mut()))
+                {
+                    dcv += dc * v_j;
+                    dcc += dc * c;
+                    *dv_j += ikh * dc;
                 }
+                d_f += dcc;
                 dk[x0 + a] += ip * dcv * scale;
-                d_i += kh * ip * dcv;
+                d_i += ikh * dcv;
             }
             di[g] += d_i;
             df[g] += fp * d_f * sigmoid(-f_pre[g]);
