@@ -11,6 +11,12 @@
 //! the normaliser term δN, which the official `mlstm_kernels` drop (§5.5).
 //! Memory: the recurrent cache stores C_t for every step, B·NH·(T+1)·d² floats (§8.3). That is fine
 //! for the small models here; checkpointing C every L ≈ √T steps is the known fix if it is not.
+//!
+//! Public API: [`MlstmCell::new`]`(nh)`; [`MlstmCell::forward_recurrent`]`(&x, &s0) -> (h, s_T,
+//! RecurrentCache)`; [`MlstmCell::backward_recurrent`]`(&x, &cache, &d_h) -> (d_x, d_s0)`;
+//! `forward_parallel` / `backward_parallel` in `mlstm_parallel.rs`; [`MlstmInput`] (q, k, v, ĩ, f̃,
+//! also the type of their gradient) and [`MlstmState`] (C, n, m; [`MlstmState::zeros`]).
+//! Inputs are (B, T, ·) arrays in standard layout.
 
 use super::activation::{log_sigmoid, sigmoid};
 use super::{cast, Float};

@@ -12,7 +12,11 @@
 //! ```
 //! No biases except the conv's and the gates'; no dropout; widths are not rounded to 64.
 //! Initialisation per §4. The backward pass runs the same chain in reverse and adds into the
-//! gradient struct; derivation in `docs/derivations/mlstm.md` §4.
+//! gradient struct; derivation in `docs/derivations/mlstm.md` §7.
+//!
+//! Public API: [`MlstmBlockConfig::new`]`(d_model, nh)` (then adjust fields),
+//! [`MlstmBlockConfig::init`]`(&mut rng) -> MlstmBlockParams`; [`forward`]`(&p, &x) -> (y, cache)`;
+//! [`backward`]`(&p, &cache, &d_y, &mut grads) -> d_x`, with `grads = nn::zeros_like(&p)`.
 
 use super::activation::{silu, silu_grad};
 use super::conv::{self, ConvCache, ConvParams};
