@@ -164,8 +164,10 @@ impl<F: Float> Params<F> for MlstmBlockParams<F> {
     }
 }
 
-/// The cell's cache in whichever form ran.
+/// The cell's cache in whichever form ran. (One per block and batch: the size difference between
+/// the variants, a few array headers, does not matter.)
 #[derive(Clone, Debug)]
+#[allow(clippy::large_enum_variant)]
 enum CellCache<F> {
     Recurrent(RecurrentCache<F>),
     Parallel(ParallelCache<F>),

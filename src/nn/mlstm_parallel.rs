@@ -18,9 +18,7 @@ use ndarray::{s, Array2, Array3, Array4, ArrayView2, ArrayViewMut2};
 /// What the parallel backward pass needs (besides the inputs).
 #[derive(Clone, Debug)]
 pub struct ParallelCache<F> {
-    /// D'_ts = exp(log D_ts − m_t); zero above the diagonal.
-    d_prime: Array4<F>, // (B, NH, T, T)
-    /// C̃ = S ⊙ D'.
+    /// C̃ = S ⊙ D' (D' itself is recomputed in the backward pass, with the same expression).
     c_tilde: Array4<F>, // (B, NH, T, T)
     /// r_t = Σ_s C̃_ts.
     r: Array3<F>, // (B, NH, T)
@@ -36,6 +34,15 @@ impl<F: Float> ParallelCache<F> {
     /// Distance to the normaliser kink (r_t against e^{−m_t}); see [`kink_margin`].
     pub fn kink_margin(&self) -> (f64, f64) {
         kink_margin(self.r.iter().copied(), self.m.iter().map(|m| (-*m).exp()))
+    }
+}
+
+/// F̄_t = Σ_{s≤t} logσ(f̃_s) for one (batch, head), into `f_bar` (T).
+fn cumulative_log_forget<F: Float>(x: &MlstmInput<F>, (bi, hi): (usize, usize), f_bar: &mut [F]) {
+    let mut acc = F::zero();
+    for (t, fb) in f_bar.iter_mut().enumerate() {
+        acc += log_sigmoid(x.f_pre[[bi, t, hi]]);
+        *fb = acc;
     }
 }
 
@@ -56,7 +63,6 @@ impl MlstmCell {
         debug_assert_eq!(nh * d, e, "E = {e} is not a multiple of NH = {nh}");
         debug_assert_eq!(x.f_pre.dim(), (batch, t_len, nh), "gate shape");
         let mut cache = ParallelCache {
-            d_prime: Array4::zeros((batch, nh, t_len, t_len)),
             c_tilde: Array4::zeros((batch, nh, t_len, t_len)),
             r: Array3::zeros((batch, nh, t_len)),
             m: Array3::zeros((batch, nh, t_len)),
@@ -71,21 +77,14 @@ impl MlstmCell {
                 let (qh, kh) = (head_view(&x.q, bi, hi, d), head_view(&x.k, bi, hi, d));
                 let mut c_tilde = cache.c_tilde.slice_mut(s![bi, hi, .., ..]);
                 general_mat_mul(scale, &qh, &kh.t(), F::zero(), &mut c_tilde); // S
-                let mut acc = F::zero();
-                for (t, fb) in f_bar.iter_mut().enumerate() {
-                    acc += log_sigmoid(x.f_pre[[bi, t, hi]]);
-                    *fb = acc;
-                }
+                cumulative_log_forget(x, (bi, hi), &mut f_bar);
                 let i_pre = x.i_pre.slice(s![bi, .., hi]);
-                let mut d_prime = cache.d_prime.slice_mut(s![bi, hi, .., ..]);
                 for t in 0..t_len {
                     let log_d = |s: usize| f_bar[t] - f_bar[s] + i_pre[s];
                     let m = (0..=t).map(log_d).fold(F::neg_infinity(), F::max);
                     let mut r = F::zero();
                     for s in 0..t_len {
-                        let dp = if s <= t { (log_d(s) - m).exp() } else { F::zero() };
-                        d_prime[[t, s]] = dp;
-                        c_tilde[[t, s]] *= dp;
+                        c_tilde[[t, s]] *= if s <= t { (log_d(s) - m).exp() } else { F::zero() };
                         r += c_tilde[[t, s]];
                     }
                     cache.m[[bi, hi, t]] = m;
@@ -117,9 +116,12 @@ impl MlstmCell {
         let mut dx = zeros_like_input(x);
         let mut d_ct = Array2::zeros((t_len, t_len)); // (T, T) δC̃, then δS, then C̃/N
         let mut d_log_d = Array2::zeros((t_len, t_len)); // (T, T) δ log D
+        let mut f_bar = vec![F::zero(); t_len]; // (T) cumulative log forget gates
         for bi in 0..batch {
             for hi in 0..nh {
-                self.backward_scores(x, cache, d_h, (bi, hi), &mut d_ct, &mut d_log_d, &mut dx);
+                cumulative_log_forget(x, (bi, hi), &mut f_bar);
+                let bufs = (&mut d_ct, &mut d_log_d);
+                self.backward_scores(x, cache, d_h, (bi, hi), &f_bar, bufs, &mut dx);
                 // δĩ_s = Σ_t δlogD_ts; δF̄_t = Σ_s δlogD_ts − Σ_u δlogD_ut; δℓ_t = Σ_{u≥t} δF̄_u.
                 let mut d_l = F::zero();
                 for t in (0..t_len).rev() {
@@ -142,17 +144,15 @@ impl MlstmCell {
         cache: &ParallelCache<F>,
         d_h: &Array3<F>,
         (bi, hi): (usize, usize),
-        d_ct: &mut Array2<F>,
-        d_log_d: &mut Array2<F>,
+        f_bar: &[F],
+        (d_ct, d_log_d): (&mut Array2<F>, &mut Array2<F>),
         dx: &mut MlstmInput<F>,
     ) {
         let (t_len, d) = (x.q.dim().1, x.q.dim().2 / self.nh);
         let scale = cast::<F>(1.0 / (d as f64).sqrt());
         let (dh, h) = (head_view(d_h, bi, hi, d), head_view(&cache.h, bi, hi, d));
-        let (c_tilde, d_prime) = (
-            cache.c_tilde.slice(s![bi, hi, .., ..]),
-            cache.d_prime.slice(s![bi, hi, .., ..]),
-        );
+        let c_tilde = cache.c_tilde.slice(s![bi, hi, .., ..]);
+        let i_pre = x.i_pre.slice(s![bi, .., hi]);
         // δC̃_ts = δh̃_t·v_s / N_t + [|r_t| > e^{−m_t}] sign(r_t) δN_t, with δN_t = −δh̃_t·h̃_t / N_t.
         general_mat_mul(F::one(), &dh, &head_view(&x.v, bi, hi, d).t(), F::zero(), d_ct);
         for t in 0..t_len {
@@ -168,13 +168,14 @@ impl MlstmCell {
                 F::zero()
             };
             for s in 0..t_len {
-                let g = if s <= t {
-                    d_ct[[t, s]] / norm + d_r
-                } else {
-                    F::zero()
-                };
+                if s > t {
+                    (d_log_d[[t, s]], d_ct[[t, s]]) = (F::zero(), F::zero());
+                    continue;
+                }
+                let g = d_ct[[t, s]] / norm + d_r;
+                let d_prime = (f_bar[t] - f_bar[s] + i_pre[s] - m).exp(); // as in the forward pass
                 d_log_d[[t, s]] = g * c_tilde[[t, s]];
-                d_ct[[t, s]] = g * d_prime[[t, s]]; // δS
+                d_ct[[t, s]] = g * d_prime; // δS
             }
         }
         // δQ = δS K/√d; δK = δSᵀ Q/√d.
