@@ -26,7 +26,7 @@ use ndarray::{s, Array2, Array3, Array4};
 pub const EPS: f64 = 1e-6;
 
 /// Settings of the mLSTM cell (it has no parameters of its own).
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct MlstmCell {
     /// Number of heads NH; the head width is d = E/NH.
     pub nh: usize,

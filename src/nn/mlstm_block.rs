@@ -38,7 +38,7 @@ pub enum MlstmForm {
 }
 
 /// Sizes and options of one mLSTM block.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct MlstmBlockConfig {
     /// Model width D.
     pub d_model: usize,
