@@ -54,6 +54,12 @@ pub fn silu_grad<F: Float>(x: F) -> F {
 /// erf(x) = (2/√π) e^{−x²} Σ_{n≥0} 2ⁿ x^{2n+1} / (1·3·…·(2n+1)) (no cancellation);
 /// for |x| ≥ 6, 1 − |erf(x)| < 3e-17, so ±1 is returned.
 pub fn erf(x: f64) -> f64 {
+    erf_to(x, 1e-17)
+}
+
+/// [`erf`] with the series stopped once a term falls below `tol` times the partial sum; past the
+/// largest term the terms shrink at least geometrically, so the relative error is about `tol`.
+fn erf_to(x: f64, tol: f64) -> f64 {
     let a = x.abs();
     if a >= 6.0 {
         return x.signum();
@@ -61,7 +67,7 @@ pub fn erf(x: f64) -> f64 {
     let two_x2 = 2.0 * a * a;
     let (mut term, mut sum) = (a, a);
     let mut n = 0.0;
-    while term > 1e-17 * sum {
+    while term > tol * sum {
         n += 1.0;
         term *= two_x2 / (2.0 * n + 1.0);
         sum += term;
@@ -70,19 +76,31 @@ pub fn erf(x: f64) -> f64 {
     value.min(1.0).copysign(x)
 }
 
+/// Φ(x) and φ(x) of the standard normal, with erf only as precise as `F` needs: the series stops
+/// ~100× below `F`'s epsilon relative to Φ(x). For x < 0, Φ = ½(1 + erf) cancels, so the tolerance
+/// is scaled by e^{−x²/2}/(1 + |x|), a lower bound of 2Φ(x) up to a factor 0.8.
+#[inline]
+fn normal_cdf_pdf<F: Float>(v: f64) -> (f64, f64) {
+    let gauss = (-0.5 * v * v).exp();
+    let scale = if v < 0.0 { gauss / (1.0 - v) } else { 1.0 };
+    let tol = (F::epsilon().to_f64().expect("finite") * 1e-2 * scale).max(1e-17);
+    let cdf = 0.5 * (1.0 + erf_to(v * std::f64::consts::FRAC_1_SQRT_2, tol));
+    let pdf = gauss * (0.5 * std::f64::consts::FRAC_2_SQRT_PI * std::f64::consts::FRAC_1_SQRT_2);
+    (cdf, pdf)
+}
+
 /// Exact GELU: x Φ(x) with Φ the standard normal CDF.
 #[inline]
 pub fn gelu<F: Float>(x: F) -> F {
     let v = x.to_f64().expect("finite");
-    cast(0.5 * v * (1.0 + erf(v * std::f64::consts::FRAC_1_SQRT_2)))
+    cast(v * normal_cdf_pdf::<F>(v).0)
 }
 
 /// d GELU / dx = Φ(x) + x φ(x).
 #[inline]
 pub fn gelu_grad<F: Float>(x: F) -> F {
     let v = x.to_f64().expect("finite");
-    let cdf = 0.5 * (1.0 + erf(v * std::f64::consts::FRAC_1_SQRT_2));
-    let pdf = (-0.5 * v * v).exp() / (2.0 * std::f64::consts::PI).sqrt();
+    let (cdf, pdf) = normal_cdf_pdf::<F>(v);
     cast(cdf + v * pdf)
 }
 
@@ -102,6 +120,22 @@ impl Activation {
         match self {
             Activation::Silu => silu(x),
             Activation::Gelu => gelu(x),
+        }
+    }
+
+    /// The value and the derivative at `x`, sharing one σ / erf evaluation.
+    #[inline]
+    pub fn value_and_grad<F: Float>(self, x: F) -> (F, F) {
+        match self {
+            Activation::Silu => {
+                let s = sigmoid(x);
+                (x * s, s * (F::one() + x * (F::one() - s)))
+            }
+            Activation::Gelu => {
+                let v = x.to_f64().expect("finite");
+                let (cdf, pdf) = normal_cdf_pdf::<F>(v);
+                (cast(v * cdf), cast(cdf + v * pdf))
+            }
         }
     }
 
@@ -195,6 +229,23 @@ mod tests {
                 let num = central(|v| act.value(v), x[k]) * d_y[k];
                 assert!((d_x[k] - num).abs() < 1e-8, "{act:?} entry {k}");
             }
+            for v in [-3.0, -0.2, 0.0, 1.7] {
+                let (val, grad) = act.value_and_grad(v);
+                assert_eq!((val, grad), (act.value(v), act.grad(v)), "{act:?} at {v}");
+            }
+        }
+        // The f32 GELU stops its series early but stays within f32 rounding of the f64 value.
+        for v in [-4.0f32, -1.3, -0.01, 0.4, 2.2, 5.0] {
+            let (lo, hi) = (gelu(v) as f64, gelu(v as f64));
+            assert!(
+                (lo - hi).abs() <= 2e-7 * hi.abs().max(1e-3),
+                "gelu f32 at {v}: {lo} vs {hi}"
+            );
+            let (lo, hi) = (gelu_grad(v) as f64, gelu_grad(v as f64));
+            assert!(
+                (lo - hi).abs() <= 2e-7 * hi.abs().max(1e-3),
+                "gelu' f32 at {v}: {lo} vs {hi}"
+            );
         }
         // GELU(1) = Φ(1) = 0.8413447460685429.
         assert!((gelu(1.0f64) - 0.8413447460685429).abs() < 1e-15);

@@ -7,7 +7,8 @@
 //! backward: d_g = d_y W_down;  ∇W_down += d_yᵀ (act(a) ⊙ v)
 //!           d_a = act'(a) ⊙ v ⊙ d_g;  d_v = act(a) ⊙ d_g;  ∇W_up += [d_a | d_v]ᵀ x;  d_x = [d_a | d_v] W_up
 //! ```
-//! The cache keeps x (N, D), a and v (N, P each) and act(a) ⊙ v (N, P); N = B·T.
+//! The cache keeps x (N, D), [a | v] (N, 2P), act(a) ⊙ v, act(a) and act'(a) (N, P each); N = B·T.
+//! act(a) and act'(a) come from one evaluation in the forward pass (one erf per entry for GELU).
 //!
 //! Public API: [`ffn_width`]`(d_model)`; [`init`]`(&FfnConfig, rng) -> FfnParams`;
 //! [`forward`]`(&p, &x) -> (y, FfnCache)`; [`backward`]`(&p, &cache, &d_y, &mut g) -> d_x`;
@@ -75,6 +76,10 @@ pub struct FfnCache<F> {
     pub av: Array2<F>, // (N, 2P)
     /// act(a) ⊙ v.
     pub gv: Array2<F>, // (N, P)
+    /// act(a), saved so the backward evaluates no activation.
+    pub act_a: Array2<F>, // (N, P)
+    /// act'(a).
+    pub d_act_a: Array2<F>, // (N, P)
 }
 
 /// y = W_down(act(a) ⊙ v) for `x` (B, T, D) → (B, T, D).
@@ -84,9 +89,18 @@ pub fn forward<F: Float>(p: &FfnParams<F>, x: &Array3<F>) -> (Array3<F>, FfnCach
     let x2 = rows(x); // (N, D)
     let av = x2.dot(&p.w_up.t()); // (N, 2P)
     let act = p.act;
-    let gv = Zip::from(av.slice(s![.., ..pw]))
+    let mut act_a = Array2::<F>::zeros((x2.nrows(), pw)); // (N, P)
+    let mut d_act_a = Array2::<F>::zeros((x2.nrows(), pw)); // (N, P)
+    let mut gv = Array2::<F>::zeros((x2.nrows(), pw)); // (N, P)
+    Zip::from(&mut act_a)
+        .and(&mut d_act_a)
+        .and(&mut gv)
+        .and(av.slice(s![.., ..pw]))
         .and(av.slice(s![.., pw..]))
-        .map_collect(|&a, &v| act.value(a) * v); // (N, P)
+        .for_each(|y, dy, q, &a, &v| {
+            (*y, *dy) = act.value_and_grad(a);
+            *q = *y * v;
+        });
     let y = gv
         .dot(&p.w_down.t())
         .into_shape_with_order((bs, t_len, d))
@@ -97,6 +111,8 @@ pub fn forward<F: Float>(p: &FfnParams<F>, x: &Array3<F>) -> (Array3<F>, FfnCach
             x: x2.to_owned(),
             av,
             gv,
+            act_a,
+            d_act_a,
         },
     )
 }
@@ -113,17 +129,17 @@ pub fn backward<F: Float>(
     general_mat_mul(F::one(), &d_y2.t(), &cache.gv, F::one(), &mut grads.w_down);
     let d_g = d_y2.dot(&p.w_down); // (N, P)
     let mut d_av = Array2::<F>::zeros(cache.av.dim()); // (N, 2P)
-    let act = p.act;
-    let (a, v) = (cache.av.slice(s![.., ..pw]), cache.av.slice(s![.., pw..]));
+    let v = cache.av.slice(s![.., pw..]);
     let (mut d_a, mut d_v) = d_av.multi_slice_mut((s![.., ..pw], s![.., pw..]));
     Zip::from(&mut d_a)
         .and(&mut d_v)
-        .and(a)
+        .and(&cache.act_a)
+        .and(&cache.d_act_a)
         .and(v)
         .and(&d_g)
-        .for_each(|da, dv, &a, &v, &g| {
-            *da = act.grad(a) * v * g;
-            *dv = act.value(a) * g;
+        .for_each(|da, dv, &y, &dy, &v, &g| {
+            *da = dy * v * g;
+            *dv = y * g;
         });
     general_mat_mul(F::one(), &d_av.t(), &cache.x, F::one(), &mut grads.w_up);
     d_av.dot(&p.w_up)
