@@ -27,7 +27,7 @@
 use ndarray::linalg::general_mat_mul;
 use ndarray::{s, Array1, Array2, Array3, ArrayView2, ArrayViewMut2, Axis};
 
-use super::activation::{log_sigmoid, sigmoid};
+use super::activation::sigmoid;
 use super::linear::rows;
 use super::lstm::{prev_next, row, row_mut};
 use super::rng::Rng;
@@ -241,23 +241,40 @@ fn cell_step<F: Float>(s: StepRow<'_, F>) {
     let one = F::one();
     for u in 0..hd {
         let (i_pre, f_pre) = (s.g[u], s.g[hd + u]);
-        let l = log_sigmoid(f_pre);
-        let m_new = if s.n_prev[u] == F::zero() {
-            i_pre
+        let (l, sig_nf) = log_sigmoid_and_sigmoid_neg(f_pre);
+        // d = (ℓ + m_{t−1}) − ĩ decides the max; the winning branch's exponent is exactly 0, so
+        // only one exp is needed (same values as max + two exps + clamps, bit for bit).
+        let d = l + s.m[u] - i_pre;
+        let (m_new, i, f) = if s.n_prev[u] == F::zero() {
+            (i_pre, one, d.exp().min(one)) // first-step rule
+        } else if d >= F::zero() {
+            (l + s.m[u], (-d).exp(), one)
         } else {
-            (l + s.m[u]).max(i_pre)
+            (i_pre, one, d.exp())
         };
-        let i = (i_pre - m_new).exp().min(one);
-        let f = (l + s.m[u] - m_new).exp().min(one);
         let z = s.g[2 * hd + u].tanh();
         let o = sigmoid(s.g[3 * hd + u]);
         s.c[u] = f * s.c_prev[u] + i * z;
         s.n[u] = f * s.n_prev[u] + i;
         s.h[u] = o * s.c[u] / s.n[u];
         s.m[u] = m_new;
-        s.sig_nf[u] = sigmoid(-f_pre);
+        s.sig_nf[u] = sig_nf;
         (s.g[u], s.g[hd + u], s.g[2 * hd + u], s.g[3 * hd + u]) = (i, f, z, o);
     }
+}
+
+/// (logσ(x), σ(−x)) from one exp: with e = e^{−|x|}, logσ(x) = −(max(−x, 0) + ln1p(e)) and
+/// σ(−x) = e/(1+e) for x ≥ 0, 1/(1+e) for x < 0 (no cancellation either way).
+#[inline]
+fn log_sigmoid_and_sigmoid_neg<F: Float>(x: F) -> (F, F) {
+    let e = (-x.abs()).exp();
+    let l = -((-x).max(F::zero()) + e.ln_1p());
+    let s = if x >= F::zero() {
+        e / (F::one() + e)
+    } else {
+        F::one() / (F::one() + e)
+    };
+    (l, s)
 }
 
 fn run<F: Float>(
@@ -368,6 +385,40 @@ fn recurrent_back<F: Float>(r: &Array3<F>, d_pre: ArrayView2<F>, d_h: &mut Array
     }
 }
 
+/// Rows of one batch entry at one step for the pointwise backward (§5.2 steps 1-7).
+struct BackRow<'a, F> {
+    a: &'a [F],
+    snf: &'a [F],
+    h: &'a [F],
+    c_prev: &'a [F],
+    n_prev: &'a [F],
+    n: &'a [F],
+    dy: &'a [F],
+    dh_rec: &'a [F],
+    dp: &'a mut [F],
+    dc: &'a mut [F],
+    dn: &'a mut [F],
+}
+
+/// δpre_t from δh = δy + δh_rec and the carried δc, δn; then carries f'δc, f'δn to step t−1.
+fn cell_step_back<F: Float>(r: BackRow<'_, F>) {
+    let hd = r.h.len();
+    let one = F::one();
+    for u in 0..hd {
+        let (i, f, z, o) = (r.a[u], r.a[hd + u], r.a[2 * hd + u], r.a[3 * hd + u]);
+        let inv_n = one / r.n[u];
+        let dh = r.dy[u] + r.dh_rec[u];
+        let dc = r.dc[u] + dh * o * inv_n;
+        let dn = r.dn[u] - dh * r.h[u] * inv_n;
+        r.dp[u] = i * (dc * z + dn);
+        r.dp[hd + u] = f * (dc * r.c_prev[u] + dn * r.n_prev[u]) * r.snf[u];
+        r.dp[2 * hd + u] = dc * i * (one - z * z);
+        r.dp[3 * hd + u] = dh * r.h[u] * (one - o);
+        r.dc[u] = f * dc;
+        r.dn[u] = f * dn;
+    }
+}
+
 /// BPTT through the recurrence (§5.2). Returns d_pre (B, T, 4H) and d_state0; adds ∇R, ∇b.
 fn backward_core<F: Float>(
     p: &SlstmParams<F>,
@@ -382,26 +433,20 @@ fn backward_core<F: Float>(
     let mut d_pre = Array3::<F>::zeros((bs, t_len, 4 * hd)); // (B, T, 4H)
     for t in (0..t_len).rev() {
         for b in 0..bs {
-            let (a, snf, h) = (
-                row(&cache.act, b, t),
-                row(&cache.sig_nf, b, t),
-                row(&cache.h, b, t),
-            );
-            let (c_prev, n_prev, n_t) = (row(&cache.c, b, t), row(&cache.n, b, t), row(&cache.n, b, t + 1));
-            let dy = row(d_h, b, t);
-            let dp = row_mut(&mut d_pre, b, t);
-            for u in 0..hd {
-                let (i, f, z, o) = (a[u], a[hd + u], a[2 * hd + u], a[3 * hd + u]);
-                let dh = dy[u] + carry.h[[b, u]];
-                let dc = carry.c[[b, u]] + dh * o / n_t[u];
-                let dn = carry.n[[b, u]] - dh * h[u] / n_t[u];
-                dp[u] = i * (dc * z + dn);
-                dp[hd + u] = f * (dc * c_prev[u] + dn * n_prev[u]) * snf[u];
-                dp[2 * hd + u] = dc * i * (one - z * z);
-                dp[3 * hd + u] = dh * h[u] * (one - o);
-                carry.c[[b, u]] = f * dc;
-                carry.n[[b, u]] = f * dn;
-            }
+            let (dc, dn) = (carry.c.row_mut(b), carry.n.row_mut(b));
+            cell_step_back(BackRow {
+                a: row(&cache.act, b, t),
+                snf: row(&cache.sig_nf, b, t),
+                h: row(&cache.h, b, t),
+                c_prev: row(&cache.c, b, t),
+                n_prev: row(&cache.n, b, t),
+                n: row(&cache.n, b, t + 1),
+                dy: row(d_h, b, t),
+                dh_rec: carry.h.row(b).to_slice().expect("contiguous"),
+                dp: row_mut(&mut d_pre, b, t),
+                dc: dc.into_slice().expect("contiguous"),
+                dn: dn.into_slice().expect("contiguous"),
+            });
         }
         recurrent_back(&p.r, d_pre.slice(s![.., t, ..]), &mut carry.h);
     }

@@ -336,3 +336,15 @@ fn hand_computed_one_unit_two_steps() {
     assert!((fin.n[[0, 0]] - 1.1839397205857212f64).abs() < 1e-15);
     assert_eq!(fin.m[[0, 0]], 2.0);
 }
+
+#[test]
+fn shared_exp_log_sigmoid_matches_the_separate_formulas() {
+    for x in [-150.0f64, -20.0, -1.5, -1e-3, 0.0, 0.7, 9.0, 200.0] {
+        let (l, s) = log_sigmoid_and_sigmoid_neg(x);
+        assert!(
+            (l - crate::nn::activation::log_sigmoid(x)).abs() <= 1e-15 * l.abs().max(1.0),
+            "logσ({x})"
+        );
+        assert!((s - sigmoid(-x)).abs() <= 1e-15 * s.abs(), "σ(−{x})");
+    }
+}
