@@ -114,6 +114,22 @@ pub(crate) fn row_mut<F: Float>(a: &mut Array3<F>, b: usize, t: usize) -> &mut [
     &mut a.as_slice_mut().expect("standard layout")[off..off + d]
 }
 
+/// Pointwise part of one step for one batch row: `g` holds [ĩ, f̃, z̃, õ] on entry and
+/// [i, f, z, o] on exit; writes c_t, tanh(c_t) and h_t.
+fn cell_step<F: Float>(g: &mut [F], c_prev: &[F], c: &mut [F], tanh_c: &mut [F], h: &mut [F]) {
+    let hd = h.len();
+    for u in 0..hd {
+        let i = sigmoid(g[u]);
+        let f = sigmoid(g[hd + u]);
+        let z = g[2 * hd + u].tanh();
+        let o = sigmoid(g[3 * hd + u]);
+        (g[u], g[hd + u], g[2 * hd + u], g[3 * hd + u]) = (i, f, z, o);
+        c[u] = f * c_prev[u] + i * z;
+        tanh_c[u] = c[u].tanh();
+        h[u] = o * tanh_c[u];
+    }
+}
+
 /// Run the LSTM over `x` (B, T, D) from `state0` (zero state when `None`).
 /// Returns all hidden states (B, T, H), the final state and the cache.
 pub fn forward<F: Float>(
@@ -149,19 +165,9 @@ pub fn forward<F: Float>(
             &mut pre_t,
         );
         for b in 0..bs {
-            let g = row_mut(&mut gates, b, t);
             let (c_prev, c_new) = prev_next(&mut c, b, t);
             let (tc, h) = (row_mut(&mut tanh_c, b, t), row_mut(&mut y, b, t));
-            for u in 0..hd {
-                let i = sigmoid(g[u]);
-                let f = sigmoid(g[hd + u]);
-                let z = g[2 * hd + u].tanh();
-                let o = sigmoid(g[3 * hd + u]);
-                (g[u], g[hd + u], g[2 * hd + u], g[3 * hd + u]) = (i, f, z, o);
-                c_new[u] = f * c_prev[u] + i * z;
-                tc[u] = c_new[u].tanh();
-                h[u] = o * tc[u];
-            }
+            cell_step(row_mut(&mut gates, b, t), c_prev, c_new, tc, h);
         }
         if t + 1 < t_len {
             let h_t = y.slice(s![.., t, ..]);

@@ -323,10 +323,11 @@ fn run<F: Float>(
             h_prev.slice_mut(s![.., t + 1, ..]).assign(&h_t);
         }
     }
+    let last = |a: &Array3<F>| a.index_axis(Axis(1), a.dim().1 - 1).to_owned();
     let final_state = SlstmState {
-        h: h.index_axis(Axis(1), t_len - 1).to_owned(),
-        c: c.index_axis(Axis(1), t_len).to_owned(),
-        n: n.index_axis(Axis(1), t_len).to_owned(),
+        h: last(&h),
+        c: last(&c),
+        n: last(&n),
         m,
     };
     let x_zo = x_zo.cloned();
