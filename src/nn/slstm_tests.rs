@@ -86,6 +86,25 @@ fn check(with_state: bool, split: bool, seed: u64) {
         dot_all(&y.into_dyn(), &g) + (&g_r * &fin.c / &fin.n).sum()
     };
     let (_, fin, cache) = run_any(&all);
+    // Both branches of the stabiliser max occur: f' = 1 (forget branch) and i' = 1 (input branch).
+    let (i_act, f_act) = (
+        cache.act.slice(s![.., 1.., ..H]),
+        cache.act.slice(s![.., 1.., H..2 * H]),
+    );
+    let forget_wins = f_act
+        .iter()
+        .zip(i_act.iter())
+        .filter(|(f, i)| **f == 1.0 && **i < 1.0)
+        .count();
+    let input_wins = f_act
+        .iter()
+        .zip(i_act.iter())
+        .filter(|(f, i)| **f < 1.0 && **i == 1.0)
+        .count();
+    assert!(
+        forget_wins > 5 && input_wins > 5,
+        "branches: forget {forget_wins}, input {input_wins}"
+    );
     let d_final = SlstmState {
         h: Array2::zeros((B, H)),
         c: &g_r / &fin.n,
