@@ -89,12 +89,7 @@ impl Loss {
     }
 
     /// ∂L/∂ŷ for the loss of [`Loss::forward`] with the same `denom`: ℓ'(ŷ − y) / denom, (B, P).
-    pub fn backward<F: Float>(
-        self,
-        pred: ArrayView2<F>,
-        target: ArrayView2<F>,
-        denom: usize,
-    ) -> Array2<F> {
+    pub fn backward<F: Float>(self, pred: ArrayView2<F>, target: ArrayView2<F>, denom: usize) -> Array2<F> {
         debug_assert_eq!(
             pred.dim(),
             target.dim(),

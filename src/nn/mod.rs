@@ -22,11 +22,25 @@
 //! 6. Shape mismatches inside `nn` are programmer errors (`debug_assert!`); user data is validated
 //!    before it gets here.
 
+pub mod activation;
+pub mod conv;
+pub mod ffn;
+pub mod forecaster;
 pub mod gradcheck;
+pub mod linear;
 pub mod loss;
+pub mod lstm;
+pub mod mlstm;
+pub mod mlstm_block;
+pub mod mlstm_parallel;
+pub mod norm;
 pub mod optim;
+pub mod patch;
 pub mod revin;
 pub mod rng;
+pub mod slstm;
+pub mod slstm_block;
+pub mod train;
 
 use ndarray::NdFloat;
 use num_traits::FromPrimitive;

@@ -48,10 +48,7 @@ pub struct RevinCache<F> {
 }
 
 /// Normalise each window (row) of `x` (B, L); returns x̂ (B, L) and the statistics.
-pub fn normalise<F: Float>(
-    params: &RevinParams<F>,
-    x: ArrayView2<F>,
-) -> (Array2<F>, RevinCache<F>) {
+pub fn normalise<F: Float>(params: &RevinParams<F>, x: ArrayView2<F>) -> (Array2<F>, RevinCache<F>) {
     let (b, l) = x.dim();
     let (gamma, beta) = (params.gamma[0], params.beta[0]);
     let inv_l = F::one() / cast::<F>(l as f64);

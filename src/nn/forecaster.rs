@@ -1,0 +1,456 @@
+//! The forecaster: RevIN → patch embedding → recurrent core → LayerNorm → linear head → RevIN⁻¹.
+//!
+//! ```text
+//! x (B, L) ─RevIN─▶ x̂ (B, L) ─patch─▶ tokens (B, T, D) ─core─▶ (B, T, D) ─LN─▶ h (B, T, D)
+//!   ─head─▶ ŷ (B, P) ─RevIN⁻¹─▶ y (B, P)
+//! ```
+//! The core is either a stack of classic LSTM layers (hidden width D) or an xLSTM residual stack
+//! of mLSTM ('m') and sLSTM ('s') blocks; everything around it is shared, so comparisons isolate
+//! the recurrent core. The head reads either the flattened hidden states (T·D → P, the P-sLSTM
+//! choice) or the last hidden state (D → P). Derivation: `docs/derivations/forecaster.md`.
+
+use ndarray::{Array2, Array3, ArrayView2, Axis};
+
+use super::linear::{self, LinearParams};
+use super::lstm::{self, LstmCache, LstmParams};
+use super::mlstm_block::{self, MlstmBlockCache, MlstmBlockConfig, MlstmBlockParams};
+use super::norm::{self, NormCache, NormParams};
+use super::patch::{self, PatchCache, PatchGeometry, PatchParams};
+use super::revin::{self, RevinCache, RevinParams};
+use super::rng::Rng;
+use super::slstm_block::{self, SlstmBlockCache, SlstmBlockConfig, SlstmBlockParams};
+use super::{join, Float, Params};
+
+/// Which hidden states the linear head reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HeadKind {
+    /// All T hidden states, flattened: a (T·D → P) map.
+    Flatten,
+    /// The last hidden state only: a (D → P) map.
+    Last,
+}
+
+/// The recurrent core.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CoreKind {
+    /// `layers` stacked classic LSTM layers of width D.
+    Lstm {
+        /// Number of stacked layers (≥ 1).
+        layers: usize,
+    },
+    /// xLSTM residual blocks, in order: 'm' mLSTM, 's' sLSTM (e.g. "ms" or "ss").
+    Xlstm {
+        /// One letter per block.
+        blocks: String,
+    },
+}
+
+/// Architecture of a forecaster.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ForecasterConfig {
+    /// The recurrent core.
+    pub kind: CoreKind,
+    /// Lookback window length L.
+    pub lookback: usize,
+    /// Forecast horizon P.
+    pub horizon: usize,
+    /// Patch length p (1: one token per time step).
+    pub patch: usize,
+    /// Patch stride s.
+    pub stride: usize,
+    /// Model width D.
+    pub width: usize,
+    /// Heads NH of the xLSTM cells (D must be a multiple).
+    pub heads: usize,
+    /// Causal-conv kernel in the xLSTM blocks (sLSTM: 0 means no conv; mLSTM blocks always have
+    /// one and use max(kernel, 1)).
+    pub conv_kernel: usize,
+    /// What the head reads.
+    pub head: HeadKind,
+}
+
+impl ForecasterConfig {
+    /// Patch geometry (L, p, s).
+    pub fn geometry(&self) -> PatchGeometry {
+        PatchGeometry {
+            lookback: self.lookback,
+            patch: self.patch,
+            stride: self.stride,
+        }
+    }
+
+    /// Number of tokens T.
+    pub fn tokens(&self) -> usize {
+        self.geometry().tokens()
+    }
+
+    /// Input width of the head: T·D (flatten) or D (last).
+    pub fn head_inputs(&self) -> usize {
+        match self.head {
+            HeadKind::Flatten => self.tokens() * self.width,
+            HeadKind::Last => self.width,
+        }
+    }
+
+    /// Check the sizes; the message names the offending field.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.lookback == 0 || self.horizon == 0 || self.width == 0 {
+            return Err("lookback, horizon and width must be positive".into());
+        }
+        if self.patch == 0 || self.patch > self.lookback {
+            return Err(format!("patch {} must be in 1..={}", self.patch, self.lookback));
+        }
+        if self.stride == 0 {
+            return Err("stride must be positive".into());
+        }
+        match &self.kind {
+            CoreKind::Lstm { layers } if *layers == 0 => Err("an LSTM core needs at least one layer".into()),
+            CoreKind::Xlstm { blocks } => {
+                if let Some(c) = blocks.chars().find(|c| !matches!(c, 'm' | 's')) {
+                    return Err(format!("block letter '{c}' is not 'm' or 's'"));
+                }
+                if self.heads == 0 || !self.width.is_multiple_of(self.heads) {
+                    return Err(format!(
+                        "width {} is not a multiple of heads {}",
+                        self.width, self.heads
+                    ));
+                }
+                Ok(())
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
+/// All weights of a forecaster.
+#[derive(Debug, Clone)]
+pub struct ForecasterParams<F> {
+    /// RevIN affine scalars.
+    pub revin: RevinParams<F>,
+    /// Patch embedding p → D: w (D, p), b (D).
+    pub embed: PatchParams<F>,
+    /// The recurrent core, each layer (B, T, D) → (B, T, D).
+    pub layers: Vec<Layer<F>>,
+    /// Final LayerNorm offsets (D).
+    pub norm: NormParams<F>,
+    /// Head: w (P, T·D) or (P, D), b (P).
+    pub head: LinearParams<F>,
+}
+
+impl<F: Float> Params<F> for ForecasterParams<F> {
+    fn visit(&self, prefix: &str, f: &mut dyn FnMut(&str, &[F])) {
+        self.revin.visit(&join(prefix, "revin"), f);
+        self.embed.visit(&join(prefix, "embed"), f);
+        for (i, layer) in self.layers.iter().enumerate() {
+            layer.visit(&join(prefix, &format!("layer{i}")), f);
+        }
+        self.norm.visit(&join(prefix, "norm"), f);
+        self.head.visit(&join(prefix, "head"), f);
+    }
+    fn visit_mut(&mut self, prefix: &str, f: &mut dyn FnMut(&str, &mut [F])) {
+        self.revin.visit_mut(&join(prefix, "revin"), f);
+        self.embed.visit_mut(&join(prefix, "embed"), f);
+        for (i, layer) in self.layers.iter_mut().enumerate() {
+            layer.visit_mut(&join(prefix, &format!("layer{i}")), f);
+        }
+        self.norm.visit_mut(&join(prefix, "norm"), f);
+        self.head.visit_mut(&join(prefix, "head"), f);
+    }
+}
+
+/// One layer of the recurrent core.
+#[derive(Debug, Clone)]
+pub enum Layer<F> {
+    /// Classic LSTM, hidden width D (not residual, like a stacked `nn.LSTM`).
+    Lstm(LstmParams<F>),
+    /// mLSTM residual block.
+    Mlstm(Box<MlstmBlockParams<F>>),
+    /// sLSTM residual block.
+    Slstm(Box<SlstmBlockParams<F>>),
+}
+
+impl<F: Float> Params<F> for Layer<F> {
+    fn visit(&self, prefix: &str, f: &mut dyn FnMut(&str, &[F])) {
+        match self {
+            Layer::Lstm(p) => p.visit(&join(prefix, "lstm"), f),
+            Layer::Mlstm(p) => p.visit(&join(prefix, "mlstm"), f),
+            Layer::Slstm(p) => p.visit(&join(prefix, "slstm"), f),
+        }
+    }
+    fn visit_mut(&mut self, prefix: &str, f: &mut dyn FnMut(&str, &mut [F])) {
+        match self {
+            Layer::Lstm(p) => p.visit_mut(&join(prefix, "lstm"), f),
+            Layer::Mlstm(p) => p.visit_mut(&join(prefix, "mlstm"), f),
+            Layer::Slstm(p) => p.visit_mut(&join(prefix, "slstm"), f),
+        }
+    }
+}
+
+/// Cache of one core layer.
+#[derive(Debug, Clone)]
+enum LayerCache<F> {
+    Lstm(Box<LstmCache<F>>),
+    Mlstm(Box<MlstmBlockCache<F>>),
+    Slstm(Box<SlstmBlockCache<F>>),
+}
+
+fn init_layers<F: Float>(config: &ForecasterConfig, rng: &mut Rng) -> Vec<Layer<F>> {
+    let d = config.width;
+    match &config.kind {
+        CoreKind::Lstm { layers } => (0..*layers)
+            .map(|_| Layer::Lstm(LstmParams::init(d, d, rng)))
+            .collect(),
+        CoreKind::Xlstm { blocks } => {
+            let n = blocks.len();
+            let layer = |(i, c): (usize, char)| match c {
+                'm' => {
+                    let mut cfg = MlstmBlockConfig::new(d, config.heads);
+                    cfg.conv_kernel = config.conv_kernel.max(1);
+                    cfg.num_blocks = n;
+                    Layer::Mlstm(Box::new(cfg.init(rng)))
+                }
+                _ => {
+                    let mut cfg = SlstmBlockConfig::new(d, config.heads, i, n);
+                    cfg.conv_kernel = config.conv_kernel;
+                    Layer::Slstm(Box::new(slstm_block::init(&cfg, rng)))
+                }
+            };
+            blocks.chars().enumerate().map(layer).collect()
+        }
+    }
+}
+
+fn layer_forward<F: Float>(layer: &Layer<F>, x: &Array3<F>) -> (Array3<F>, LayerCache<F>) {
+    match layer {
+        Layer::Lstm(p) => {
+            let (h, _, cache) = lstm::forward(p, x, None);
+            (h, LayerCache::Lstm(Box::new(cache)))
+        }
+        Layer::Mlstm(p) => {
+            let (y, cache) = mlstm_block::forward(p, x);
+            (y, LayerCache::Mlstm(Box::new(cache)))
+        }
+        Layer::Slstm(p) => {
+            let (y, cache) = slstm_block::forward(p, x);
+            (y, LayerCache::Slstm(Box::new(cache)))
+        }
+    }
+}
+
+fn layer_backward<F: Float>(
+    layer: &Layer<F>,
+    cache: &LayerCache<F>,
+    d_y: &Array3<F>,
+    grads: &mut Layer<F>,
+) -> Array3<F> {
+    match (layer, cache, grads) {
+        (Layer::Lstm(p), LayerCache::Lstm(c), Layer::Lstm(g)) => lstm::backward(p, c, d_y, None, g).0,
+        (Layer::Mlstm(p), LayerCache::Mlstm(c), Layer::Mlstm(g)) => mlstm_block::backward(p, c, d_y, g),
+        (Layer::Slstm(p), LayerCache::Slstm(c), Layer::Slstm(g)) => slstm_block::backward(p, c, d_y, g),
+        _ => unreachable!("gradient and cache layouts follow the parameters"),
+    }
+}
+
+/// Initialise a forecaster (`xlstm-math.md` §4; RevIN identity, LN offsets zero, head with the
+/// PyTorch-default scale √(1/(3·fan_in)) and zero bias).
+pub fn init<F: Float>(config: &ForecasterConfig, seed: u64) -> ForecasterParams<F> {
+    let mut rng = Rng::new(seed);
+    let embed = patch::init(&config.geometry(), config.width, &mut rng);
+    let layers = init_layers(config, &mut rng);
+    let fan_in = config.head_inputs();
+    let head_std = (1.0 / (3.0 * fan_in as f64)).sqrt();
+    ForecasterParams {
+        revin: RevinParams::init(),
+        embed,
+        layers,
+        norm: NormParams::new(config.width),
+        head: LinearParams::init(fan_in, config.horizon, true, head_std, &mut rng),
+    }
+}
+
+/// What [`backward`] needs.
+#[derive(Debug, Clone)]
+pub struct ForecasterCache<F> {
+    revin: RevinCache<F>,
+    embed: PatchCache<F>,
+    layers: Vec<LayerCache<F>>,
+    norm: NormCache<F>,
+    /// Head input rows, (B, T·D) or (B, D).
+    head_in: Array2<F>,
+    /// Head output in normalised units ŷ, (B, P).
+    y_hat: Array2<F>,
+}
+
+/// Forecast `inputs` (B, L) → (B, P) in the units of the inputs.
+pub fn forward<F: Float>(
+    params: &ForecasterParams<F>,
+    config: &ForecasterConfig,
+    inputs: ArrayView2<F>,
+) -> (Array2<F>, ForecasterCache<F>) {
+    let b = inputs.nrows();
+    let (x_hat, revin_cache) = revin::normalise(&params.revin, inputs); // (B, L)
+    let (tokens, embed) = patch::forward(&params.embed, &config.geometry(), x_hat.view()); // (B, T, D)
+    let mut hidden = tokens; // (B, T, D)
+    let mut layers = Vec::with_capacity(params.layers.len());
+    for layer in &params.layers {
+        let (next, cache) = layer_forward(layer, &hidden);
+        hidden = next;
+        layers.push(cache);
+    }
+    let (h, norm) = norm::layer_norm(&params.norm, &hidden); // (B, T, D)
+    let head_in = head_input(config, h, b); // (B, T·D) or (B, D)
+    let y_hat = linear::apply(&params.head, head_in.view()); // (B, P)
+    let y = revin::denormalise(&params.revin, &revin_cache, y_hat.view()); // (B, P)
+    (
+        y,
+        ForecasterCache {
+            revin: revin_cache,
+            embed,
+            layers,
+            norm,
+            head_in,
+            y_hat,
+        },
+    )
+}
+
+fn head_input<F: Float>(config: &ForecasterConfig, h: Array3<F>, b: usize) -> Array2<F> {
+    match config.head {
+        HeadKind::Flatten => h
+            .into_shape_with_order((b, config.head_inputs()))
+            .expect("contiguous"),
+        HeadKind::Last => h.index_axis(Axis(1), config.tokens() - 1).to_owned(),
+    }
+}
+
+/// Backward for the upstream gradient `d_out` (B, P); adds every parameter gradient into `grads`.
+pub fn backward<F: Float>(
+    params: &ForecasterParams<F>,
+    config: &ForecasterConfig,
+    cache: &ForecasterCache<F>,
+    d_out: ArrayView2<F>,
+    grads: &mut ForecasterParams<F>,
+) {
+    let b = d_out.nrows();
+    let (t, d) = (config.tokens(), config.width);
+    let d_y_hat = revin::denormalise_backward(
+        &params.revin,
+        &cache.revin,
+        cache.y_hat.view(),
+        d_out,
+        &mut grads.revin,
+    ); // (B, P)
+    let d_head_in = linear::backward_with_input(
+        &params.head,
+        cache.head_in.view(),
+        d_y_hat.view(),
+        &mut grads.head,
+    );
+    let d_h = match config.head {
+        HeadKind::Flatten => d_head_in.into_shape_with_order((b, t, d)).expect("contiguous"),
+        HeadKind::Last => {
+            let mut d_h = Array3::zeros((b, t, d)); // (B, T, D)
+            d_h.index_axis_mut(Axis(1), t - 1).assign(&d_head_in);
+            d_h
+        }
+    };
+    let d_hidden = norm::backward(&params.norm, &cache.norm, &d_h, &mut grads.norm); // (B, T, D)
+    let mut d_tokens = d_hidden; // (B, T, D)
+    for ((layer, cache), g) in params
+        .layers
+        .iter()
+        .zip(&cache.layers)
+        .zip(grads.layers.iter_mut())
+        .rev()
+    {
+        d_tokens = layer_backward(layer, cache, &d_tokens, g);
+    }
+    let d_x_hat = patch::backward(
+        &params.embed,
+        &config.geometry(),
+        &cache.embed,
+        d_tokens.view(),
+        &mut grads.embed,
+    ); // (B, L)
+    revin::normalise_backward(&cache.revin, d_x_hat.view(), &mut grads.revin);
+}
+
+/// Copy every value of `src` into `dst` (same tensor list, possibly another float type).
+pub fn convert<F: Float, G: Float, P: Params<F>, Q: Params<G>>(src: &P, mut dst: Q) -> Q {
+    let mut flat = Vec::new();
+    src.visit("", &mut |_, vals| {
+        flat.extend(vals.iter().map(|v| v.to_f64().unwrap_or(f64::NAN)))
+    });
+    let mut off = 0;
+    dst.visit_mut("", &mut |_, vals| {
+        debug_assert!(
+            off + vals.len() <= flat.len(),
+            "convert: parameter layouts differ"
+        );
+        vals.iter_mut()
+            .zip(&flat[off..])
+            .for_each(|(d, &s)| *d = super::cast(s));
+        off += vals.len();
+    });
+    debug_assert_eq!(off, flat.len(), "convert: parameter layouts differ");
+    dst
+}
+
+/// Every tensor as `(dotted name, values in f64)`, in visit order (for the model file).
+pub fn params_to_named<F: Float>(params: &ForecasterParams<F>) -> Vec<(String, Vec<f64>)> {
+    let mut out = Vec::new();
+    params.visit("", &mut |name, vals| {
+        out.push((
+            name.to_string(),
+            vals.iter().map(|v| v.to_f64().unwrap_or(f64::NAN)).collect(),
+        ))
+    });
+    out
+}
+
+/// Rebuild the parameters of `config` from [`params_to_named`] output; names, order and lengths
+/// must match exactly, and every value must be finite.
+pub fn load_named<F: Float>(
+    config: &ForecasterConfig,
+    named: &[(String, Vec<f64>)],
+) -> Result<ForecasterParams<F>, String> {
+    config.validate()?;
+    let mut params: ForecasterParams<F> = init(config, 0);
+    let mut expected = Vec::new();
+    params.visit("", &mut |name, vals| {
+        expected.push((name.to_string(), vals.len()))
+    });
+    if expected.len() != named.len() {
+        return Err(format!(
+            "the model has {} weight tensors, the file has {}",
+            expected.len(),
+            named.len()
+        ));
+    }
+    for ((name, len), (got_name, vals)) in expected.iter().zip(named) {
+        if name != got_name {
+            return Err(format!("expected weight tensor '{name}', found '{got_name}'"));
+        }
+        if *len != vals.len() {
+            return Err(format!(
+                "weight tensor '{name}' has {} values, expected {len}",
+                vals.len()
+            ));
+        }
+        if vals.iter().any(|v| !v.is_finite()) {
+            return Err(format!("weight tensor '{name}' has a non-finite value"));
+        }
+    }
+    let mut k = 0;
+    params.visit_mut("", &mut |_, vals| {
+        vals.iter_mut()
+            .zip(&named[k].1)
+            .for_each(|(d, &s)| *d = super::cast(s));
+        k += 1;
+    });
+    Ok(params)
+}
+
+#[cfg(test)]
+#[path = "forecaster_tests.rs"]
+pub(crate) mod tests;

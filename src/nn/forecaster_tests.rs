@@ -1,0 +1,135 @@
+//! Tests of the whole forecaster: gradient checks of every kind with its loss, names, precision.
+use super::*;
+use crate::nn::gradcheck::GradCheck;
+use crate::nn::loss::Loss;
+use crate::nn::zeros_like;
+
+pub(crate) fn config(kind: CoreKind, head: HeadKind) -> ForecasterConfig {
+    ForecasterConfig {
+        kind,
+        lookback: 12,
+        horizon: 3,
+        patch: 4,
+        stride: 2,
+        width: 4,
+        heads: 2,
+        conv_kernel: 2,
+        head,
+    }
+}
+
+/// Move every tensor away from its special initial values (γ = 1, zero offsets and biases)
+/// so that no gradient is trivially zero or symmetric.
+fn jitter(p: &mut ForecasterParams<f64>, seed: u64) {
+    let mut rng = Rng::new(seed);
+    p.visit_mut("", &mut |_, vals| {
+        vals.iter_mut().for_each(|v| *v += 0.2 * rng.normal())
+    });
+}
+
+fn check_whole_model(kind: CoreKind, head: HeadKind) {
+    let config = config(kind, head);
+    config.validate().unwrap();
+    let mut params: ForecasterParams<f64> = init(&config, 3);
+    jitter(&mut params, 4);
+    let mut rng = Rng::new(5);
+    let b = 3;
+    let x = Array2::from_shape_fn((b, config.lookback), |(_, t)| {
+        (t as f64 * 0.7).sin() * 2.0 + 5.0 + 0.5 * rng.normal()
+    });
+    let y = Array2::from_shape_fn((b, config.horizon), |_| 5.0 + rng.normal());
+    let loss = Loss::Mse;
+    let denom = b * config.horizon;
+    let (pred, cache) = forward(&params, &config, x.view());
+    let d_pred = loss.backward(pred.view(), y.view(), denom);
+    let mut grads = zeros_like(&params);
+    backward(&params, &config, &cache, d_pred.view(), &mut grads);
+    let what = format!("forecaster {:?} {:?}", config.kind, config.head);
+    GradCheck::default().assert(&what, &params, &grads, |p| {
+        loss.forward(forward(p, &config, x.view()).0.view(), y.view(), denom)
+    });
+}
+
+#[test]
+fn lstm_forecaster_grads_match_finite_differences_flatten_head() {
+    check_whole_model(CoreKind::Lstm { layers: 2 }, HeadKind::Flatten);
+}
+
+#[test]
+fn lstm_forecaster_grads_match_finite_differences_last_head() {
+    check_whole_model(CoreKind::Lstm { layers: 1 }, HeadKind::Last);
+}
+
+fn xlstm(blocks: &str) -> CoreKind {
+    CoreKind::Xlstm {
+        blocks: blocks.into(),
+    }
+}
+
+#[test]
+fn slstm_forecaster_grads_match_finite_differences() {
+    check_whole_model(xlstm("ss"), HeadKind::Flatten);
+}
+
+#[test]
+fn mlstm_forecaster_grads_match_finite_differences() {
+    check_whole_model(xlstm("mm"), HeadKind::Flatten);
+}
+
+#[test]
+fn mixed_forecaster_grads_match_finite_differences() {
+    check_whole_model(xlstm("ms"), HeadKind::Last);
+}
+
+#[test]
+fn blocks_are_built_in_the_configured_order() {
+    let p: ForecasterParams<f64> = init(&config(xlstm("msm"), HeadKind::Flatten), 1);
+    let kinds: Vec<char> = p
+        .layers
+        .iter()
+        .map(|l| match l {
+            Layer::Lstm(_) => 'l',
+            Layer::Mlstm(_) => 'm',
+            Layer::Slstm(_) => 's',
+        })
+        .collect();
+    assert_eq!(kinds, vec!['m', 's', 'm']);
+}
+
+#[test]
+fn named_weights_round_trip_and_bad_files_are_rejected() {
+    let config = config(CoreKind::Lstm { layers: 1 }, HeadKind::Flatten);
+    let params: ForecasterParams<f64> = init(&config, 8);
+    let named = params_to_named(&params);
+    assert_eq!(named[0].0, "revin.gamma");
+    assert!(named.iter().any(|(n, _)| n == "layer0.lstm.w_h"));
+    let back: ForecasterParams<f64> = load_named(&config, &named).unwrap();
+    assert_eq!(params_to_named(&back), named);
+    let mut renamed = named.clone();
+    renamed[2].0 = "embed.x".into();
+    assert!(load_named::<f64>(&config, &renamed)
+        .unwrap_err()
+        .contains("embed.x"));
+    let mut short = named.clone();
+    short[3].1.pop();
+    assert!(load_named::<f64>(&config, &short).unwrap_err().contains("values"));
+    assert!(load_named::<f64>(&config, &named[1..]).is_err());
+    let other = ForecasterConfig {
+        width: 6,
+        heads: 2,
+        ..config
+    };
+    assert!(load_named::<f64>(&other, &named).is_err());
+}
+
+#[test]
+fn f32_and_f64_forward_agree_after_conversion() {
+    let config = config(CoreKind::Lstm { layers: 1 }, HeadKind::Flatten);
+    let p64: ForecasterParams<f64> = init(&config, 2);
+    let p32: ForecasterParams<f32> = convert(&p64, init(&config, 0));
+    let x = Array2::from_shape_fn((2, config.lookback), |(b, t)| (t * (b + 1)) as f64 * 0.1);
+    let (y64, _) = forward(&p64, &config, x.view());
+    let (y32, _) = forward(&p32, &config, x.mapv(|v| v as f32).view());
+    let diff = (&y64 - &y32.mapv(f64::from)).fold(0.0f64, |m, d| m.max(d.abs()));
+    assert!(diff < 1e-4, "f32 vs f64 forecast differ by {diff}");
+}

@@ -1,0 +1,523 @@
+//! The training loop: shuffled mini-batches, AdamW, clipping, warm-up + cosine schedule, early
+//! stopping with best-weight restore, a wall-clock budget, divergence detection and deterministic
+//! data-parallel gradients.
+//!
+//! **Determinism.** A batch is always cut into the same shards of [`TrainConfig::shard_size`]
+//! windows, whatever the thread count. Each shard's gradient is computed into its own buffer (the
+//! loss factor is the whole batch's 1/(B·P), so shard gradients add up to the batch gradient) and
+//! the buffers are summed in shard order. Threads only decide *who* computes a shard, so the
+//! result is bit-identical for any `threads` (`docs/derivations/forecaster.md` §5). Validation
+//! losses are likewise summed over fixed chunks in order.
+//!
+//! The data side implements [`WindowSource`]; `nn` does not depend on `crate::data`.
+
+use std::time::{Duration, Instant};
+
+use ndarray::{Array2, ArrayView2};
+
+use super::forecaster::convert;
+use super::forecaster::{self, ForecasterConfig, ForecasterParams};
+use super::loss::Loss;
+use super::optim::{clip_grad_norm, AdamW, AdamWConfig, LrSchedule};
+use super::rng::Rng;
+use super::{cast, Float, Params};
+
+/// Windows of a series, as the trainer sees them.
+pub trait WindowSource: Sync {
+    /// Number of windows.
+    fn len(&self) -> usize;
+    /// Whether there are no windows.
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    /// Input length L.
+    fn lookback(&self) -> usize;
+    /// Target length P.
+    fn horizon(&self) -> usize;
+    /// Copies window `index` (scaled values) into `input` (L) and `target` (P).
+    fn fill(&self, index: usize, input: &mut [f64], target: &mut [f64]);
+}
+
+/// Floating-point type used for training (gradient checks always use f64).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Precision {
+    /// Single precision.
+    F32,
+    /// Double precision.
+    F64,
+}
+
+/// Training settings.
+#[derive(Debug, Clone)]
+pub struct TrainConfig {
+    /// Maximum number of epochs.
+    pub epochs: usize,
+    /// Windows per mini-batch.
+    pub batch_size: usize,
+    /// Peak learning rate.
+    pub lr: f64,
+    /// Final learning rate of the cosine decay.
+    pub min_lr: f64,
+    /// Linear warm-up length, in optimiser steps.
+    pub warmup_steps: usize,
+    /// AdamW moments, ε and decoupled weight decay.
+    pub adamw: AdamWConfig,
+    /// Global gradient-norm clipping threshold (0: no clipping).
+    pub clip: f64,
+    /// Training loss (validation uses the same loss).
+    pub loss: Loss,
+    /// Epochs without validation improvement before stopping (0: never stop early).
+    pub patience: usize,
+    /// Wall-clock budget; training stops after the step that exceeds it.
+    pub max_time: Option<Duration>,
+    /// Seed for initialisation and shuffling.
+    pub seed: u64,
+    /// Worker threads for the shards of a batch (results do not depend on it).
+    pub threads: usize,
+    /// Windows per shard: the fixed unit of data parallelism.
+    pub shard_size: usize,
+    /// Training precision.
+    pub precision: Precision,
+}
+
+impl Default for TrainConfig {
+    fn default() -> Self {
+        TrainConfig {
+            epochs: 100,
+            batch_size: 32,
+            lr: 1e-3,
+            min_lr: 1e-5,
+            warmup_steps: 50,
+            adamw: AdamWConfig::default(),
+            clip: 1.0,
+            loss: Loss::Mse,
+            patience: 10,
+            max_time: None,
+            seed: 0,
+            threads: 1,
+            shard_size: 8,
+            precision: Precision::F32,
+        }
+    }
+}
+
+/// One line of the training log.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EpochReport {
+    /// Epoch number, from 1.
+    pub epoch: usize,
+    /// Mean training loss over the epoch's batches (before each update).
+    pub train_loss: f64,
+    /// Validation loss after the epoch (the training loss when there is no validation data).
+    pub val_loss: f64,
+    /// Seconds since training started.
+    pub seconds: f64,
+    /// Learning rate of the epoch's last step.
+    pub lr: f64,
+}
+
+/// Why training ended.
+#[derive(Debug, Clone, PartialEq)]
+pub enum StopReason {
+    /// All epochs ran.
+    Epochs,
+    /// Validation loss did not improve for `patience` epochs.
+    EarlyStopping,
+    /// The wall-clock budget ran out.
+    TimeBudget,
+    /// A loss or gradient became non-finite at this epoch and step; the best weights were kept.
+    NonFinite {
+        /// Epoch (from 1).
+        epoch: usize,
+        /// Step within the epoch (from 0).
+        step: usize,
+    },
+}
+
+/// A trained forecaster.
+#[derive(Debug, Clone)]
+pub struct Trained {
+    /// Architecture.
+    pub config: ForecasterConfig,
+    /// Best weights (lowest validation loss), in f64.
+    pub params: ForecasterParams<f64>,
+    /// Epoch of the best weights (from 1).
+    pub best_epoch: usize,
+    /// Validation loss of the best weights.
+    pub best_val_loss: f64,
+    /// One report per finished epoch.
+    pub history: Vec<EpochReport>,
+    /// Why training ended.
+    pub stop: StopReason,
+}
+
+impl Trained {
+    /// Whether training was cut short by a non-finite loss (the best finite weights are kept).
+    pub fn diverged(&self) -> bool {
+        matches!(self.stop, StopReason::NonFinite { .. })
+    }
+}
+
+/// Training failures.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TrainError {
+    /// The loss became non-finite before any epoch finished with a finite loss.
+    NonFinite {
+        /// Epoch (from 1).
+        epoch: usize,
+        /// Step within the epoch (from 0).
+        step: usize,
+    },
+    /// The settings or the data do not fit together.
+    Invalid(String),
+}
+
+impl std::fmt::Display for TrainError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            TrainError::NonFinite { epoch, step } => write!(
+                f,
+                "training diverged (non-finite loss) at epoch {epoch}, step {step}, before any \
+                 finite epoch; lower the learning rate"
+            ),
+            TrainError::Invalid(msg) => write!(f, "invalid training setup: {msg}"),
+        }
+    }
+}
+
+impl std::error::Error for TrainError {}
+
+/// Train a forecaster of architecture `model` on `train`, selecting weights on `val`.
+/// `on_epoch` is called after every epoch.
+pub fn fit(
+    config: &TrainConfig,
+    model: ForecasterConfig,
+    train: &dyn WindowSource,
+    val: &dyn WindowSource,
+    on_epoch: &mut dyn FnMut(&EpochReport),
+) -> Result<Trained, TrainError> {
+    match config.precision {
+        Precision::F32 => fit_in::<f32>(config, model, train, val, on_epoch),
+        Precision::F64 => fit_in::<f64>(config, model, train, val, on_epoch),
+    }
+}
+
+fn validate(
+    config: &TrainConfig,
+    model: &ForecasterConfig,
+    train: &dyn WindowSource,
+    val: &dyn WindowSource,
+) -> Result<(), TrainError> {
+    model.validate().map_err(TrainError::Invalid)?;
+    let invalid = |m: String| Err(TrainError::Invalid(m));
+    if train.is_empty() {
+        return invalid("no training windows".into());
+    }
+    for (what, src) in [("training", train), ("validation", val)] {
+        if !src.is_empty() && (src.lookback(), src.horizon()) != (model.lookback, model.horizon) {
+            return invalid(format!(
+                "{what} windows are {}→{}, the model expects {}→{}",
+                src.lookback(),
+                src.horizon(),
+                model.lookback,
+                model.horizon
+            ));
+        }
+    }
+    if config.batch_size == 0 || config.shard_size == 0 || config.threads == 0 {
+        return invalid("batch_size, shard_size and threads must be positive".into());
+    }
+    if !(config.lr > 0.0 && config.lr.is_finite()) {
+        return invalid(format!("learning rate {} must be positive", config.lr));
+    }
+    Ok(())
+}
+
+/// One shard's work space: its window range in the batch, inputs, targets and gradients.
+struct Shard<F> {
+    start: usize,
+    end: usize,
+    grads: ForecasterParams<F>,
+    loss: F,
+}
+
+/// Training state that lives across steps.
+struct Trainer<'a, F> {
+    model: &'a ForecasterConfig,
+    loss: Loss,
+    threads: usize,
+    shards: Vec<Shard<F>>,
+    /// Flat scratch for summing shard gradients.
+    flat: Vec<F>,
+}
+
+impl<'a, F: Float> Trainer<'a, F> {
+    /// Forward + backward of one batch (window indices `batch`) into `grads`; returns the loss.
+    fn batch_gradient(
+        &mut self,
+        params: &ForecasterParams<F>,
+        src: &dyn WindowSource,
+        batch: &[usize],
+        shard_size: usize,
+        grads: &mut ForecasterParams<F>,
+    ) -> f64 {
+        let n_shards = batch.len().div_ceil(shard_size);
+        for (s, shard) in self.shards.iter_mut().enumerate().take(n_shards) {
+            shard.start = s * shard_size;
+            shard.end = ((s + 1) * shard_size).min(batch.len());
+        }
+        let denom = batch.len() * self.model.horizon;
+        let (model, loss) = (self.model, self.loss);
+        let work = |shard: &mut Shard<F>| {
+            let (x, y) = load(src, &batch[shard.start..shard.end]);
+            let (pred, cache) = forecaster::forward(params, model, x.view());
+            shard.loss = loss.forward(pred.view(), y.view(), denom);
+            let d_pred = loss.backward(pred.view(), y.view(), denom);
+            super::fill(&mut shard.grads, F::zero());
+            forecaster::backward(params, model, &cache, d_pred.view(), &mut shard.grads);
+        };
+        let active = &mut self.shards[..n_shards];
+        if self.threads <= 1 || n_shards == 1 {
+            active.iter_mut().for_each(work);
+        } else {
+            let per_thread = n_shards.div_ceil(self.threads);
+            std::thread::scope(|scope| {
+                for chunk in active.chunks_mut(per_thread) {
+                    scope.spawn(|| chunk.iter_mut().for_each(work));
+                }
+            });
+        }
+        // Sum in shard order: bit-identical whatever thread computed which shard.
+        super::fill(grads, F::zero());
+        let mut total = F::zero();
+        for shard in &self.shards[..n_shards] {
+            add_into(grads, &shard.grads, &mut self.flat);
+            total += shard.loss;
+        }
+        total.to_f64().unwrap_or(f64::NAN)
+    }
+}
+
+/// `dst += src`, tensor by tensor (`flat` is scratch).
+fn add_into<F: Float, P: Params<F>>(dst: &mut P, src: &P, flat: &mut Vec<F>) {
+    flat.clear();
+    src.visit("", &mut |_, vals| flat.extend_from_slice(vals));
+    let mut off = 0;
+    dst.visit_mut("", &mut |_, vals| {
+        let n = vals.len();
+        for (d, s) in vals.iter_mut().zip(&flat[off..off + n]) {
+            *d += *s;
+        }
+        off += n;
+    });
+}
+
+/// Inputs (n, L) and targets (n, P) of the windows `indices`, in the training float type.
+fn load<F: Float>(src: &dyn WindowSource, indices: &[usize]) -> (Array2<F>, Array2<F>) {
+    let (l, p) = (src.lookback(), src.horizon());
+    let mut input = vec![0.0; l];
+    let mut target = vec![0.0; p];
+    let mut x = Array2::zeros((indices.len(), l)); // (n, L)
+    let mut y = Array2::zeros((indices.len(), p)); // (n, P)
+    for (r, &i) in indices.iter().enumerate() {
+        src.fill(i, &mut input, &mut target);
+        x.row_mut(r)
+            .iter_mut()
+            .zip(&input)
+            .for_each(|(a, &v)| *a = cast(v));
+        y.row_mut(r)
+            .iter_mut()
+            .zip(&target)
+            .for_each(|(a, &v)| *a = cast(v));
+    }
+    (x, y)
+}
+
+/// Windows per evaluation chunk (fixed, so evaluation sums are thread-independent).
+const EVAL_CHUNK: usize = 256;
+
+/// Mean loss of `params` over all windows of `src` (fixed chunks, summed in order).
+fn evaluate<F: Float>(
+    params: &ForecasterParams<F>,
+    model: &ForecasterConfig,
+    loss: Loss,
+    src: &dyn WindowSource,
+    threads: usize,
+) -> f64 {
+    let n = src.len();
+    let chunks: Vec<(usize, usize)> = (0..n.div_ceil(EVAL_CHUNK))
+        .map(|c| (c * EVAL_CHUNK, ((c + 1) * EVAL_CHUNK).min(n)))
+        .collect();
+    let mut sums = vec![0.0f64; chunks.len()];
+    let work = |(&(a, b), sum): (&(usize, usize), &mut f64)| {
+        let indices: Vec<usize> = (a..b).collect();
+        let (x, y) = load::<F>(src, &indices);
+        let (pred, _) = forecaster::forward(params, model, x.view());
+        *sum = loss
+            .forward(pred.view(), y.view(), 1)
+            .to_f64()
+            .unwrap_or(f64::NAN);
+    };
+    if threads <= 1 || chunks.len() <= 1 {
+        chunks.iter().zip(sums.iter_mut()).for_each(work);
+    } else {
+        let per = chunks.len().div_ceil(threads);
+        std::thread::scope(|scope| {
+            for (cs, ss) in chunks.chunks(per).zip(sums.chunks_mut(per)) {
+                scope.spawn(move || cs.iter().zip(ss.iter_mut()).for_each(work));
+            }
+        });
+    }
+    sums.iter().sum::<f64>() / (n * model.horizon).max(1) as f64
+}
+
+/// Whether AdamW decays a tensor: weight matrices (`w*` of dense, conv and recurrent layers, and
+/// the sLSTM recurrent `r`); not biases, not norm offsets (`*norm*.w`, `ln_*.w`, `gn.w`), not
+/// RevIN, not the mLSTM skip.
+pub fn decays(name: &str) -> bool {
+    let mut parts = name.rsplit('.');
+    let last = parts.next().unwrap_or("");
+    let parent = parts.next().unwrap_or("");
+    let is_norm = parent.contains("norm") || parent.starts_with("ln") || parent == "gn";
+    !name.starts_with("revin") && !is_norm && (last.starts_with('w') || last == "r")
+}
+
+fn fit_in<F: Float>(
+    config: &TrainConfig,
+    model: ForecasterConfig,
+    train: &dyn WindowSource,
+    val: &dyn WindowSource,
+    on_epoch: &mut dyn FnMut(&EpochReport),
+) -> Result<Trained, TrainError> {
+    validate(config, &model, train, val)?;
+    let started = Instant::now();
+    let mut params: ForecasterParams<F> = forecaster::init(&model, config.seed);
+    let mut grads = super::zeros_like(&params);
+    let mut opt = AdamW::new(config.adamw, &params, decays);
+    let batch_size = config.batch_size.min(train.len());
+    let batches = train.len().div_ceil(batch_size);
+    let schedule = LrSchedule {
+        base_lr: config.lr,
+        min_lr: config.min_lr.min(config.lr),
+        warmup_steps: config.warmup_steps,
+        total_steps: config.epochs * batches,
+    };
+    let n_shards = batch_size.div_ceil(config.shard_size);
+    let mut trainer = Trainer {
+        model: &model,
+        loss: config.loss,
+        threads: config.threads,
+        shards: (0..n_shards)
+            .map(|_| Shard {
+                start: 0,
+                end: 0,
+                grads: grads.clone(),
+                loss: F::zero(),
+            })
+            .collect(),
+        flat: Vec::with_capacity(super::count(&params)),
+    };
+    let mut rng = Rng::new(config.seed ^ 0x7261_696e);
+    let mut order: Vec<usize> = (0..train.len()).collect();
+    let mut best: Option<(ForecasterParams<F>, usize, f64)> = None;
+    let mut history = Vec::new();
+    let mut wait = 0;
+    let mut step = 0;
+    let mut stop = StopReason::Epochs;
+    'epochs: for epoch in 1..=config.epochs {
+        rng.shuffle(&mut order);
+        let (mut loss_sum, mut windows, mut lr) = (0.0, 0, config.lr);
+        let mut out_of_time = false;
+        for (k, batch) in order.chunks(batch_size).enumerate() {
+            let loss = trainer.batch_gradient(&params, train, batch, config.shard_size, &mut grads);
+            let norm = if config.clip > 0.0 {
+                clip_grad_norm(&mut grads, config.clip)
+            } else {
+                super::optim::grad_norm(&grads)
+            };
+            if !loss.is_finite() || !norm.is_finite() {
+                stop = StopReason::NonFinite { epoch, step: k };
+                break 'epochs;
+            }
+            lr = schedule.at(step);
+            opt.step(&mut params, &grads, lr);
+            step += 1;
+            loss_sum += loss * batch.len() as f64;
+            windows += batch.len();
+            if config.max_time.is_some_and(|t| started.elapsed() >= t) {
+                out_of_time = true;
+                break;
+            }
+        }
+        let train_loss = loss_sum / windows as f64;
+        let val_loss = if val.is_empty() {
+            train_loss
+        } else {
+            evaluate(&params, &model, config.loss, val, config.threads)
+        };
+        let report = EpochReport {
+            epoch,
+            train_loss,
+            val_loss,
+            seconds: started.elapsed().as_secs_f64(),
+            lr,
+        };
+        on_epoch(&report);
+        history.push(report);
+        if !val_loss.is_finite() {
+            stop = StopReason::NonFinite { epoch, step: batches };
+            break;
+        }
+        if best.as_ref().is_none_or(|b| val_loss < b.2) {
+            best = Some((params.clone(), epoch, val_loss));
+            wait = 0;
+        } else {
+            wait += 1;
+        }
+        if out_of_time {
+            stop = StopReason::TimeBudget;
+            break;
+        }
+        if config.patience > 0 && wait >= config.patience {
+            stop = StopReason::EarlyStopping;
+            break;
+        }
+    }
+    let Some((best_params, best_epoch, best_val_loss)) = best else {
+        return Err(match stop {
+            StopReason::NonFinite { epoch, step } => TrainError::NonFinite { epoch, step },
+            _ => TrainError::Invalid("no epoch finished".into()),
+        });
+    };
+    Ok(Trained {
+        params: convert(&best_params, forecaster::init(&model, 0)),
+        config: model,
+        best_epoch,
+        best_val_loss,
+        history,
+        stop,
+    })
+}
+
+/// Forecast every row of `inputs` (N, L) → (N, P), in fixed chunks of windows.
+pub fn predict(
+    params: &ForecasterParams<f64>,
+    config: &ForecasterConfig,
+    inputs: ArrayView2<f64>,
+) -> Array2<f64> {
+    let n = inputs.nrows();
+    let mut out = Array2::zeros((n, config.horizon)); // (N, P)
+    let mut start = 0;
+    while start < n {
+        let end = (start + EVAL_CHUNK).min(n);
+        let chunk = inputs.slice(ndarray::s![start..end, ..]);
+        let (pred, _) = forecaster::forward(params, config, chunk);
+        out.slice_mut(ndarray::s![start..end, ..]).assign(&pred);
+        start = end;
+    }
+    out
+}
+
+#[cfg(test)]
+#[path = "train_tests.rs"]
+mod tests;

@@ -1,0 +1,342 @@
+//! Tests of the training loop: overfitting, determinism across thread counts, learning a sine,
+//! divergence handling, budgets, early stopping and batched prediction.
+use super::*;
+use crate::nn::forecaster::{init, params_to_named, CoreKind, HeadKind};
+
+/// Windows of a noisy sine (period 12) around 3, one window per start index.
+struct Sine {
+    series: Vec<f64>,
+    lookback: usize,
+    horizon: usize,
+    /// Replace targets by noise (a validation set that cannot be learned).
+    noise_targets: bool,
+}
+
+impl Sine {
+    fn new(windows: usize, seed: u64) -> Sine {
+        let (lookback, horizon) = (16, 4);
+        let mut rng = Rng::new(seed);
+        let series = (0..windows + lookback + horizon - 1)
+            .map(|t| 3.0 + (2.0 * std::f64::consts::PI * t as f64 / 12.0).sin() + 0.05 * rng.normal())
+            .collect();
+        Sine {
+            series,
+            lookback,
+            horizon,
+            noise_targets: false,
+        }
+    }
+}
+
+impl WindowSource for Sine {
+    fn len(&self) -> usize {
+        self.series.len() + 1 - self.lookback - self.horizon
+    }
+    fn lookback(&self) -> usize {
+        self.lookback
+    }
+    fn horizon(&self) -> usize {
+        self.horizon
+    }
+    fn fill(&self, index: usize, input: &mut [f64], target: &mut [f64]) {
+        input.copy_from_slice(&self.series[index..index + self.lookback]);
+        let t = index + self.lookback;
+        target.copy_from_slice(&self.series[t..t + self.horizon]);
+        if self.noise_targets {
+            let mut rng = Rng::new(index as u64);
+            target.iter_mut().for_each(|v| *v = 3.0 + rng.normal());
+        }
+    }
+}
+
+fn model(kind: CoreKind) -> ForecasterConfig {
+    ForecasterConfig {
+        kind,
+        lookback: 16,
+        horizon: 4,
+        patch: 4,
+        stride: 4,
+        width: 8,
+        heads: 2,
+        conv_kernel: 0,
+        head: HeadKind::Flatten,
+    }
+}
+
+fn lstm() -> ForecasterConfig {
+    model(CoreKind::Lstm { layers: 1 })
+}
+
+fn quick(epochs: usize) -> TrainConfig {
+    TrainConfig {
+        epochs,
+        batch_size: 16,
+        warmup_steps: 5,
+        shard_size: 4,
+        patience: 0,
+        ..Default::default()
+    }
+}
+
+fn mean_loss(params: &ForecasterParams<f64>, config: &ForecasterConfig, src: &dyn WindowSource) -> f64 {
+    evaluate(params, config, Loss::Mse, src, 1)
+}
+
+#[test]
+fn overfits_a_small_batch_to_near_zero_loss() {
+    for kind in [
+        CoreKind::Lstm { layers: 1 },
+        CoreKind::Xlstm { blocks: "ms".into() },
+    ] {
+        let data = Sine::new(4, 1);
+        let config = TrainConfig {
+            batch_size: 4,
+            lr: 1e-2,
+            min_lr: 1e-2,
+            warmup_steps: 0,
+            precision: Precision::F64,
+            adamw: AdamWConfig {
+                weight_decay: 0.0,
+                ..Default::default()
+            },
+            ..quick(300)
+        };
+        let trained = fit(&config, model(kind.clone()), &data, &data, &mut |_| {}).unwrap();
+        let first = trained.history[0].train_loss;
+        assert!(
+            trained.best_val_loss < 1e-4,
+            "{kind:?}: loss {} (first {first})",
+            trained.best_val_loss
+        );
+    }
+}
+
+#[test]
+fn same_seed_gives_bit_identical_weights_for_one_and_two_threads() {
+    let data = Sine::new(64, 2);
+    let val = Sine::new(20, 3);
+    for kind in [
+        CoreKind::Lstm { layers: 1 },
+        CoreKind::Xlstm { blocks: "ms".into() },
+    ] {
+        let run = |threads| {
+            let config = TrainConfig { threads, ..quick(3) };
+            fit(&config, model(kind.clone()), &data, &val, &mut |_| {}).unwrap()
+        };
+        let (one, two) = (run(1), run(2));
+        assert_eq!(
+            params_to_named(&one.params),
+            params_to_named(&two.params),
+            "{kind:?}"
+        );
+        let losses = |t: &Trained| {
+            t.history
+                .iter()
+                .map(|r| (r.train_loss, r.val_loss))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(losses(&one), losses(&two));
+        // The check can fail: a different shard size changes the summation order.
+        let other = TrainConfig {
+            shard_size: 3,
+            ..quick(3)
+        };
+        let three = fit(&other, model(kind.clone()), &data, &val, &mut |_| {}).unwrap();
+        assert_ne!(params_to_named(&one.params), params_to_named(&three.params));
+    }
+}
+
+#[test]
+fn loss_decreases_on_a_sine() {
+    let (train, val) = (Sine::new(200, 4), Sine::new(50, 5));
+    let config = TrainConfig {
+        lr: 3e-3,
+        ..quick(10)
+    };
+    let untrained = mean_loss(&init(&lstm(), config.seed), &lstm(), &val);
+    let mut reports = Vec::new();
+    let trained = fit(&config, lstm(), &train, &val, &mut |r| reports.push(r.clone())).unwrap();
+    assert_eq!(reports, trained.history);
+    assert_eq!(trained.stop, StopReason::Epochs);
+    assert!(
+        trained.best_val_loss < 0.1 * untrained,
+        "{} vs untrained {untrained}",
+        trained.best_val_loss
+    );
+    assert!(trained.history.last().unwrap().train_loss < 0.2 * trained.history[0].train_loss);
+    // The returned weights are the best epoch's: their validation loss is the recorded one.
+    let again = mean_loss(&trained.params, &lstm(), &val);
+    assert!(
+        (again - trained.best_val_loss).abs() < 1e-5 * trained.best_val_loss,
+        "{again}"
+    );
+}
+
+#[test]
+fn divergence_without_a_finite_epoch_is_an_error() {
+    let data = Sine::new(64, 6);
+    let config = TrainConfig {
+        lr: 1e6,
+        warmup_steps: 0,
+        batch_size: 4,
+        ..quick(5)
+    };
+    match fit(&config, lstm(), &data, &data, &mut |_| {}) {
+        Err(TrainError::NonFinite { epoch: 1, step }) => assert!(step < 16),
+        other => panic!("expected a non-finite error in epoch 1, got {other:?}"),
+    }
+}
+
+/// Learning rate 1e6 reached by a very long warm-up (0.1·(k + 1) at step k) with weight decay 1:
+/// the first epochs are finite, then the decayed weights grow by |1 − lr| per step until the loss
+/// overflows. The best finite weights must come back, flagged.
+#[test]
+fn divergence_after_finite_epochs_keeps_the_best_weights() {
+    let (train, val) = (Sine::new(64, 7), Sine::new(20, 8));
+    let config = TrainConfig {
+        lr: 1e6,
+        warmup_steps: 10_000_000,
+        batch_size: 4,
+        precision: Precision::F64,
+        adamw: AdamWConfig {
+            weight_decay: 1.0,
+            ..Default::default()
+        },
+        ..quick(200)
+    };
+    let trained = fit(&config, lstm(), &train, &val, &mut |_| {}).unwrap();
+    assert!(trained.diverged(), "stopped by {:?}", trained.stop);
+    assert!(trained.history.len() > 1);
+    let named = params_to_named(&trained.params);
+    assert!(named.iter().all(|(_, v)| v.iter().all(|x| x.is_finite())));
+    let again = mean_loss(&trained.params, &lstm(), &val);
+    assert_eq!(again, trained.best_val_loss);
+    let best = trained
+        .history
+        .iter()
+        .map(|r| r.val_loss)
+        .fold(f64::INFINITY, f64::min);
+    assert_eq!(best, trained.best_val_loss);
+}
+
+#[test]
+fn a_zero_time_budget_stops_after_one_step() {
+    let data = Sine::new(64, 9);
+    let config = TrainConfig {
+        max_time: Some(Duration::ZERO),
+        ..quick(50)
+    };
+    let trained = fit(&config, lstm(), &data, &data, &mut |_| {}).unwrap();
+    assert_eq!(trained.stop, StopReason::TimeBudget);
+    assert_eq!(trained.history.len(), 1);
+}
+
+#[test]
+fn early_stopping_restores_the_best_epoch() {
+    let train = Sine::new(64, 10);
+    let mut val = Sine::new(32, 11);
+    val.noise_targets = true;
+    let config = TrainConfig {
+        patience: 3,
+        lr: 1e-2,
+        ..quick(200)
+    };
+    let trained = fit(&config, lstm(), &train, &val, &mut |_| {}).unwrap();
+    assert_eq!(trained.stop, StopReason::EarlyStopping);
+    assert_eq!(trained.history.len(), trained.best_epoch + 3);
+    let best = &trained.history[trained.best_epoch - 1];
+    assert_eq!(best.val_loss, trained.best_val_loss);
+    assert!(trained.history[trained.best_epoch..]
+        .iter()
+        .all(|r| r.val_loss >= best.val_loss));
+}
+
+#[test]
+fn invalid_setups_are_reported() {
+    let data = Sine::new(8, 12);
+    let empty = Sine::new(0, 12);
+    let bad_model = ForecasterConfig { patch: 17, ..lstm() };
+    assert!(matches!(
+        fit(&quick(1), bad_model, &data, &data, &mut |_| {}),
+        Err(TrainError::Invalid(_))
+    ));
+    let short = ForecasterConfig { horizon: 3, ..lstm() };
+    assert!(matches!(
+        fit(&quick(1), short, &data, &data, &mut |_| {}),
+        Err(TrainError::Invalid(_))
+    ));
+    assert!(matches!(
+        fit(&quick(1), lstm(), &empty, &data, &mut |_| {}),
+        Err(TrainError::Invalid(_))
+    ));
+}
+
+#[test]
+fn predict_in_chunks_equals_one_forward_pass() {
+    let config = lstm();
+    let params: ForecasterParams<f64> = init(&config, 5);
+    let mut rng = Rng::new(13);
+    let n = EVAL_CHUNK + 7;
+    let x = Array2::from_shape_fn((n, config.lookback), |_| rng.normal());
+    let chunked = predict(&params, &config, x.view());
+    let (whole, _) = forecaster::forward(&params, &config, x.view());
+    assert_eq!(chunked.dim(), (n, 4));
+    assert!((&chunked - &whole).fold(0.0f64, |m, d| m.max(d.abs())) < 1e-12);
+}
+
+#[test]
+fn weight_decay_applies_to_weight_matrices_only() {
+    for name in [
+        "embed.w",
+        "layer0.lstm.w_x",
+        "layer1.slstm.cell.r",
+        "layer0.mlstm.qk.w",
+        "head.w",
+    ] {
+        assert!(decays(name), "{name}");
+    }
+    for name in [
+        "revin.gamma",
+        "embed.b",
+        "norm.w",
+        "layer1.slstm.gn.w",
+        "layer1.slstm.ln_ffn.w",
+    ] {
+        assert!(!decays(name), "{name}");
+    }
+    for name in ["layer0.mlstm.out_norm.w", "layer0.mlstm.skip", "layer0.lstm.b"] {
+        assert!(!decays(name), "{name}");
+    }
+}
+
+/// Release-mode timing of f32 against f64 training (run with
+/// `cargo test --release -- --ignored --nocapture precision_speed`).
+#[test]
+#[ignore]
+fn precision_speed() {
+    let (train, val) = (Sine::new(512, 14), Sine::new(64, 15));
+    for kind in [
+        CoreKind::Lstm { layers: 1 },
+        CoreKind::Xlstm { blocks: "s".into() },
+        CoreKind::Xlstm { blocks: "m".into() },
+    ] {
+        let m = ForecasterConfig {
+            width: 32,
+            patch: 1,
+            stride: 1,
+            heads: 4,
+            ..model(kind.clone())
+        };
+        for precision in [Precision::F32, Precision::F64] {
+            let config = TrainConfig {
+                precision,
+                batch_size: 32,
+                shard_size: 8,
+                ..quick(2)
+            };
+            let start = Instant::now();
+            fit(&config, m.clone(), &train, &val, &mut |_| {}).unwrap();
+            eprintln!("{kind:?} {precision:?}: {:.3} s", start.elapsed().as_secs_f64());
+        }
+    }
+}
