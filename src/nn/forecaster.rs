@@ -70,6 +70,23 @@ pub struct ForecasterConfig {
 }
 
 impl ForecasterConfig {
+    /// Defaults for a `lookback` → `horizon` forecaster: width 64, 4 heads, patches of
+    /// min(16, L) with half-patch stride (P-sLSTM's 16/8), no conv, flattened head.
+    pub fn new(kind: CoreKind, lookback: usize, horizon: usize) -> Self {
+        let patch = lookback.clamp(1, 16);
+        ForecasterConfig {
+            kind,
+            lookback,
+            horizon,
+            patch,
+            stride: (patch / 2).max(1),
+            width: 64,
+            heads: 4,
+            conv_kernel: 0,
+            head: HeadKind::Flatten,
+        }
+    }
+
     /// Patch geometry (L, p, s).
     pub fn geometry(&self) -> PatchGeometry {
         PatchGeometry {

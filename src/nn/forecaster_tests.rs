@@ -133,3 +133,15 @@ fn f32_and_f64_forward_agree_after_conversion() {
     let diff = (&y64 - &y32.mapv(f64::from)).fold(0.0f64, |m, d| m.max(d.abs()));
     assert!(diff < 1e-4, "f32 vs f64 forecast differ by {diff}");
 }
+
+#[test]
+fn default_config_is_valid_and_uses_half_overlapping_patches() {
+    let c = ForecasterConfig::new(CoreKind::Xlstm { blocks: "s".into() }, 96, 24);
+    c.validate().unwrap();
+    assert_eq!((c.patch, c.stride, c.tokens()), (16, 8, 11));
+    let short = ForecasterConfig::new(CoreKind::Lstm { layers: 1 }, 5, 2);
+    short.validate().unwrap();
+    assert_eq!((short.patch, short.stride, short.tokens()), (5, 2, 1));
+    let bad = ForecasterConfig { heads: 3, ..c };
+    assert!(bad.validate().unwrap_err().contains("heads"));
+}

@@ -386,3 +386,66 @@ fn shard_speed() {
         }
     }
 }
+
+/// Release-mode breakdown of one training step (B = 32, T = 16, D = 64, f32): the core layer alone,
+/// the whole forecaster forward + backward, and a full `batch_gradient` + clip + AdamW step.
+#[test]
+#[ignore]
+fn step_overhead() {
+    use crate::nn::lstm;
+    let data = Sine::new(64, 16);
+    let m = ForecasterConfig {
+        width: 64,
+        patch: 1,
+        stride: 1,
+        heads: 4,
+        ..lstm()
+    };
+    let params: ForecasterParams<f32> = init(&m, 1);
+    let batch: Vec<usize> = (0..32).collect();
+    let (x, y) = load::<f32>(&data, &batch);
+    let reps = 50;
+    let crate::nn::forecaster::Layer::Lstm(core) = &params.layers[0] else {
+        unreachable!()
+    };
+    let tokens = ndarray::Array3::<f32>::from_elem((32, 16, 64), 0.1);
+    let mut g_core = crate::nn::zeros_like(core);
+    let start = Instant::now();
+    for _ in 0..reps {
+        let (h, _, cache) = lstm::forward(core, &tokens, None);
+        lstm::backward(core, &cache, &h, None, &mut g_core);
+    }
+    let core_ms = start.elapsed().as_secs_f64() * 1e3 / reps as f64;
+    let mut grads = crate::nn::zeros_like(&params);
+    let start = Instant::now();
+    for _ in 0..reps {
+        let (pred, cache) = forecaster::forward(&params, &m, x.view());
+        let d = Loss::Mse.backward(pred.view(), y.view(), 128);
+        forecaster::backward(&params, &m, &cache, d.view(), &mut grads);
+    }
+    let model_ms = start.elapsed().as_secs_f64() * 1e3 / reps as f64;
+    let mut trainer = Trainer {
+        model: &m,
+        loss: Loss::Mse,
+        threads: 1,
+        shards: (0..4)
+            .map(|_| Shard {
+                start: 0,
+                end: 0,
+                grads: grads.clone(),
+                loss: 0.0,
+            })
+            .collect(),
+        flat: Vec::new(),
+    };
+    let mut p = params.clone();
+    let mut opt = AdamW::new(AdamWConfig::default(), &p, decays);
+    let start = Instant::now();
+    for _ in 0..reps {
+        trainer.batch_gradient(&p, &data, &batch, 8, &mut grads);
+        clip_grad_norm(&mut grads, 1.0);
+        opt.step(&mut p, &grads, 1e-3);
+    }
+    let step_ms = start.elapsed().as_secs_f64() * 1e3 / reps as f64;
+    eprintln!("core {core_ms:.2} ms, forecaster {model_ms:.2} ms, training step {step_ms:.2} ms");
+}
