@@ -187,8 +187,13 @@ impl std::fmt::Display for TrainError {
 
 impl std::error::Error for TrainError {}
 
-/// Train a forecaster of architecture `model` on `train`, selecting weights on `val`.
-/// `on_epoch` is called after every epoch.
+/// Train a forecaster of architecture `model` on `train`, selecting weights on `val` (on the
+/// training loss when `val` is empty). `on_epoch` is called after every epoch.
+///
+/// # Errors
+/// [`TrainError::Invalid`] when the settings, the model or the window sizes do not fit together;
+/// [`TrainError::NonFinite`] when the loss became non-finite before any epoch finished finite
+/// (later divergence returns the best weights with [`StopReason::NonFinite`]).
 pub fn fit(
     config: &TrainConfig,
     model: ForecasterConfig,
@@ -224,8 +229,13 @@ fn validate(
             ));
         }
     }
-    if config.batch_size == 0 || config.shard_size == 0 || config.threads == 0 {
-        return invalid("batch_size, shard_size and threads must be positive".into());
+    if config.epochs == 0 || config.batch_size == 0 || config.shard_size == 0 || config.threads == 0 {
+        return invalid("epochs, batch_size, shard_size and threads must be positive".into());
+    }
+    if let Loss::Huber { delta } = config.loss {
+        if !(delta > 0.0 && delta.is_finite()) {
+            return invalid(format!("Huber delta {delta} must be positive"));
+        }
     }
     if !(config.lr > 0.0 && config.lr.is_finite()) {
         return invalid(format!("learning rate {} must be positive", config.lr));

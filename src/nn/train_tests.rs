@@ -255,20 +255,41 @@ fn early_stopping_restores_the_best_epoch() {
 fn invalid_setups_are_reported() {
     let data = Sine::new(8, 12);
     let empty = Sine::new(0, 12);
-    let bad_model = ForecasterConfig { patch: 17, ..lstm() };
-    assert!(matches!(
-        fit(&quick(1), bad_model, &data, &data, &mut |_| {}),
-        Err(TrainError::Invalid(_))
+    let invalid = |config: &TrainConfig, model: ForecasterConfig, train: &Sine| {
+        matches!(
+            fit(config, model, train, &data, &mut |_| {}),
+            Err(TrainError::Invalid(_))
+        )
+    };
+    assert!(invalid(
+        &quick(1),
+        ForecasterConfig { patch: 17, ..lstm() },
+        &data
     ));
-    let short = ForecasterConfig { horizon: 3, ..lstm() };
-    assert!(matches!(
-        fit(&quick(1), short, &data, &data, &mut |_| {}),
-        Err(TrainError::Invalid(_))
+    assert!(invalid(
+        &quick(1),
+        ForecasterConfig { horizon: 3, ..lstm() },
+        &data
     ));
-    assert!(matches!(
-        fit(&quick(1), lstm(), &empty, &data, &mut |_| {}),
-        Err(TrainError::Invalid(_))
+    assert!(invalid(&quick(1), lstm(), &empty));
+    assert!(invalid(&quick(0), lstm(), &data));
+    assert!(invalid(
+        &TrainConfig {
+            loss: Loss::Huber { delta: 0.0 },
+            ..quick(1)
+        },
+        lstm(),
+        &data
     ));
+    assert!(invalid(
+        &TrainConfig {
+            lr: f64::NAN,
+            ..quick(1)
+        },
+        lstm(),
+        &data
+    ));
+    assert!(!invalid(&quick(1), lstm(), &data));
 }
 
 #[test]
