@@ -2,11 +2,20 @@
 //! networks, a classic LSTM and linear and naive baselines.
 //!
 //! Module map (see `docs/architecture.md`): [`data`] turns files into series and windows,
-//! [`baseline`] and [`nn`] hold the models, [`metrics`] scores forecasts, [`cli`] and
-//! [`commands`] implement the `xlstm` command.
+//! [`baseline`] and [`nn`] hold the models, [`model`] puts every kind behind one interface,
+//! [`model_file`] saves and loads them, [`metrics`] and [`evaluate`] score forecasts, and
+//! [`cli`] and [`commands`] implement the `xlstm` command.
 
+pub mod baseline;
+pub mod cli;
+pub mod commands;
 pub mod data;
 pub mod error;
+pub mod evaluate;
+pub mod metrics;
+pub mod model;
+pub mod model_file;
+pub mod neural;
 pub mod nn;
 
 pub use error::{Error, Result};

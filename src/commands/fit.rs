@@ -1,0 +1,194 @@
+//! `xlstm fit`: train on the training part, select on the validation part, report test errors
+//! beside naive and seasonal naive, and save the model file.
+
+use serde_json::json;
+
+use crate::baseline::Baseline;
+use crate::cli::FitArgs;
+use crate::commands::setup::{load_for_modelling, model_kind, model_settings, prepare, windowing, ModelSettings, Windowing};
+use crate::neural::{self, config_to_json, forecaster_config};
+use crate::nn::train::EpochReport;
+use crate::commands::{print_json, table, Output};
+use crate::data::io::write_atomic;
+use crate::data::window::{Part, Prepared, WindowSet};
+use crate::data::Dataset;
+use crate::error::Result;
+use crate::evaluate::score;
+use crate::metrics::Metrics;
+use crate::model::{Model, ModelKind};
+use crate::model_file::{fnv1a64, ModelFile, SeriesState};
+
+/// Ridge penalties tried on the validation part when `--alpha` is not given.
+const ALPHA_GRID: [f64; 6] = [0.0, 0.1, 1.0, 10.0, 100.0, 1000.0];
+
+/// A trained model with the settings it was trained with.
+pub struct Trained {
+    /// The model.
+    pub model: Model,
+    /// Kind-specific settings for the model file.
+    pub config: serde_json::Value,
+    /// Seconds spent training.
+    pub seconds: f64,
+    /// Loss per epoch (neural models).
+    pub history: Vec<EpochReport>,
+}
+
+/// Train `kind` on the training windows, selecting settings on the validation windows.
+pub fn train(kind: ModelKind, prepared: &Prepared, w: &Windowing, settings: &ModelSettings, out: Output) -> Result<Trained> {
+    let start = std::time::Instant::now();
+    let train_windows = prepared.windows(Part::Train, w.stride);
+    let val_windows = prepared.windows(Part::Validation, 1);
+    let split = crate::data::window::describe(&w.split);
+    let Some(baseline_kind) = kind.baseline() else {
+        let config = forecaster_config(kind, &settings.neural, w.lookback, w.horizon)?;
+        let trained = neural::fit(config, &settings.neural.train, &train_windows, &val_windows, out.quiet)?;
+        let t = &settings.neural.train;
+        return Ok(Trained {
+            config: json!({
+                "network": config_to_json(&trained.config),
+                "epochs": t.epochs, "batch": t.batch_size, "lr": t.lr, "patience": t.patience,
+                "seed": t.seed, "best_epoch": trained.best_epoch, "epochs_run": trained.history.len(),
+                "best_validation_loss": trained.best_val_loss, "stride": w.stride, "split": split,
+            }),
+            history: trained.history.clone(),
+            model: Model::Neural { config: trained.config, params: Box::new(trained.params) },
+            seconds: start.elapsed().as_secs_f64(),
+        });
+    };
+    let alpha = match settings.alpha {
+        Some(a) => a,
+        None if kind.is_linear() && !val_windows.is_empty() => {
+            select_alpha(baseline_kind, &train_windows, &val_windows, w.season, out)?
+        }
+        None => 0.0,
+    };
+    let baseline = Baseline::fit(baseline_kind, &train_windows, w.season, alpha)?;
+    Ok(Trained {
+        model: Model::Baseline(baseline),
+        config: json!({ "alpha": alpha, "stride": w.stride, "split": split }),
+        history: Vec::new(),
+        seconds: start.elapsed().as_secs_f64(),
+    })
+}
+
+/// The ridge penalty with the lowest validation MSE (standardised values).
+fn select_alpha(
+    kind: crate::baseline::BaselineKind,
+    train: &WindowSet,
+    val: &WindowSet,
+    season: usize,
+    out: Output,
+) -> Result<f64> {
+    let (inputs, targets) = (val.inputs(), val.targets());
+    let mut best = (f64::INFINITY, 0.0);
+    for alpha in ALPHA_GRID {
+        let model = Baseline::fit(kind, train, season, alpha)?;
+        let mse = (model.predict(inputs.view(), val.horizon) - &targets).mapv(|e| e * e).mean().unwrap_or(f64::NAN);
+        out.detail(&format!("alpha {alpha}: validation MSE {mse:.5}"));
+        if mse < best.0 {
+            best = (mse, alpha);
+        }
+    }
+    Ok(best.1)
+}
+
+/// Test metrics of `model` on `prepared`'s test windows.
+pub fn test_metrics(model: &Model, dataset: &Dataset, prepared: &Prepared, w: &Windowing) -> Metrics {
+    let raw: Vec<&[f64]> = dataset.series.iter().map(|s| s.values.as_slice()).collect();
+    let test = prepared.windows(Part::Test, 1);
+    score(prepared, &raw, &test, w.season, |x| model.predict(x, w.horizon))
+}
+
+/// A fingerprint of the data: FNV-1a over ids, times and values.
+pub fn fingerprint(dataset: &Dataset) -> String {
+    let mut bytes = Vec::new();
+    for s in &dataset.series {
+        bytes.extend_from_slice(s.id.as_bytes());
+        for (t, v) in s.time.iter().zip(&s.values) {
+            bytes.extend_from_slice(&t.to_le_bytes());
+            bytes.extend_from_slice(&v.to_le_bytes());
+        }
+    }
+    format!("{:016x}", fnv1a64(&bytes))
+}
+
+/// Everything a model file holds about the data and the model.
+pub fn model_file(kind: ModelKind, trained: &Trained, dataset: &Dataset, prepared: &Prepared, w: &Windowing, metrics: serde_json::Value) -> ModelFile {
+    let series = dataset
+        .series
+        .iter()
+        .zip(&prepared.scalers)
+        .map(|(s, scaler)| SeriesState {
+            id: s.id.clone(),
+            mean: scaler.mean,
+            std: scaler.std,
+            last_time: *s.time.last().unwrap_or(&0),
+            tail: s.values[s.values.len().saturating_sub(w.lookback)..].to_vec(),
+        })
+        .collect();
+    ModelFile {
+        kind: kind.name().to_string(),
+        lookback: w.lookback,
+        horizon: w.horizon,
+        season: w.season,
+        config: trained.config.clone(),
+        time_kind: dataset.time_kind,
+        frequency: dataset.frequency,
+        time_column: dataset.time_column.clone(),
+        targets: dataset.targets.clone(),
+        id_column: dataset.id_column.clone(),
+        fingerprint: fingerprint(dataset),
+        series,
+        weights: trained.model.weights(),
+        metrics,
+    }
+}
+
+/// Run `xlstm fit`.
+pub fn run(args: FitArgs, out: Output) -> Result<()> {
+    let kind = model_kind(args.model);
+    let (dataset, _report) = load_for_modelling(&args.data, &args.data_args, out)?;
+    let w = windowing(&dataset, &args.window, out)?;
+    let prepared = prepare(&dataset, &w)?;
+    let settings = model_settings(&args.model_args, &args.neural)?;
+    let trained = train(kind, &prepared, &w, &settings, out)?;
+    let mut rows = vec![(kind.name().to_string(), test_metrics(&trained.model, &dataset, &prepared, &w))];
+    for reference in [ModelKind::Naive, ModelKind::SeasonalNaive] {
+        if reference != kind && (reference != ModelKind::SeasonalNaive || w.season <= w.lookback) {
+            let model = train(reference, &prepared, &w, &settings, out)?.model;
+            rows.push((reference.name().to_string(), test_metrics(&model, &dataset, &prepared, &w)));
+        }
+    }
+    let metrics_json = json!(rows.iter().map(|(n, m)| json!({"model": n, "metrics": m})).collect::<Vec<_>>());
+    let file = model_file(kind, &trained, &dataset, &prepared, &w, metrics_json.clone());
+    write_atomic(&args.out, &file.to_bytes()?)?;
+    let test_windows = prepared.windows(Part::Test, 1).len();
+    out.note(&format!(
+        "trained {} on {} series (lookback {}, horizon {}) in {:.2}s; test errors over {} windows:",
+        kind.name(),
+        dataset.series.len(),
+        w.lookback,
+        w.horizon,
+        trained.seconds,
+        test_windows
+    ));
+    out.note(table::metrics_table(&rows).trim_end());
+    out.note(&format!("saved {}", args.out.display()));
+    if args.json {
+        print_json(&json!({
+            "model": kind.name(),
+            "model_file": args.out.display().to_string(),
+            "lookback": w.lookback,
+            "horizon": w.horizon,
+            "season": w.season,
+            "series": dataset.series.len(),
+            "test_windows": test_windows,
+            "train_seconds": trained.seconds,
+            "history": trained.history.iter().map(|r| json!({
+                "epoch": r.epoch, "train_loss": r.train_loss, "validation_loss": r.val_loss, "seconds": r.seconds,
+            })).collect::<Vec<_>>(),
+            "test": metrics_json,
+        }))?;
+    }
+    Ok(())
+}

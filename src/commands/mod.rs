@@ -1,0 +1,55 @@
+//! The `xlstm` subcommands: each turns parsed arguments into calls on the library and prints
+//! results (tables and progress on stderr, machine-readable output on stdout).
+
+mod check;
+mod eval;
+mod fit;
+mod forecast;
+mod setup;
+pub mod table;
+
+use crate::cli::{Cli, Command};
+use crate::error::Result;
+
+/// Where messages go and how much to say.
+#[derive(Debug, Clone, Copy)]
+pub struct Output {
+    /// Print nothing but errors on stderr.
+    pub quiet: bool,
+    /// Print extra detail.
+    pub verbose: bool,
+}
+
+impl Output {
+    /// A line on stderr unless quiet.
+    pub fn note(&self, message: &str) {
+        if !self.quiet {
+            eprintln!("{message}");
+        }
+    }
+    /// A line on stderr only with -v.
+    pub fn detail(&self, message: &str) {
+        if self.verbose && !self.quiet {
+            eprintln!("{message}");
+        }
+    }
+}
+
+/// Run the command the user asked for.
+pub fn run(cli: Cli) -> Result<()> {
+    let out = Output { quiet: cli.quiet, verbose: cli.verbose };
+    match cli.command {
+        Command::Check(args) => check::run(args, out),
+        Command::Fit(args) => fit::run(args, out),
+        Command::Forecast(args) => forecast::run(args, out),
+        Command::Eval(args) => eval::run(args, out),
+    }
+}
+
+/// Print a JSON value on stdout.
+fn print_json(value: &serde_json::Value) -> Result<()> {
+    let text = serde_json::to_string_pretty(value)
+        .map_err(|e| crate::error::Error::runtime(format!("cannot encode JSON: {e}")))?;
+    println!("{text}");
+    Ok(())
+}

@@ -1,0 +1,310 @@
+//! Chronological splits, training-only scaling and lookback/horizon windows.
+//!
+//! Each series is split into train / validation / test parts in time order, either by fractions
+//! (`0.7,0.1,0.2`: train = ⌊0.7·N⌋, test = ⌊0.2·N⌋, validation = the rest, as LTSF's
+//! `Dataset_Custom`) or by absolute row counts (`8640,2880,2880`: rows after the three parts are
+//! unused, as in the ETT protocol). A window starting at row t has input rows [t, t+L) and target
+//! rows [t+L, t+L+H). A window belongs to the part that holds all of its target rows; its input may
+//! reach back L rows into the previous part, as in the public protocol. Scaling statistics (mean
+//! and population standard deviation) come from each series' training rows only.
+
+use std::sync::Arc;
+
+use crate::error::{Error, Result};
+
+/// How each series is divided into train, validation and test parts.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Split {
+    /// Fractions of the series length; they must sum to at most 1.
+    Fractions(f64, f64, f64),
+    /// Absolute row counts from the start of the series.
+    Rows(usize, usize, usize),
+}
+
+impl Default for Split {
+    fn default() -> Self {
+        Split::Fractions(0.7, 0.1, 0.2)
+    }
+}
+
+impl Split {
+    /// Parse `0.7,0.1,0.2` (fractions) or `8640,2880,2880` (row counts).
+    pub fn parse(text: &str) -> Result<Split> {
+        let parts: Vec<&str> = text.split(',').map(str::trim).collect();
+        let bad = || {
+            Error::usage(format!(
+                "--split '{text}' is not valid: give three fractions like 0.7,0.1,0.2 or three row counts like 8640,2880,2880"
+            ))
+        };
+        if parts.len() != 3 {
+            return Err(bad());
+        }
+        if parts.iter().all(|p| p.chars().all(|c| c.is_ascii_digit()) && !p.is_empty()) {
+            let n: Vec<usize> = parts.iter().map(|p| p.parse().map_err(|_| bad())).collect::<Result<_>>()?;
+            if n[0] == 0 {
+                return Err(Error::usage(format!("--split '{text}': the training part needs at least one row")));
+            }
+            return Ok(Split::Rows(n[0], n[1], n[2]));
+        }
+        let f: Vec<f64> = parts.iter().map(|p| p.parse::<f64>().map_err(|_| bad())).collect::<Result<_>>()?;
+        if f.iter().any(|x| !x.is_finite() || *x < 0.0 || *x > 1.0) || f[0] <= 0.0 {
+            return Err(bad());
+        }
+        if f.iter().sum::<f64>() > 1.0 + 1e-9 {
+            return Err(Error::usage(format!("--split '{text}': the fractions add up to more than 1")));
+        }
+        Ok(Split::Fractions(f[0], f[1], f[2]))
+    }
+
+    /// Row boundaries `[0, train_end, val_end, test_end]` for a series of `n` rows.
+    pub fn bounds(&self, n: usize) -> [usize; 4] {
+        match *self {
+            Split::Fractions(train, _val, test) => {
+                let n_train = (train * n as f64 + 1e-9).floor() as usize;
+                let n_test = (test * n as f64 + 1e-9).floor() as usize;
+                let n_val = n.saturating_sub(n_train + n_test);
+                [0, n_train, n_train + n_val, n_train + n_val + n_test]
+            }
+            Split::Rows(a, b, c) => [0, a, a + b, a + b + c],
+        }
+    }
+}
+
+/// The three parts of a split, used to pick windows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Part {
+    /// Training rows.
+    Train,
+    /// Validation rows (model selection, early stopping).
+    Validation,
+    /// Test rows (reported errors only).
+    Test,
+}
+
+/// Per-series standardisation with training statistics.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Scaler {
+    /// Mean of the training rows.
+    pub mean: f64,
+    /// Population standard deviation of the training rows (1 when it is 0).
+    pub std: f64,
+}
+
+impl Scaler {
+    /// Statistics of `train` (population standard deviation, ddof = 0).
+    pub fn fit(train: &[f64]) -> Scaler {
+        let n = train.len().max(1) as f64;
+        let mean = train.iter().sum::<f64>() / n;
+        let var = train.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / n;
+        let std = if var.sqrt() > 1e-12 * mean.abs().max(1.0) { var.sqrt() } else { 1.0 };
+        Scaler { mean, std }
+    }
+    /// (x − mean) / std.
+    pub fn scale(&self, x: f64) -> f64 {
+        (x - self.mean) / self.std
+    }
+    /// x·std + mean.
+    pub fn unscale(&self, x: f64) -> f64 {
+        x * self.std + self.mean
+    }
+}
+
+/// Rows needed by one series for this split, lookback and horizon (at least one window per part).
+pub fn rows_needed(split: &Split, lookback: usize, horizon: usize) -> usize {
+    match *split {
+        Split::Rows(a, b, c) => (a + b + c).max(lookback + horizon),
+        Split::Fractions(_, val, test) => {
+            // smallest n with a training window and, for non-empty parts, H validation / test rows
+            (1..10_000_000)
+                .find(|&n| {
+                    let [_, t, v, e] = split.bounds(n);
+                    t >= lookback + horizon
+                        && (val == 0.0 || v - t >= horizon)
+                        && (test == 0.0 || e - v >= horizon)
+                        && e <= n
+                })
+                .unwrap_or(usize::MAX)
+        }
+    }
+}
+
+/// Windows of several series: scaled values shared between the train, validation and test sets.
+#[derive(Debug, Clone)]
+pub struct WindowSet {
+    /// Scaled values of every series.
+    pub values: Arc<Vec<Vec<f64>>>, // (S)(N_s)
+    /// Lookback L.
+    pub lookback: usize,
+    /// Horizon H.
+    pub horizon: usize,
+    /// `(series index, start row)` of each window, in series then time order.
+    pub starts: Vec<(usize, usize)>,
+}
+
+impl WindowSet {
+    /// Number of windows.
+    pub fn len(&self) -> usize {
+        self.starts.len()
+    }
+    /// Whether there are no windows.
+    pub fn is_empty(&self) -> bool {
+        self.starts.is_empty()
+    }
+    /// Input rows [t, t+L) of window `index`.
+    pub fn input(&self, index: usize) -> &[f64] {
+        let (s, t) = self.starts[index];
+        &self.values[s][t..t + self.lookback]
+    }
+    /// Target rows [t+L, t+L+H) of window `index`.
+    pub fn target(&self, index: usize) -> &[f64] {
+        let (s, t) = self.starts[index];
+        &self.values[s][t + self.lookback..t + self.lookback + self.horizon]
+    }
+    /// All inputs as a matrix.
+    pub fn inputs(&self) -> ndarray::Array2<f64> {
+        self.matrix(self.lookback, |i| self.input(i))
+    }
+    /// All targets as a matrix.
+    pub fn targets(&self) -> ndarray::Array2<f64> {
+        self.matrix(self.horizon, |i| self.target(i))
+    }
+    fn matrix<'a>(&'a self, width: usize, row: impl Fn(usize) -> &'a [f64]) -> ndarray::Array2<f64> {
+        let mut out = ndarray::Array2::zeros((self.len(), width)); // (N, width)
+        for (i, mut r) in out.rows_mut().into_iter().enumerate() {
+            r.assign(&ndarray::ArrayView1::from(row(i)));
+        }
+        out
+    }
+}
+
+/// Scaled series with their split boundaries, from which window sets are cut.
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    /// Scaled values of every series.
+    pub values: Arc<Vec<Vec<f64>>>, // (S)(N_s)
+    /// One scaler per series, fitted on its training rows.
+    pub scalers: Vec<Scaler>,
+    /// `[0, train_end, val_end, test_end]` per series.
+    pub bounds: Vec<[usize; 4]>,
+    /// Lookback L.
+    pub lookback: usize,
+    /// Horizon H.
+    pub horizon: usize,
+}
+
+impl Prepared {
+    /// Split and scale `series` (raw values, one `Vec` per series). Errors name the short series.
+    pub fn new(series: &[(&str, &[f64])], split: Split, lookback: usize, horizon: usize) -> Result<Prepared> {
+        let mut values = Vec::with_capacity(series.len());
+        let mut scalers = Vec::with_capacity(series.len());
+        let mut bounds = Vec::with_capacity(series.len());
+        for (id, raw) in series {
+            let b = split.bounds(raw.len());
+            let needed = rows_needed(&split, lookback, horizon);
+            if b[3] > raw.len() || b[1] < lookback + horizon || raw.len() < needed {
+                return Err(Error::data(format!(
+                    "series '{id}' has {} rows, but lookback {lookback} + horizon {horizon} with split {} needs at least {needed} rows; \
+                     use a shorter --lookback or --horizon, or a different --split",
+                    raw.len(),
+                    describe(&split)
+                )));
+            }
+            let scaler = Scaler::fit(&raw[..b[1]]);
+            values.push(raw.iter().map(|x| scaler.scale(*x)).collect());
+            scalers.push(scaler);
+            bounds.push(b);
+        }
+        Ok(Prepared { values: Arc::new(values), scalers, bounds, lookback, horizon })
+    }
+
+    /// The windows whose targets lie in `part`, every `stride` rows.
+    pub fn windows(&self, part: Part, stride: usize) -> WindowSet {
+        let (l, h) = (self.lookback, self.horizon);
+        let mut starts = Vec::new();
+        for (s, b) in self.bounds.iter().enumerate() {
+            let (first_target, end) = match part {
+                Part::Train => (l, b[1]),
+                Part::Validation => (b[1], b[2]),
+                Part::Test => (b[2], b[3]),
+            };
+            let mut target_start = first_target.max(l);
+            while target_start + h <= end {
+                starts.push((s, target_start - l));
+                target_start += stride.max(1);
+            }
+        }
+        WindowSet { values: self.values.clone(), lookback: l, horizon: h, starts }
+    }
+}
+
+/// Human-readable split, for messages.
+pub fn describe(split: &Split) -> String {
+    match split {
+        Split::Fractions(a, b, c) => format!("{a},{b},{c}"),
+        Split::Rows(a, b, c) => format!("{a},{b},{c}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_fractions_and_rows_and_rejects_nonsense() {
+        assert_eq!(Split::parse("0.7,0.1,0.2").unwrap(), Split::Fractions(0.7, 0.1, 0.2));
+        assert_eq!(Split::parse("8640, 2880, 2880").unwrap(), Split::Rows(8640, 2880, 2880));
+        for bad in ["0.7,0.1", "a,b,c", "0.9,0.2,0.2", "-0.1,0.5,0.5", "0,10,10"] {
+            let err = Split::parse(bad).unwrap_err();
+            assert_eq!(err.exit_code(), 2, "{bad}");
+        }
+    }
+
+    #[test]
+    fn fraction_bounds_follow_the_ltsf_rule() {
+        // N = 7588 (Exchange): train int(0.7N) = 5311, test int(0.2N) = 1517, val the rest = 760
+        assert_eq!(Split::default().bounds(7588), [0, 5311, 6071, 7588]);
+    }
+
+    #[test]
+    fn ett_windows_count_and_reach_back_into_the_previous_part() {
+        let raw: Vec<f64> = (0..14_400).map(|i| (i as f64 * 0.1).sin()).collect();
+        let prepared = Prepared::new(&[("OT", &raw)], Split::Rows(8640, 2880, 2880), 336, 96).unwrap();
+        let test = prepared.windows(Part::Test, 1);
+        assert_eq!(test.len(), 2880 - 96 + 1);
+        assert_eq!(test.starts[0], (0, 11_520 - 336));
+        let val = prepared.windows(Part::Validation, 1);
+        assert_eq!(val.starts[0], (0, 8640 - 336));
+        let train = prepared.windows(Part::Train, 1);
+        assert_eq!(train.len(), 8640 - 336 - 96 + 1);
+        // no training target reaches the validation rows
+        let (_, last) = *train.starts.last().unwrap();
+        assert_eq!(last + 336 + 96, 8640);
+    }
+
+    #[test]
+    fn scaling_uses_training_rows_only() {
+        let mut raw = vec![1.0, 3.0, 1.0, 3.0, 1.0, 3.0, 1.0, 3.0];
+        raw.extend([1000.0, 2000.0]);
+        let prepared = Prepared::new(&[("y", &raw)], Split::Rows(8, 1, 1), 2, 1).unwrap();
+        assert_eq!(prepared.scalers[0], Scaler { mean: 2.0, std: 1.0 });
+        assert_eq!(prepared.values[0][8], 998.0);
+    }
+
+    #[test]
+    fn too_short_series_gets_an_error_with_the_needed_rows() {
+        let raw = vec![1.0; 50];
+        let err = Prepared::new(&[("load", &raw)], Split::default(), 48, 24).unwrap_err().to_string();
+        assert!(err.contains("series 'load' has 50 rows"), "{err}");
+        assert!(err.contains("needs at least"), "{err}");
+    }
+
+    #[test]
+    fn stride_thins_training_windows() {
+        let raw: Vec<f64> = (0..100).map(|i| i as f64).collect();
+        let prepared = Prepared::new(&[("y", &raw)], Split::Rows(60, 20, 20), 10, 5).unwrap();
+        let all = prepared.windows(Part::Train, 1).len();
+        let thinned = prepared.windows(Part::Train, 4).len();
+        assert_eq!(all, 60 - 15 + 1);
+        assert_eq!(thinned, (all + 3) / 4);
+    }
+}

@@ -1,0 +1,54 @@
+//! Scoring a model on a set of windows: forecasts in batches, metrics in data units and on
+//! standardised values, and the per-window forecasts for `--predictions`.
+
+use ndarray::{Array2, ArrayView2};
+
+use crate::data::window::{Prepared, WindowSet};
+use crate::metrics::{mase_scale, Accumulator, Metrics};
+
+/// Windows forecast per batch when scoring (bounds memory for long test sets).
+const BATCH: usize = 4096;
+
+/// Forecast every window of `windows` with `predict` ((N, L) standardised → (N, H)), in batches,
+/// calling `visit(window index, predicted row)` for each.
+pub fn for_each_forecast<P>(windows: &WindowSet, mut predict: P, mut visit: impl FnMut(usize, &[f64]))
+where
+    P: FnMut(ArrayView2<f64>) -> Array2<f64>,
+{
+    let (l, n) = (windows.lookback, windows.len());
+    let mut inputs = Array2::<f64>::zeros((BATCH.min(n.max(1)), l)); // (batch, L)
+    for begin in (0..n).step_by(BATCH) {
+        let rows = BATCH.min(n - begin);
+        for r in 0..rows {
+            inputs.row_mut(r).assign(&ndarray::ArrayView1::from(windows.input(begin + r)));
+        }
+        let out = predict(inputs.slice(ndarray::s![..rows, ..])); // (rows, H)
+        for r in 0..rows {
+            visit(begin + r, out.row(r).as_slice().expect("standard layout"));
+        }
+    }
+}
+
+/// Score forecasts of `windows`: data-unit metrics (MASE scaled by each series' training part
+/// with period `season`) and standardised MSE/MAE.
+pub fn score<P>(prepared: &Prepared, raw: &[&[f64]], windows: &WindowSet, season: usize, predict: P) -> Metrics
+where
+    P: FnMut(ArrayView2<f64>) -> Array2<f64>,
+{
+    let scales: Vec<Option<f64>> =
+        raw.iter().zip(&prepared.bounds).map(|(r, b)| mase_scale(&r[..b[1]], season)).collect();
+    let mut acc = Accumulator::default();
+    let h = windows.horizon;
+    let mut actual = vec![0.0; h];
+    let mut predicted = vec![0.0; h];
+    for_each_forecast(windows, predict, |i, row| {
+        let (s, t) = windows.starts[i];
+        let scaler = prepared.scalers[s];
+        actual.copy_from_slice(&raw[s][t + windows.lookback..t + windows.lookback + h]);
+        for (p, v) in predicted.iter_mut().zip(row) {
+            *p = scaler.unscale(*v);
+        }
+        acc.add(&actual, &predicted, scales[s], scaler.std);
+    });
+    acc.finish()
+}

@@ -1,0 +1,146 @@
+//! Forecast error metrics, defined as the public protocols define them.
+//!
+//! In the data's own units: MAE, RMSE, MAPE (%, over points whose actual value is not zero),
+//! sMAPE (% on the M4 scale, 0–200: mean of 200·|y − ŷ| / (|y| + |ŷ|)) and MASE (mean |y − ŷ|
+//! divided by the in-sample mean absolute error of the seasonal naive forecast with period m, as in
+//! M4; "in-sample" is the series' training part here). On standardised values: MSE and MAE, the
+//! LTSF convention (`../shared/docs/benchmarks.md` §1.1, §3.1).
+
+use serde::Serialize;
+
+/// Accumulates errors over many forecast windows of possibly several series.
+#[derive(Debug, Clone, Default)]
+pub struct Accumulator {
+    count: usize,
+    abs: f64,
+    sq: f64,
+    ape: f64,
+    ape_count: usize,
+    sape: f64,
+    sape_count: usize,
+    scaled_abs: f64,
+    scaled_count: usize,
+    std_abs: f64,
+    std_sq: f64,
+}
+
+/// Final metrics of one model.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Metrics {
+    /// Mean absolute error, data units.
+    pub mae: f64,
+    /// Root mean squared error, data units.
+    pub rmse: f64,
+    /// Mean absolute percentage error (%), over non-zero actual values; NaN if none.
+    pub mape: f64,
+    /// Symmetric MAPE on the M4 scale (0–200).
+    pub smape: f64,
+    /// Mean absolute scaled error (seasonal-naive in-sample scale); NaN if the scale is zero.
+    pub mase: f64,
+    /// Mean squared error on standardised values (LTSF).
+    pub mse_std: f64,
+    /// Mean absolute error on standardised values (LTSF).
+    pub mae_std: f64,
+    /// Number of scored points.
+    pub points: usize,
+}
+
+impl Accumulator {
+    /// Add one forecast: `actual` and `predicted` in data units, `mase_scale` the series' in-sample
+    /// seasonal-naive MAE (None when it is zero or unknown), `std` the series' scaling deviation.
+    pub fn add(&mut self, actual: &[f64], predicted: &[f64], mase_scale: Option<f64>, std: f64) {
+        for (&y, &p) in actual.iter().zip(predicted) {
+            let e = y - p;
+            self.count += 1;
+            self.abs += e.abs();
+            self.sq += e * e;
+            if y != 0.0 {
+                self.ape += (e / y).abs() * 100.0;
+                self.ape_count += 1;
+            }
+            let denom = y.abs() + p.abs();
+            if denom > 0.0 {
+                self.sape += 200.0 * e.abs() / denom;
+            }
+            self.sape_count += 1; // both zero: a perfect forecast, 0 %
+            if let Some(scale) = mase_scale {
+                self.scaled_abs += e.abs() / scale;
+                self.scaled_count += 1;
+            }
+            let es = e / std;
+            self.std_abs += es.abs();
+            self.std_sq += es * es;
+        }
+    }
+
+    /// The metrics so far.
+    pub fn finish(&self) -> Metrics {
+        let n = self.count.max(1) as f64;
+        let ratio = |sum: f64, count: usize| if count == 0 { f64::NAN } else { sum / count as f64 };
+        Metrics {
+            mae: self.abs / n,
+            rmse: (self.sq / n).sqrt(),
+            mape: ratio(self.ape, self.ape_count),
+            smape: ratio(self.sape, self.sape_count),
+            mase: if self.scaled_count == self.count { ratio(self.scaled_abs, self.scaled_count) } else { f64::NAN },
+            mse_std: self.std_sq / n,
+            mae_std: self.std_abs / n,
+            points: self.count,
+        }
+    }
+}
+
+/// In-sample mean absolute error of the seasonal naive forecast with period `season`
+/// (M4's MASE scale): mean over t ≥ m of |y_t − y_{t−m}|. Falls back to period 1 when the
+/// series is shorter than two seasons; None when the scale is zero.
+pub fn mase_scale(history: &[f64], season: usize) -> Option<f64> {
+    let m = if season >= 1 && history.len() > season { season } else { 1 };
+    if history.len() <= m {
+        return None;
+    }
+    let total: f64 = history.windows(m + 1).map(|w| (w[m] - w[0]).abs()).sum();
+    let scale = total / (history.len() - m) as f64;
+    (scale > 0.0).then_some(scale)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// actual [1, 2, 4], predicted [2, 2, 2]: errors −1, 0, 2.
+    /// MAE 1, RMSE √(5/3), MAPE (100 + 0 + 50)/3 = 50, sMAPE (200·1/3 + 0 + 200·2/6)/3 = 44.44…,
+    /// with MASE scale 2: mean(|e|)/2 = 0.5; with std 2: MSE_std = (0.25 + 0 + 1)/3, MAE_std 0.5.
+    #[test]
+    fn hand_computed_case() {
+        let mut acc = Accumulator::default();
+        acc.add(&[1.0, 2.0, 4.0], &[2.0, 2.0, 2.0], Some(2.0), 2.0);
+        let m = acc.finish();
+        assert!((m.mae - 1.0).abs() < 1e-12);
+        assert!((m.rmse - (5.0f64 / 3.0).sqrt()).abs() < 1e-12);
+        assert!((m.mape - 50.0).abs() < 1e-12);
+        assert!((m.smape - (200.0 / 3.0 + 200.0 / 3.0) / 3.0).abs() < 1e-12);
+        assert!((m.mase - 0.5).abs() < 1e-12);
+        assert!((m.mse_std - 1.25 / 3.0).abs() < 1e-12);
+        assert!((m.mae_std - 0.5).abs() < 1e-12);
+        assert_eq!(m.points, 3);
+    }
+
+    #[test]
+    fn mape_skips_zero_actuals_and_mase_needs_a_scale() {
+        let mut acc = Accumulator::default();
+        acc.add(&[0.0, 2.0], &[1.0, 1.0], None, 1.0);
+        let m = acc.finish();
+        assert!((m.mape - 50.0).abs() < 1e-12);
+        assert!(m.mase.is_nan());
+    }
+
+    #[test]
+    fn mase_scale_is_the_seasonal_naive_in_sample_error() {
+        // period 2: |3−1|, |2−2|, |5−3| → mean 4/3
+        let s = mase_scale(&[1.0, 2.0, 3.0, 2.0, 5.0], 2).unwrap();
+        assert!((s - 4.0 / 3.0).abs() < 1e-12);
+        assert_eq!(mase_scale(&[1.0, 1.0, 1.0], 1), None);
+        // too short for the season: falls back to period 1
+        assert!((mase_scale(&[1.0, 2.0, 4.0], 24).unwrap() - 1.5).abs() < 1e-12);
+    }
+}

@@ -1,0 +1,177 @@
+//! The model file: a versioned, checksummed JSON document with everything `forecast` needs.
+//!
+//! Layout: one header line `xlstm-model <version> fnv1a64:<16 hex digits>` followed by the JSON
+//! body; the checksum covers the body's bytes exactly. Loading checks the header, the version and
+//! the checksum before parsing, and parsing only fills plain data structures: nothing in a model
+//! file is ever executed. Files are written to a temporary file and renamed.
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::data::{Frequency, TimeKind};
+use crate::error::{Error, Result};
+
+/// The format version this build writes and reads.
+pub const VERSION: u32 = 1;
+const MAGIC: &str = "xlstm-model";
+
+/// Per-series state: scaling statistics and the last values, so `forecast` works without data.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct SeriesState {
+    /// Series id.
+    pub id: String,
+    /// Training mean.
+    pub mean: f64,
+    /// Training standard deviation.
+    pub std: f64,
+    /// Time of the last observation.
+    pub last_time: i64,
+    /// The last L raw values.
+    pub tail: Vec<f64>, // (L)
+}
+
+/// Everything stored in a model file.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ModelFile {
+    /// Model kind (`nlinear`, `xlstm`, ...).
+    pub kind: String,
+    /// Lookback L.
+    pub lookback: usize,
+    /// Horizon H.
+    pub horizon: usize,
+    /// Season length used by seasonal naive and MASE.
+    pub season: usize,
+    /// Model configuration (kind-specific settings such as alpha, widths, blocks, seed).
+    pub config: serde_json::Value,
+    /// How times are represented in the data.
+    pub time_kind: TimeKind,
+    /// Inferred data frequency.
+    pub frequency: Frequency,
+    /// Time column name.
+    pub time_column: Option<String>,
+    /// Target column names.
+    pub targets: Vec<String>,
+    /// Id column name.
+    pub id_column: Option<String>,
+    /// Fingerprint of the training data (FNV-1a 64 over times and values).
+    pub fingerprint: String,
+    /// One entry per series.
+    pub series: Vec<SeriesState>,
+    /// Named weight tensors.
+    pub weights: Vec<(String, Vec<f64>)>,
+    /// Test metrics measured at fit time.
+    pub metrics: serde_json::Value,
+}
+
+/// FNV-1a 64-bit hash.
+pub fn fnv1a64(bytes: &[u8]) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in bytes {
+        hash ^= *b as u64;
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    hash
+}
+
+impl ModelFile {
+    /// The file's bytes: header line and JSON body.
+    pub fn to_bytes(&self) -> Result<Vec<u8>> {
+        if self.weights.iter().any(|(_, v)| v.iter().any(|x| !x.is_finite())) {
+            return Err(Error::runtime("refusing to save a model with non-finite weights"));
+        }
+        let body = serde_json::to_vec(self).map_err(|e| Error::runtime(format!("cannot encode the model: {e}")))?;
+        let mut out = format!("{MAGIC} {VERSION} fnv1a64:{:016x}\n", fnv1a64(&body)).into_bytes();
+        out.extend_from_slice(&body);
+        Ok(out)
+    }
+
+    /// Parse and verify a model file's bytes; `path` is used in messages.
+    pub fn from_bytes(bytes: &[u8], path: &Path) -> Result<ModelFile> {
+        let shown = path.display();
+        let newline = bytes.iter().position(|b| *b == b'\n').ok_or_else(|| {
+            Error::runtime(format!("{shown} is not an xlstm model file (no header line); write one with `xlstm fit`"))
+        })?;
+        let header = std::str::from_utf8(&bytes[..newline]).unwrap_or("");
+        let fields: Vec<&str> = header.split_whitespace().collect();
+        if fields.len() != 3 || fields[0] != MAGIC {
+            return Err(Error::runtime(format!(
+                "{shown} is not an xlstm model file (its first line is not 'xlstm-model <version> <checksum>'); write one with `xlstm fit`"
+            )));
+        }
+        if fields[1] != VERSION.to_string() {
+            return Err(Error::runtime(format!(
+                "{shown} is a version {} model file; this xlstm reads version {VERSION}: refit the model with `xlstm fit`",
+                fields[1]
+            )));
+        }
+        let body = &bytes[newline + 1..];
+        let expected = fields[2].strip_prefix("fnv1a64:").unwrap_or("");
+        if format!("{:016x}", fnv1a64(body)) != expected {
+            return Err(Error::runtime(format!(
+                "{shown} is damaged (its checksum does not match: truncated or edited); refit the model with `xlstm fit`"
+            )));
+        }
+        serde_json::from_slice(body)
+            .map_err(|e| Error::runtime(format!("{shown} has a valid checksum but cannot be read: {e}")))
+    }
+
+    /// Read and verify a model file.
+    pub fn load(path: &Path) -> Result<ModelFile> {
+        let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+        ModelFile::from_bytes(&bytes, path)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> ModelFile {
+        ModelFile {
+            kind: "nlinear".into(),
+            lookback: 2,
+            horizon: 1,
+            season: 24,
+            config: serde_json::json!({"alpha": 0.0}),
+            time_kind: TimeKind::DateTime,
+            frequency: Frequency::Seconds(3600),
+            time_column: Some("date".into()),
+            targets: vec!["OT".into()],
+            id_column: None,
+            fingerprint: "0".into(),
+            series: vec![SeriesState { id: "OT".into(), mean: 1.5, std: 0.1 + 0.2, last_time: 7, tail: vec![1.0, 2.0] }],
+            weights: vec![("weights".into(), vec![0.1, 1.0 / 3.0]), ("bias".into(), vec![-2.5e-17])],
+            metrics: serde_json::json!({}),
+        }
+    }
+
+    #[test]
+    fn round_trips_bit_for_bit() {
+        let file = sample();
+        let bytes = file.to_bytes().unwrap();
+        assert_eq!(ModelFile::from_bytes(&bytes, Path::new("m.json")).unwrap(), file);
+    }
+
+    #[test]
+    fn rejects_truncated_edited_foreign_and_other_version_files() {
+        let bytes = sample().to_bytes().unwrap();
+        let p = Path::new("m.json");
+        let truncated = &bytes[..bytes.len() - 5];
+        assert!(ModelFile::from_bytes(truncated, p).unwrap_err().to_string().contains("damaged"));
+        let mut edited = bytes.clone();
+        let last = edited.len() - 3;
+        edited[last] ^= 1;
+        assert!(ModelFile::from_bytes(&edited, p).unwrap_err().to_string().contains("damaged"));
+        assert!(ModelFile::from_bytes(b"{\"kind\": 1}", p).unwrap_err().to_string().contains("not an xlstm model"));
+        let other = String::from_utf8(bytes.clone()).unwrap().replacen("xlstm-model 1", "xlstm-model 9", 1);
+        assert!(ModelFile::from_bytes(other.as_bytes(), p).unwrap_err().to_string().contains("version 9"));
+    }
+
+    #[test]
+    fn refuses_non_finite_weights() {
+        let mut file = sample();
+        file.weights[0].1[0] = f64::NAN;
+        assert!(file.to_bytes().is_err());
+    }
+}

@@ -1,0 +1,203 @@
+//! End-to-end tests of the `xlstm` binary: fit, forecast, eval, check, exit codes and outputs.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn xlstm(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_xlstm")).args(args).output().expect("run xlstm")
+}
+
+fn repo(path: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(path).display().to_string()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).to_string()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).to_string()
+}
+
+fn ett(name: &str) -> Option<String> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/datasets/ett").join(name);
+    if path.exists() {
+        Some(path.display().to_string())
+    } else {
+        println!("skipped: {} is absent", path.display());
+        None
+    }
+}
+
+fn temp() -> tempfile::TempDir {
+    tempfile::tempdir().expect("temporary directory")
+}
+
+fn files_in(dir: &Path) -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn fit_linear_reports_test_errors_beside_naive_baselines_and_saves_a_model() {
+    let dir = temp();
+    let model = dir.path().join("m.json");
+    let o = xlstm(&["fit", &repo("datasets/load_hourly.csv"), "--target", "load_mw", "--model", "nlinear", "--out", model.to_str().unwrap(), "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let doc: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON on stdout");
+    let names: Vec<&str> = doc["test"].as_array().unwrap().iter().map(|r| r["model"].as_str().unwrap()).collect();
+    assert_eq!(names, vec!["nlinear", "naive", "snaive"]);
+    for row in doc["test"].as_array().unwrap() {
+        for key in ["mae", "rmse", "mape", "smape", "mase", "mse_std", "mae_std"] {
+            assert!(row["metrics"][key].as_f64().unwrap().is_finite(), "{key} of {}", row["model"]);
+        }
+    }
+    assert_eq!(doc["horizon"], 24, "hourly data defaults to a 24-step horizon");
+    assert!(stderr(&o).contains("MASE"), "table on stderr: {}", stderr(&o));
+    assert!(model.exists());
+    assert_eq!(files_in(dir.path()), vec![model], "no temporary files are left");
+}
+
+#[test]
+fn forecast_continues_the_timestamps_after_the_data() {
+    let dir = temp();
+    let model = dir.path().join("m.json");
+    let fit = xlstm(&["fit", &repo("datasets/load_hourly.csv"), "--target", "load_mw", "-m", "linear", "-o", model.to_str().unwrap(), "-q"]);
+    assert!(fit.status.success(), "{}", stderr(&fit));
+    assert!(fit.stderr.is_empty(), "-q prints nothing: {}", stderr(&fit));
+    let o = xlstm(&["forecast", "--model", model.to_str().unwrap(), "--horizon", "3"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines[0], "timestamp,forecast");
+    assert_eq!(lines.len(), 4);
+    // the file ends at 2024-04-29 23:00:00 (120 days of hours from 2024-01-01)
+    assert!(lines[1].starts_with("2024-04-30 00:00:00,"), "{}", lines[1]);
+    assert!(lines[3].starts_with("2024-04-30 02:00:00,"), "{}", lines[3]);
+    let value: f64 = lines[1].split(',').nth(1).unwrap().parse().unwrap();
+    assert!(value > 100.0 && value < 1500.0, "a load-like value: {value}");
+    // from the data file too, and to files of each format
+    for ext in ["csv", "json", "parquet"] {
+        let out = dir.path().join(format!("f.{ext}"));
+        let o = xlstm(&[
+            "forecast",
+            "-m",
+            model.to_str().unwrap(),
+            &repo("datasets/load_hourly.csv"),
+            "--target",
+            "load_mw",
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        assert!(o.status.success(), "{ext}: {}", stderr(&o));
+        assert!(std::fs::metadata(&out).unwrap().len() > 0);
+    }
+    let json: serde_json::Value = serde_json::from_slice(&std::fs::read(dir.path().join("f.json")).unwrap()).unwrap();
+    assert_eq!(json.as_array().unwrap().len(), 24);
+}
+
+#[test]
+fn panels_in_long_format_forecast_every_series_with_an_id_column() {
+    let dir = temp();
+    let model = dir.path().join("m.json");
+    let data = repo("datasets/retail_daily_panel.csv");
+    let fit = xlstm(&["fit", &data, "--id-col", "unique_id", "-m", "nlinear", "-o", model.to_str().unwrap(), "-q"]);
+    assert!(fit.status.success(), "{}", stderr(&fit));
+    let o = xlstm(&["forecast", "-m", model.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines[0], "id,timestamp,forecast");
+    assert_eq!(lines.len(), 1 + 20 * 14, "20 stores × 14 days (the daily default horizon)");
+    assert!(lines[1].starts_with("store_01,2024-12-31,"), "{}", lines[1]);
+}
+
+#[test]
+fn missing_values_stop_fit_unless_a_fill_is_asked_for() {
+    let dir = temp();
+    let model = dir.path().join("m.json");
+    let data = repo("datasets/sensor_gaps.csv");
+    let o = xlstm(&["fit", &data, "-m", "linear", "-o", model.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).contains("--fill"), "the message names the fix: {}", stderr(&o));
+    assert!(!model.exists(), "no model file after a failure");
+    let o = xlstm(&["fit", &data, "-m", "linear", "--fill", "linear", "-o", model.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+}
+
+#[test]
+fn check_reports_frequency_gaps_and_missing_values_without_training() {
+    let o = xlstm(&["check", &repo("datasets/sensor_gaps.csv")]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o).to_lowercase();
+    for word in ["rows", "frequency", "gap", "missing"] {
+        assert!(text.contains(word), "'{word}' in the report:\n{text}");
+    }
+}
+
+#[test]
+fn usage_errors_exit_2_and_data_errors_exit_1() {
+    let data = repo("datasets/load_hourly.csv");
+    let bad_split = xlstm(&["fit", &data, "--split", "0.9,0.9,0.9", "-o", "/nonexistent/m.json"]);
+    assert_eq!(bad_split.status.code(), Some(2), "{}", stderr(&bad_split));
+    let unknown_flag = xlstm(&["fit", &data, "--no-such-flag"]);
+    assert_eq!(unknown_flag.status.code(), Some(2));
+    let missing_file = xlstm(&["fit", "/nonexistent/data.csv"]);
+    assert_eq!(missing_file.status.code(), Some(1));
+    assert!(stderr(&missing_file).contains("/nonexistent/data.csv"), "{}", stderr(&missing_file));
+    let dir = temp();
+    let junk = dir.path().join("junk.json");
+    std::fs::write(&junk, "{\"not\": \"a model\"}").unwrap();
+    let bad_model = xlstm(&["forecast", "-m", junk.to_str().unwrap()]);
+    assert_eq!(bad_model.status.code(), Some(1));
+    assert!(stderr(&bad_model).contains("not an xlstm model file"), "{}", stderr(&bad_model));
+}
+
+#[test]
+fn a_failed_write_leaves_no_file_behind() {
+    let dir = temp();
+    let target = dir.path().join("missing-dir").join("m.json");
+    let o = xlstm(&["fit", &repo("datasets/load_hourly.csv"), "--target", "load_mw", "-m", "naive", "-o", target.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(files_in(dir.path()).is_empty());
+}
+
+/// The published univariate NLinear row for ETTh1 with L = 336 (benchmarks.md §2.1, §2.7).
+#[test]
+fn eval_reproduces_the_published_nlinear_ett_h1_row() {
+    let Some(data) = ett("ETTh1.csv") else { return };
+    let dir = temp();
+    for (horizon, published) in [(96, 0.053), (192, 0.069), (336, 0.081), (720, 0.080)] {
+        let predictions = dir.path().join(format!("p{horizon}.csv"));
+        let mut args = vec![
+            "eval", &data, "--target", "OT", "--split", "8640,2880,2880", "--lookback", "336", "--model", "nlinear", "--json",
+        ];
+        let h = horizon.to_string();
+        args.extend(["--horizon", &h]);
+        let p = predictions.to_str().unwrap().to_string();
+        if horizon == 96 {
+            args.extend(["--predictions", &p]);
+        }
+        let o = xlstm(&args);
+        assert!(o.status.success(), "{}", stderr(&o));
+        let doc: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        let mse = doc["mse"].as_f64().unwrap();
+        assert!((mse - published).abs() <= 0.002, "H={horizon}: MSE {mse:.4}, published {published}");
+        assert_eq!(doc["test_windows"], 2880 - horizon + 1);
+        if horizon == 96 {
+            // an independent re-scoring of the written predictions gives the same MSE
+            let text = std::fs::read_to_string(&predictions).unwrap();
+            let mut lines = text.lines();
+            assert_eq!(lines.next(), Some("window,step,actual,predicted"));
+            let (mut sum, mut n) = (0.0, 0);
+            for line in lines {
+                let f: Vec<f64> = line.split(',').map(|v| v.parse().unwrap()).collect();
+                sum += (f[3] - f[2]).powi(2);
+                n += 1;
+            }
+            assert_eq!(n, (2880 - 96 + 1) * 96);
+            assert!((sum / n as f64 - mse).abs() < 1e-9);
+        }
+    }
+}
