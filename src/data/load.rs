@@ -363,11 +363,19 @@ fn detect_target(table: &Table, file: &str, time: Option<usize>, id: Option<usiz
         .collect();
     match numeric.as_slice() {
         [one] => Ok(*one),
-        [] => Err(Error::data(format!(
-            "{file}: no numeric column to forecast (columns: {}). Pass --target COLUMN naming the \
-             column to forecast",
-            table.names_list()
-        ))),
+        [] => {
+            let one_column = table.names.len() == 1 && table.names[0].contains([';', '\t', '|']);
+            let hint = if one_column {
+                " The header was read as one column: pass --delimiter."
+            } else {
+                ""
+            };
+            Err(Error::data(format!(
+                "{file}: no numeric column to forecast (columns: {}). Pass --target COLUMN naming the \
+                 column to forecast.{hint}",
+                table.names_list()
+            )))
+        }
         many => {
             let names: Vec<String> = many.iter().map(|&k| table.names[k].clone()).collect();
             Err(Error::data(format!(

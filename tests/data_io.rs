@@ -1,0 +1,182 @@
+//! Integration tests of reading and writing files: CSV dialects, Parquet, broken files, output
+//! formats and atomic writes.
+
+use std::path::{Path, PathBuf};
+
+use xlstm::data::io::{read_table, write_atomic, write_table, Format};
+use xlstm::data::load::{load, LoadOptions};
+use xlstm::data::table::{Column, Table};
+use xlstm::data::{Frequency, TimeKind};
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data")
+        .join(name)
+}
+
+fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, bytes).unwrap();
+    path
+}
+
+#[test]
+fn bom_crlf_and_quoted_fields_are_read() {
+    let p = fixture("bom_crlf_quoted.csv");
+    let table = read_table(&p, None, None).unwrap();
+    assert_eq!(table.names, ["timestamp", "note", "value"]);
+    let notes: Vec<String> = (0..4).map(|i| table.columns[1].cell_text(i).unwrap()).collect();
+    assert_eq!(notes, ["plain", "with, comma", "with \"quotes\"", "two\r\nlines"]);
+    // The fourth row starts on line 5 and its quoted field runs onto line 6.
+    assert_eq!(table.lines.as_deref(), Some(&[2, 3, 4, 5][..]));
+    let (ds, _) = load(&p, &LoadOptions::default()).unwrap();
+    assert_eq!(ds.targets, ["value"]);
+    assert_eq!(ds.time_kind, TimeKind::DateTime);
+    assert_eq!(ds.frequency, Frequency::Seconds(3600));
+    assert_eq!(ds.series[0].values, [1.0, 2.0, 3.0, 4.0]);
+}
+
+#[test]
+fn semicolon_delimiter_with_the_flag_and_detected() {
+    let p = fixture("semicolon.csv");
+    let options = LoadOptions {
+        delimiter: Some(b';'),
+        target: vec!["Wert".into()],
+        ..Default::default()
+    };
+    let (ds, _) = load(&p, &options).unwrap();
+    assert_eq!(ds.time_column.as_deref(), Some("Datum"));
+    assert_eq!(ds.series[0].values, [1.5, 2.5, 3.5, 4.5]);
+    let detected = read_table(&p, None, None).unwrap();
+    assert_eq!(detected.names, ["Datum", "Wert", "Temperatur"]);
+    // Forcing the wrong delimiter gives one column, and no number to forecast.
+    let e = load(
+        &p,
+        &LoadOptions {
+            delimiter: Some(b','),
+            ..Default::default()
+        },
+    )
+    .unwrap_err();
+    assert!(e.to_string().contains("Datum;Wert;Temperatur"), "{e}");
+}
+
+#[test]
+fn parquet_round_trip_through_write_table() {
+    let dir = tempfile::tempdir().unwrap();
+    let t0 = 1_704_067_200; // 2024-01-01 00:00:00
+    let table = Table::new(
+        vec!["ds".into(), "unique_id".into(), "y".into()],
+        vec![
+            Column::Time(
+                (0..6).map(|k| Some(t0 + 3600 * (k % 3))).collect(),
+                TimeKind::DateTime,
+            ),
+            Column::Text(
+                (0..6)
+                    .map(|k| Some(if k < 3 { "a" } else { "b" }.to_string()))
+                    .collect(),
+            ),
+            Column::Number((0..6).map(|k| Some(k as f64 * 0.5)).collect()),
+        ],
+    )
+    .unwrap();
+    let p = dir.path().join("panel.parquet");
+    write_table(&p, &table).unwrap();
+    let back = read_table(&p, None, None).unwrap();
+    assert_eq!(back.names, table.names);
+    assert_eq!(back.columns, table.columns);
+    let (ds, _) = load(
+        &p,
+        &LoadOptions {
+            id_col: Some("unique_id".into()),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(ds.series.len(), 2);
+    assert_eq!(ds.series[1].values, [1.5, 2.0, 2.5]);
+    assert_eq!(ds.frequency, Frequency::Seconds(3600));
+    // Dates survive as dates.
+    let dates = Table::new(
+        vec!["date".into(), "v".into()],
+        vec![
+            Column::Time(vec![Some(0), Some(86_400)], TimeKind::Date),
+            Column::Number(vec![Some(1.0), None]),
+        ],
+    )
+    .unwrap();
+    let p = dir.path().join("dates.PARQUET");
+    write_table(&p, &dates).unwrap();
+    assert_eq!(read_table(&p, None, None).unwrap().columns, dates.columns);
+}
+
+#[test]
+fn broken_files_give_clear_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases: [(&str, &[u8], &str); 5] = [
+        ("empty.csv", b"", "is empty"),
+        ("header.csv", b"date,y\r\n", "no data rows"),
+        (
+            "truncated.csv",
+            b"date,y,z\n2024-01-01,1,2\n2024-01-02,3",
+            "truncated",
+        ),
+        (
+            "ragged.csv",
+            b"date,y\n2024-01-01,1,5\n2024-01-02,3\n",
+            "line 2 has 3 field(s)",
+        ),
+        ("bad.parquet", b"PAR1 this is not parquet", "as Parquet"),
+    ];
+    for (name, bytes, needle) in cases {
+        let p = write(dir.path(), name, bytes);
+        let e = load(&p, &LoadOptions::default()).unwrap_err();
+        assert_eq!(e.exit_code(), 1, "{name}");
+        assert!(e.to_string().contains(needle), "{name}: {e}");
+        assert!(e.to_string().contains(name), "{name} not named: {e}");
+    }
+    let e = load(&dir.path().join("absent.csv"), &LoadOptions::default()).unwrap_err();
+    assert!(e.to_string().contains("absent.csv"), "{e}");
+    let e = read_table(&write(dir.path(), "data.xlsx", b"x"), None, None).unwrap_err();
+    assert_eq!(e.exit_code(), 2);
+    assert!(read_table(&dir.path().join("data.xlsx"), Some(Format::Csv), None).is_err());
+}
+
+#[test]
+fn outputs_are_written_by_extension_and_atomically() {
+    let dir = tempfile::tempdir().unwrap();
+    let table = Table::new(
+        vec!["id".into(), "timestamp".into(), "forecast".into()],
+        vec![
+            Column::Text(vec![Some("a".into()), Some("a".into())]),
+            Column::Time(vec![Some(1_704_067_200), Some(1_704_070_800)], TimeKind::DateTime),
+            Column::Number(vec![Some(1.5), Some(-2.0)]),
+        ],
+    )
+    .unwrap();
+    let csv = dir.path().join("f.csv");
+    write_table(&csv, &table).unwrap();
+    assert_eq!(
+        std::fs::read_to_string(&csv).unwrap(),
+        "id,timestamp,forecast\na,2024-01-01 00:00:00,1.5\na,2024-01-01 01:00:00,-2\n"
+    );
+    let json = dir.path().join("f.json");
+    write_table(&json, &table).unwrap();
+    let text = std::fs::read_to_string(&json).unwrap();
+    assert!(
+        text.find("\"id\"").unwrap() < text.find("\"timestamp\"").unwrap(),
+        "column order kept"
+    );
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(v.as_array().unwrap().len(), 2);
+    assert_eq!(v[1]["forecast"], -2.0);
+    assert!(write_table(&dir.path().join("f.xlsx"), &table).is_err());
+    write_atomic(&dir.path().join("m.bin"), b"model").unwrap();
+    let names: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into())
+        .collect();
+    assert!(names.iter().all(|n| !n.ends_with(".tmp")), "{names:?}");
+    assert_eq!(std::fs::read(dir.path().join("m.bin")).unwrap(), b"model");
+}
