@@ -658,13 +658,13 @@ pub fn check(
         let list: Vec<String> = missing
             .first
             .iter()
-            .map(|c| format!("series '{}' at {} ({})", c.series, c.timestamp, c.location))
+            .map(|c| format!("series '{}' at {}, {}", c.series, c.timestamp, c.location))
             .collect();
-        let more = if missing.count > list.len() { ", ..." } else { "" };
+        let more = if missing.count > list.len() { "; ..." } else { "" };
         problems.push(format!(
             "{} missing value(s) (empty or NaN): {}{more}. Fix the file, or pass --fill ffill|linear|zero to fill them",
             missing.count,
-            list.join(", ")
+            list.join("; ")
         ));
     }
     if non_finite_count > 0 {

@@ -109,6 +109,8 @@ struct CsvScan {
     records: Vec<(usize, usize)>,
     /// True when the file does not end with a newline.
     no_final_newline: bool,
+    /// The line of a quote that is never closed, if any.
+    open_quote: Option<usize>,
     /// The file without byte-order mark and blank lines, records ending in `\n`: what polars reads.
     body: Vec<u8>,
 }
@@ -145,11 +147,12 @@ fn scan_csv(bytes: &[u8], delimiter: Option<u8>) -> CsvScan {
         start: 0,
         end: 0,
     };
-    let (mut line, mut quoted) = (1, false);
+    let (mut line, mut quoted, mut quote_line) = (1, false, 0);
     for (i, &b) in bytes.iter().enumerate() {
         match b {
             b'"' => {
                 quoted = !quoted;
+                quote_line = line;
                 current.blank = false;
             }
             b'\n' => {
@@ -194,12 +197,19 @@ fn scan_csv(bytes: &[u8], delimiter: Option<u8>) -> CsvScan {
         records,
         no_final_newline: !bytes.ends_with(b"\n"),
         body,
+        open_quote: quoted.then_some(quote_line),
     }
 }
 
 fn read_csv(path: &Path, bytes: &[u8], delimiter: Option<u8>) -> Result<Table> {
     let file = name_of(path);
     let scan = scan_csv(bytes, delimiter);
+    if let Some(line) = scan.open_quote {
+        return Err(Error::data(format!(
+            "'{file}': the quote (\") opened on line {line} is never closed; close it, or write a quote \
+             inside a quoted field as \"\""
+        )));
+    }
     if scan.records.is_empty() {
         return Err(Error::data(format!(
             "'{file}' has a header line but no data rows: add data rows below the header"
@@ -574,6 +584,9 @@ mod tests {
         let p = write(dir.path(), "r.csv", b"a,b,c\n1,2,3\n1,2\n4,5,6\n");
         let e = read_table(&p, None, None).unwrap_err().to_string();
         assert!(e.contains("line 3 has 2 field(s) but the header has 3"), "{e}");
+        let p = write(dir.path(), "q.csv", b"a,b\n\"1,2\n3,4\n");
+        let e = read_table(&p, None, None).unwrap_err().to_string();
+        assert!(e.contains("opened on line 2 is never closed"), "{e}");
         let p = write(dir.path(), "t.csv", b"a,b,c\n1,2,3\n4,5");
         let e = read_table(&p, None, None).unwrap_err().to_string();
         assert!(e.contains("truncated"), "{e}");

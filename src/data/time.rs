@@ -463,7 +463,11 @@ pub fn missing_between(a: i64, b: i64, frequency: Frequency, limit: usize) -> (V
             found = (1..=count.min(limit) as i64).map(|k| a + k * s).collect();
         }
         Frequency::Months(_) => {
-            let anchor = month_anchor(&[a]);
+            let ((ya, ma, da, _), (yb, mb, db, _)) = (split(a), split(b));
+            let anchor = (
+                da,
+                is_month_end(ya, ma, da) && is_month_end(yb, mb, db) && da >= 28,
+            );
             let mut k = 1;
             loop {
                 let t = step_from(a, k, frequency, anchor);
@@ -734,6 +738,13 @@ mod tests {
         let a = ts("2020-01-01 00:00");
         let (first, count) = missing_between(a, a + 5 * 3600, Frequency::Seconds(3600), 2);
         assert_eq!((first, count), (vec![a + 3600, a + 7200], 4));
+        let (_, count) = missing_between(ts("2024-02-29"), ts("2024-03-31"), Frequency::Months(1), 5);
+        assert_eq!(count, 0, "consecutive month ends");
+        let (first, count) = missing_between(ts("2024-03-31"), ts("2024-05-31"), Frequency::Months(1), 5);
+        assert_eq!(
+            (count, format_timestamp(first[0], TimeKind::Date)),
+            (1, "2024-04-30".to_string())
+        );
         let (first, count) = missing_between(ts("2020-01-01"), ts("2020-04-01"), Frequency::Months(1), 5);
         assert_eq!(count, 2);
         assert_eq!(format_timestamp(first[1], TimeKind::Date), "2020-03-01");
