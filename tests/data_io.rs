@@ -180,3 +180,43 @@ fn outputs_are_written_by_extension_and_atomically() {
     assert!(names.iter().all(|n| !n.ends_with(".tmp")), "{names:?}");
     assert_eq!(std::fs::read(dir.path().join("m.bin")).unwrap(), b"model");
 }
+
+/// Every prefix of a valid file, and some byte soup, loads or fails with an error: never a panic.
+#[test]
+fn truncated_and_garbled_files_never_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = std::fs::read(fixture("bom_crlf_quoted.csv")).unwrap();
+    let panel = std::fs::read(fixture("panel_long.csv")).unwrap();
+    let mut inputs: Vec<Vec<u8>> = (0..good.len()).map(|n| good[..n].to_vec()).collect();
+    inputs.extend((0..panel.len()).step_by(7).map(|n| panel[..n].to_vec()));
+    let mut state = 0x2545_f491_4f6c_dd1d_u64;
+    for len in [1, 10, 100, 1000] {
+        let bytes: Vec<u8> = (0..len)
+            .map(|_| {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                b",;\"\n\r0123456789.-:T aZ"[(state % 22) as usize]
+            })
+            .collect();
+        inputs.push(bytes);
+    }
+    let mut loaded = 0;
+    for (k, bytes) in inputs.iter().enumerate() {
+        let p = write(dir.path(), &format!("f{k}.csv"), bytes);
+        for options in [
+            LoadOptions::default(),
+            LoadOptions {
+                id_col: Some("unique_id".into()),
+                fill: Some(xlstm::data::check::Fill::Linear),
+                ..Default::default()
+            },
+        ] {
+            match load(&p, &options) {
+                Ok(_) => loaded += 1,
+                Err(e) => assert!(!e.to_string().is_empty()),
+            }
+        }
+    }
+    assert!(loaded > 0, "some prefixes are valid files");
+}
