@@ -364,3 +364,38 @@ fn check_report_renders_and_serialises() {
     assert_eq!(json["gaps"]["missing_timestamps"], 1);
     assert_eq!(json["stats"][0]["max"], 3.0);
 }
+
+#[test]
+fn time_col_flag_day_first_dates_and_utc_offsets() {
+    let dir = tempfile::tempdir().unwrap();
+    // A time column with an unusual name, chosen by the flag; day-first dates (25 > 12).
+    let p = write(
+        dir.path(),
+        "dm.csv",
+        "when,y\n24/12/2023,1\n25/12/2023,2\n26/12/2023,3\n",
+    );
+    let options = LoadOptions {
+        time_col: Some("WHEN".into()),
+        ..opts()
+    };
+    let (ds, report) = load(&p, &options).unwrap();
+    assert_eq!(ds.time_column.as_deref(), Some("when"));
+    assert_eq!(report.first.as_deref(), Some("2023-12-24"));
+    assert_eq!(ds.frequency, Frequency::Seconds(86_400));
+    // Offsets are folded to UTC, so a daylight-saving change is not a gap.
+    let p = write(
+        dir.path(),
+        "dst.csv",
+        "time,y\n2024-03-31T00:00:00+01:00,1\n2024-03-31T01:00:00+01:00,2\n2024-03-31T03:00:00+02:00,3\n",
+    );
+    let (ds, report) = load(&p, &opts()).unwrap();
+    assert_eq!(report.gaps.count, 0);
+    assert_eq!(ds.series[0].time[2] - ds.series[0].time[1], 3600);
+    // A named time column that does not parse is an error naming the cell and the fix.
+    let p = write(dir.path(), "bad.csv", "time,y\n0,1\n1,2\n");
+    let e = data_error(load(&p, &opts()));
+    assert!(
+        e.contains("time column 'time' has '0' at row 1") && e.contains("--time-col"),
+        "{e}"
+    );
+}
