@@ -31,7 +31,8 @@ fn load_hourly() -> String {
         let day = (k / 24) as f64;
         let weekday = (k / 24) % 7; // 2024-01-01 is a Monday
         weather = 0.97 * weather + 0.5 * rng.normal();
-        let temperature = 8.0 + 10.0 * (2.0 * PI * (day - 30.0) / 365.0).sin()
+        let temperature = 8.0
+            + 10.0 * (2.0 * PI * (day - 30.0) / 365.0).sin()
             + 5.0 * (2.0 * PI * (hour - 9.0) / 24.0).sin()
             + weather;
         let daily = 60.0 * (2.0 * PI * (hour - 7.0) / 24.0).sin().max(0.0)
@@ -103,7 +104,10 @@ pub fn datasets() -> Vec<(&'static str, String)> {
 }
 
 fn main() {
-    let dir: PathBuf = std::env::args().nth(1).map(PathBuf::from).unwrap_or_else(|| Path::new("datasets").to_path_buf());
+    let dir: PathBuf = std::env::args()
+        .nth(1)
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new("datasets").to_path_buf());
     for (name, text) in datasets() {
         let path = dir.join(name);
         if let Err(e) = std::fs::write(&path, text) {

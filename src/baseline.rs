@@ -134,7 +134,9 @@ fn dlinear_features(x: ArrayView1<f64>, kernel: usize, mut out: ArrayViewMut1<f6
     let half = (kernel - 1) / 2;
     let padded = |i: isize| x[i.clamp(0, l as isize - 1) as usize];
     for t in 0..l {
-        let sum: f64 = (t as isize - half as isize..=t as isize + half as isize).map(padded).sum();
+        let sum: f64 = (t as isize - half as isize..=t as isize + half as isize)
+            .map(padded)
+            .sum();
         let trend = sum / (2 * half + 1) as f64;
         out[t] = trend;
         out[l + t] = x[t] - trend;
@@ -230,8 +232,11 @@ fn solve(gram: &Array2<f64>, cross: &Array2<f64>) -> Result<Array2<f64>> {
                 return Ok(sol);
             }
         }
-        jitter = if jitter == 0.0 { 1e-10 * scale } else { jitter * 100.0 };
+        jitter = if jitter == 0.0 {
+            1e-10 * scale
+        } else {
+            jitter * 100.0
+        };
     }
     Err(Error::runtime("the least-squares system for the linear baseline could not be solved (the training windows are degenerate)"))
 }
-

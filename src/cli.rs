@@ -229,7 +229,7 @@ pub struct FitArgs {
     #[command(flatten)]
     pub neural: NeuralArgs,
     /// Where to save the model file.
-    #[arg(long, short, default_value = "xlstm-model.json")]
+    #[arg(long, short, default_value = "model.xlstm")]
     pub out: PathBuf,
     /// Print the results as JSON on stdout.
     #[arg(long)]
@@ -240,7 +240,7 @@ pub struct FitArgs {
 #[derive(Debug, Args)]
 pub struct ForecastArgs {
     /// Model file written by `xlstm fit`.
-    #[arg(long, short, default_value = "xlstm-model.json")]
+    #[arg(long, short, default_value = "model.xlstm")]
     pub model: PathBuf,
     /// Data to forecast from (default: the data the model saw, stored in the model file).
     pub data: Option<PathBuf>,

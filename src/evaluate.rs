@@ -20,7 +20,9 @@ where
     for begin in (0..n).step_by(BATCH) {
         let rows = BATCH.min(n - begin);
         for r in 0..rows {
-            inputs.row_mut(r).assign(&ndarray::ArrayView1::from(windows.input(begin + r)));
+            inputs
+                .row_mut(r)
+                .assign(&ndarray::ArrayView1::from(windows.input(begin + r)));
         }
         let out = predict(inputs.slice(ndarray::s![..rows, ..])); // (rows, H)
         for r in 0..rows {
@@ -31,12 +33,21 @@ where
 
 /// Score forecasts of `windows`: data-unit metrics (MASE scaled by each series' training part
 /// with period `season`) and standardised MSE/MAE.
-pub fn score<P>(prepared: &Prepared, raw: &[&[f64]], windows: &WindowSet, season: usize, predict: P) -> Metrics
+pub fn score<P>(
+    prepared: &Prepared,
+    raw: &[&[f64]],
+    windows: &WindowSet,
+    season: usize,
+    predict: P,
+) -> Metrics
 where
     P: FnMut(ArrayView2<f64>) -> Array2<f64>,
 {
-    let scales: Vec<Option<f64>> =
-        raw.iter().zip(&prepared.bounds).map(|(r, b)| mase_scale(&r[..b[1]], season)).collect();
+    let scales: Vec<Option<f64>> = raw
+        .iter()
+        .zip(&prepared.bounds)
+        .map(|(r, b)| mase_scale(&r[..b[1]], season))
+        .collect();
     let mut acc = Accumulator::default();
     let h = windows.horizon;
     let mut actual = vec![0.0; h];

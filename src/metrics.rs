@@ -82,7 +82,11 @@ impl Accumulator {
             rmse: (self.sq / n).sqrt(),
             mape: ratio(self.ape, self.ape_count),
             smape: ratio(self.sape, self.sape_count),
-            mase: if self.scaled_count == self.count { ratio(self.scaled_abs, self.scaled_count) } else { f64::NAN },
+            mase: if self.scaled_count == self.count {
+                ratio(self.scaled_abs, self.scaled_count)
+            } else {
+                f64::NAN
+            },
             mse_std: self.std_sq / n,
             mae_std: self.std_abs / n,
             points: self.count,
@@ -94,7 +98,11 @@ impl Accumulator {
 /// (M4's MASE scale): mean over t ≥ m of |y_t − y_{t−m}|. Falls back to period 1 when the
 /// series is shorter than two seasons; None when the scale is zero.
 pub fn mase_scale(history: &[f64], season: usize) -> Option<f64> {
-    let m = if season >= 1 && history.len() > season { season } else { 1 };
+    let m = if season >= 1 && history.len() > season {
+        season
+    } else {
+        1
+    };
     if history.len() <= m {
         return None;
     }

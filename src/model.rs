@@ -117,9 +117,9 @@ impl Model {
             ]
         };
         match self {
-            Model::Baseline(Baseline::Linear(m) | Baseline::NLinear(m) | Baseline::DLinear { map: m, .. }) => {
-                map_tensors(m)
-            }
+            Model::Baseline(
+                Baseline::Linear(m) | Baseline::NLinear(m) | Baseline::DLinear { map: m, .. },
+            ) => map_tensors(m),
             Model::Baseline(Baseline::Naive | Baseline::SeasonalNaive { .. }) => Vec::new(),
             Model::Neural { params, .. } => forecaster::params_to_named(params.as_ref()),
         }
@@ -138,15 +138,24 @@ impl Model {
         let Some(baseline_kind) = kind.baseline() else {
             let config = crate::neural::config_from_json(&config["network"])?;
             if (config.lookback, config.horizon) != (lookback, horizon) {
-                return Err(Error::runtime("the model file's network settings disagree with its lookback and horizon"));
+                return Err(Error::runtime(
+                    "the model file's network settings disagree with its lookback and horizon",
+                ));
             }
-            let params = forecaster::load_named(&config, weights)
-                .map_err(|e| Error::runtime(format!("the model file's weights do not fit its network: {e}")))?;
-            return Ok(Model::Neural { config, params: Box::new(params) });
+            let params = forecaster::load_named(&config, weights).map_err(|e| {
+                Error::runtime(format!("the model file's weights do not fit its network: {e}"))
+            })?;
+            return Ok(Model::Neural {
+                config,
+                params: Box::new(params),
+            });
         };
         let tensor = |name: &str, len: usize| -> Result<Vec<f64>> {
             let found = weights.iter().find(|(n, _)| n == name).ok_or_else(|| {
-                Error::runtime(format!("the model file has no tensor '{name}' for a {} model", kind.name()))
+                Error::runtime(format!(
+                    "the model file has no tensor '{name}' for a {} model",
+                    kind.name()
+                ))
             })?;
             if found.1.len() != len {
                 return Err(Error::runtime(format!(
@@ -159,14 +168,20 @@ impl Model {
         let map = |features: usize| -> Result<LinearMap> {
             let weights = Array2::from_shape_vec((features, horizon), tensor("weights", features * horizon)?)
                 .map_err(|e| Error::runtime(e.to_string()))?;
-            Ok(LinearMap { weights, bias: Array1::from(tensor("bias", horizon)?) })
+            Ok(LinearMap {
+                weights,
+                bias: Array1::from(tensor("bias", horizon)?),
+            })
         };
         Ok(Model::Baseline(match baseline_kind {
             BaselineKind::Naive => Baseline::Naive,
             BaselineKind::SeasonalNaive => Baseline::SeasonalNaive { season },
             BaselineKind::Linear => Baseline::Linear(map(lookback)?),
             BaselineKind::NLinear => Baseline::NLinear(map(lookback)?),
-            BaselineKind::DLinear => Baseline::DLinear { kernel: DLINEAR_KERNEL, map: map(2 * lookback)? },
+            BaselineKind::DLinear => Baseline::DLinear {
+                kernel: DLINEAR_KERNEL,
+                map: map(2 * lookback)?,
+            },
         }))
     }
 }

@@ -80,7 +80,8 @@ impl ModelFile {
         if self.weights.iter().any(|(_, v)| v.iter().any(|x| !x.is_finite())) {
             return Err(Error::runtime("refusing to save a model with non-finite weights"));
         }
-        let body = serde_json::to_vec(self).map_err(|e| Error::runtime(format!("cannot encode the model: {e}")))?;
+        let body =
+            serde_json::to_vec(self).map_err(|e| Error::runtime(format!("cannot encode the model: {e}")))?;
         let mut out = format!("{MAGIC} {VERSION} fnv1a64:{:016x}\n", fnv1a64(&body)).into_bytes();
         out.extend_from_slice(&body);
         Ok(out)
@@ -90,7 +91,9 @@ impl ModelFile {
     pub fn from_bytes(bytes: &[u8], path: &Path) -> Result<ModelFile> {
         let shown = path.display();
         let newline = bytes.iter().position(|b| *b == b'\n').ok_or_else(|| {
-            Error::runtime(format!("{shown} is not an xlstm model file (no header line); write one with `xlstm fit`"))
+            Error::runtime(format!(
+                "{shown} is not an xlstm model file (no header line); write one with `xlstm fit`"
+            ))
         })?;
         let header = std::str::from_utf8(&bytes[..newline]).unwrap_or("");
         let fields: Vec<&str> = header.split_whitespace().collect();
@@ -140,8 +143,17 @@ mod tests {
             targets: vec!["OT".into()],
             id_column: None,
             fingerprint: "0".into(),
-            series: vec![SeriesState { id: "OT".into(), mean: 1.5, std: 0.1 + 0.2, last_time: 7, tail: vec![1.0, 2.0] }],
-            weights: vec![("weights".into(), vec![0.1, 1.0 / 3.0]), ("bias".into(), vec![-2.5e-17])],
+            series: vec![SeriesState {
+                id: "OT".into(),
+                mean: 1.5,
+                std: 0.1 + 0.2,
+                last_time: 7,
+                tail: vec![1.0, 2.0],
+            }],
+            weights: vec![
+                ("weights".into(), vec![0.1, 1.0 / 3.0]),
+                ("bias".into(), vec![-2.5e-17]),
+            ],
             metrics: serde_json::json!({}),
         }
     }
@@ -158,14 +170,28 @@ mod tests {
         let bytes = sample().to_bytes().unwrap();
         let p = Path::new("m.json");
         let truncated = &bytes[..bytes.len() - 5];
-        assert!(ModelFile::from_bytes(truncated, p).unwrap_err().to_string().contains("damaged"));
+        assert!(ModelFile::from_bytes(truncated, p)
+            .unwrap_err()
+            .to_string()
+            .contains("damaged"));
         let mut edited = bytes.clone();
         let last = edited.len() - 3;
         edited[last] ^= 1;
-        assert!(ModelFile::from_bytes(&edited, p).unwrap_err().to_string().contains("damaged"));
-        assert!(ModelFile::from_bytes(b"{\"kind\": 1}", p).unwrap_err().to_string().contains("not an xlstm model"));
-        let other = String::from_utf8(bytes.clone()).unwrap().replacen("xlstm-model 1", "xlstm-model 9", 1);
-        assert!(ModelFile::from_bytes(other.as_bytes(), p).unwrap_err().to_string().contains("version 9"));
+        assert!(ModelFile::from_bytes(&edited, p)
+            .unwrap_err()
+            .to_string()
+            .contains("damaged"));
+        assert!(ModelFile::from_bytes(b"{\"kind\": 1}", p)
+            .unwrap_err()
+            .to_string()
+            .contains("not an xlstm model"));
+        let other = String::from_utf8(bytes.clone())
+            .unwrap()
+            .replacen("xlstm-model 1", "xlstm-model 9", 1);
+        assert!(ModelFile::from_bytes(other.as_bytes(), p)
+            .unwrap_err()
+            .to_string()
+            .contains("version 9"));
     }
 
     #[test]

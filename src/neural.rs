@@ -66,9 +66,7 @@ pub fn parse_blocks(blocks: Option<&str>, ratio: Option<&str>) -> Result<Option<
     if let Some(r) = ratio {
         let parts: Vec<Option<usize>> = r.split(':').map(|p| p.trim().parse().ok()).collect();
         return match parts.as_slice() {
-            [Some(a), Some(b)] if a + b > 0 && a + b <= 12 => {
-                Ok(Some("m".repeat(*a) + &"s".repeat(*b)))
-            }
+            [Some(a), Some(b)] if a + b > 0 && a + b <= 12 => Ok(Some("m".repeat(*a) + &"s".repeat(*b))),
             _ => Err(Error::usage(format!(
                 "--ratio '{r}' must be A:B with A mLSTM and B sLSTM blocks, 1 to 12 in all, e.g. 1:1"
             ))),
@@ -78,12 +76,23 @@ pub fn parse_blocks(blocks: Option<&str>, ratio: Option<&str>) -> Result<Option<
 }
 
 /// The architecture for `kind` with lookback `l` and horizon `h`.
-pub fn forecaster_config(kind: ModelKind, s: &NeuralSettings, l: usize, h: usize) -> Result<ForecasterConfig> {
+pub fn forecaster_config(
+    kind: ModelKind,
+    s: &NeuralSettings,
+    l: usize,
+    h: usize,
+) -> Result<ForecasterConfig> {
     let core = match kind {
         ModelKind::Lstm => CoreKind::Lstm { layers: s.layers },
-        ModelKind::Xlstm => CoreKind::Xlstm { blocks: s.blocks.clone().unwrap_or_else(|| "ms".into()) },
-        ModelKind::Slstm => CoreKind::Xlstm { blocks: only(s, 's', "s")? },
-        ModelKind::Mlstm => CoreKind::Xlstm { blocks: only(s, 'm', "m")? },
+        ModelKind::Xlstm => CoreKind::Xlstm {
+            blocks: s.blocks.clone().unwrap_or_else(|| "ms".into()),
+        },
+        ModelKind::Slstm => CoreKind::Xlstm {
+            blocks: only(s, 's', "s")?,
+        },
+        ModelKind::Mlstm => CoreKind::Xlstm {
+            blocks: only(s, 'm', "m")?,
+        },
         other => return Err(Error::usage(format!("{} is not a neural model", other.name()))),
     };
     let mut config = ForecasterConfig::new(core, l, h);
@@ -97,7 +106,9 @@ pub fn forecaster_config(kind: ModelKind, s: &NeuralSettings, l: usize, h: usize
     if let Some(stride) = s.patch_stride {
         config.stride = stride;
     }
-    config.validate().map_err(|e| Error::usage(format!("model settings: {e}")))?;
+    config
+        .validate()
+        .map_err(|e| Error::usage(format!("model settings: {e}")))?;
     Ok(config)
 }
 
@@ -186,7 +197,9 @@ pub fn train_config(
     }
     let max_time = match max_time {
         Some(t) if !(t.is_finite() && t >= 0.0) => {
-            return Err(Error::usage(format!("--max-time {t} must be a number of seconds ≥ 0")))
+            return Err(Error::usage(format!(
+                "--max-time {t} must be a number of seconds ≥ 0"
+            )))
         }
         Some(t) => Some(Duration::from_secs_f64(t)),
         None => None,
@@ -220,11 +233,19 @@ pub fn config_to_json(c: &ForecasterConfig) -> Value {
 
 /// The architecture from the model file's JSON.
 pub fn config_from_json(v: &Value) -> Result<ForecasterConfig> {
-    let bad = |field: &str| Error::runtime(format!("the model file's network settings lack a valid '{field}'"));
+    let bad = |field: &str| {
+        Error::runtime(format!(
+            "the model file's network settings lack a valid '{field}'"
+        ))
+    };
     let number = |field: &str| v[field].as_u64().map(|x| x as usize).ok_or_else(|| bad(field));
     let kind = match v["core"].as_str() {
-        Some("lstm") => CoreKind::Lstm { layers: number("layers")? },
-        Some("xlstm") => CoreKind::Xlstm { blocks: v["blocks"].as_str().ok_or_else(|| bad("blocks"))?.to_string() },
+        Some("lstm") => CoreKind::Lstm {
+            layers: number("layers")?,
+        },
+        Some("xlstm") => CoreKind::Xlstm {
+            blocks: v["blocks"].as_str().ok_or_else(|| bad("blocks"))?.to_string(),
+        },
         _ => return Err(bad("core")),
     };
     let config = ForecasterConfig {
@@ -242,7 +263,9 @@ pub fn config_from_json(v: &Value) -> Result<ForecasterConfig> {
             _ => return Err(bad("head")),
         },
     };
-    config.validate().map_err(|e| Error::runtime(format!("the model file's network settings are invalid: {e}")))?;
+    config
+        .validate()
+        .map_err(|e| Error::runtime(format!("the model file's network settings are invalid: {e}")))?;
     Ok(config)
 }
 

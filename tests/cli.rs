@@ -4,11 +4,17 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 fn xlstm(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_xlstm")).args(args).output().expect("run xlstm")
+    Command::new(env!("CARGO_BIN_EXE_xlstm"))
+        .args(args)
+        .output()
+        .expect("run xlstm")
 }
 
 fn repo(path: &str) -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join(path).display().to_string()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join(path)
+        .display()
+        .to_string()
 }
 
 fn stderr(o: &Output) -> String {
@@ -20,7 +26,9 @@ fn stdout(o: &Output) -> String {
 }
 
 fn ett(name: &str) -> Option<String> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/datasets/ett").join(name);
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/datasets/ett")
+        .join(name);
     if path.exists() {
         Some(path.display().to_string())
     } else {
@@ -34,7 +42,10 @@ fn temp() -> tempfile::TempDir {
 }
 
 fn files_in(dir: &Path) -> Vec<PathBuf> {
-    let mut v: Vec<PathBuf> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
+    let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
     v.sort();
     v
 }
@@ -42,15 +53,34 @@ fn files_in(dir: &Path) -> Vec<PathBuf> {
 #[test]
 fn fit_linear_reports_test_errors_beside_naive_baselines_and_saves_a_model() {
     let dir = temp();
-    let model = dir.path().join("m.json");
-    let o = xlstm(&["fit", &repo("datasets/load_hourly.csv"), "--target", "load_mw", "--model", "nlinear", "--out", model.to_str().unwrap(), "--json"]);
+    let model = dir.path().join("m.xlstm");
+    let o = xlstm(&[
+        "fit",
+        &repo("datasets/load_hourly.csv"),
+        "--target",
+        "load_mw",
+        "--model",
+        "nlinear",
+        "--out",
+        model.to_str().unwrap(),
+        "--json",
+    ]);
     assert!(o.status.success(), "{}", stderr(&o));
     let doc: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON on stdout");
-    let names: Vec<&str> = doc["test"].as_array().unwrap().iter().map(|r| r["model"].as_str().unwrap()).collect();
+    let names: Vec<&str> = doc["test"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["model"].as_str().unwrap())
+        .collect();
     assert_eq!(names, vec!["nlinear", "naive", "snaive"]);
     for row in doc["test"].as_array().unwrap() {
         for key in ["mae", "rmse", "mape", "smape", "mase", "mse_std", "mae_std"] {
-            assert!(row["metrics"][key].as_f64().unwrap().is_finite(), "{key} of {}", row["model"]);
+            assert!(
+                row["metrics"][key].as_f64().unwrap().is_finite(),
+                "{key} of {}",
+                row["model"]
+            );
         }
     }
     assert_eq!(doc["horizon"], 24, "hourly data defaults to a 24-step horizon");
@@ -62,8 +92,18 @@ fn fit_linear_reports_test_errors_beside_naive_baselines_and_saves_a_model() {
 #[test]
 fn forecast_continues_the_timestamps_after_the_data() {
     let dir = temp();
-    let model = dir.path().join("m.json");
-    let fit = xlstm(&["fit", &repo("datasets/load_hourly.csv"), "--target", "load_mw", "-m", "linear", "-o", model.to_str().unwrap(), "-q"]);
+    let model = dir.path().join("m.xlstm");
+    let fit = xlstm(&[
+        "fit",
+        &repo("datasets/load_hourly.csv"),
+        "--target",
+        "load_mw",
+        "-m",
+        "linear",
+        "-o",
+        model.to_str().unwrap(),
+        "-q",
+    ]);
     assert!(fit.status.success(), "{}", stderr(&fit));
     assert!(fit.stderr.is_empty(), "-q prints nothing: {}", stderr(&fit));
     let o = xlstm(&["forecast", "--model", model.to_str().unwrap(), "--horizon", "3"]);
@@ -93,36 +133,64 @@ fn forecast_continues_the_timestamps_after_the_data() {
         assert!(o.status.success(), "{ext}: {}", stderr(&o));
         assert!(std::fs::metadata(&out).unwrap().len() > 0);
     }
-    let json: serde_json::Value = serde_json::from_slice(&std::fs::read(dir.path().join("f.json")).unwrap()).unwrap();
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("f.json")).unwrap()).unwrap();
     assert_eq!(json.as_array().unwrap().len(), 24);
 }
 
 #[test]
 fn panels_in_long_format_forecast_every_series_with_an_id_column() {
     let dir = temp();
-    let model = dir.path().join("m.json");
+    let model = dir.path().join("m.xlstm");
     let data = repo("datasets/retail_daily_panel.csv");
-    let fit = xlstm(&["fit", &data, "--id-col", "unique_id", "-m", "nlinear", "-o", model.to_str().unwrap(), "-q"]);
+    let fit = xlstm(&[
+        "fit",
+        &data,
+        "--id-col",
+        "unique_id",
+        "-m",
+        "nlinear",
+        "-o",
+        model.to_str().unwrap(),
+        "-q",
+    ]);
     assert!(fit.status.success(), "{}", stderr(&fit));
     let o = xlstm(&["forecast", "-m", model.to_str().unwrap()]);
     assert!(o.status.success(), "{}", stderr(&o));
     let text = stdout(&o);
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines[0], "id,timestamp,forecast");
-    assert_eq!(lines.len(), 1 + 20 * 14, "20 stores × 14 days (the daily default horizon)");
+    assert_eq!(
+        lines.len(),
+        1 + 20 * 14,
+        "20 stores × 14 days (the daily default horizon)"
+    );
     assert!(lines[1].starts_with("store_01,2024-12-31,"), "{}", lines[1]);
 }
 
 #[test]
 fn missing_values_stop_fit_unless_a_fill_is_asked_for() {
     let dir = temp();
-    let model = dir.path().join("m.json");
+    let model = dir.path().join("m.xlstm");
     let data = repo("datasets/sensor_gaps.csv");
     let o = xlstm(&["fit", &data, "-m", "linear", "-o", model.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
-    assert!(stderr(&o).contains("--fill"), "the message names the fix: {}", stderr(&o));
+    assert!(
+        stderr(&o).contains("--fill"),
+        "the message names the fix: {}",
+        stderr(&o)
+    );
     assert!(!model.exists(), "no model file after a failure");
-    let o = xlstm(&["fit", &data, "-m", "linear", "--fill", "linear", "-o", model.to_str().unwrap()]);
+    let o = xlstm(&[
+        "fit",
+        &data,
+        "-m",
+        "linear",
+        "--fill",
+        "linear",
+        "-o",
+        model.to_str().unwrap(),
+    ]);
     assert!(o.status.success(), "{}", stderr(&o));
 }
 
@@ -139,26 +207,62 @@ fn check_reports_frequency_gaps_and_missing_values_without_training() {
 #[test]
 fn usage_errors_exit_2_and_data_errors_exit_1() {
     let data = repo("datasets/load_hourly.csv");
-    let bad_split = xlstm(&["fit", &data, "--split", "0.9,0.9,0.9", "-o", "/nonexistent/m.json"]);
+    let bad_split = xlstm(&[
+        "fit",
+        &data,
+        "--target",
+        "load_mw",
+        "--split",
+        "0.9,0.9,0.9",
+        "-o",
+        "/nonexistent/m.json",
+    ]);
     assert_eq!(bad_split.status.code(), Some(2), "{}", stderr(&bad_split));
+    let ambiguous = xlstm(&["fit", &data]);
+    assert_eq!(ambiguous.status.code(), Some(1));
+    assert!(
+        stderr(&ambiguous).contains("'load_mw', 'temperature_c'"),
+        "{}",
+        stderr(&ambiguous)
+    );
+    assert!(stderr(&ambiguous).contains("--target"), "{}", stderr(&ambiguous));
+    let bad_lr = xlstm(&["fit", &data, "--target", "load_mw", "--lr", "-1"]);
+    assert_eq!(bad_lr.status.code(), Some(2), "{}", stderr(&bad_lr));
     let unknown_flag = xlstm(&["fit", &data, "--no-such-flag"]);
     assert_eq!(unknown_flag.status.code(), Some(2));
     let missing_file = xlstm(&["fit", "/nonexistent/data.csv"]);
     assert_eq!(missing_file.status.code(), Some(1));
-    assert!(stderr(&missing_file).contains("/nonexistent/data.csv"), "{}", stderr(&missing_file));
+    assert!(
+        stderr(&missing_file).contains("/nonexistent/data.csv"),
+        "{}",
+        stderr(&missing_file)
+    );
     let dir = temp();
     let junk = dir.path().join("junk.json");
     std::fs::write(&junk, "{\"not\": \"a model\"}").unwrap();
     let bad_model = xlstm(&["forecast", "-m", junk.to_str().unwrap()]);
     assert_eq!(bad_model.status.code(), Some(1));
-    assert!(stderr(&bad_model).contains("not an xlstm model file"), "{}", stderr(&bad_model));
+    assert!(
+        stderr(&bad_model).contains("not an xlstm model file"),
+        "{}",
+        stderr(&bad_model)
+    );
 }
 
 #[test]
 fn a_failed_write_leaves_no_file_behind() {
     let dir = temp();
-    let target = dir.path().join("missing-dir").join("m.json");
-    let o = xlstm(&["fit", &repo("datasets/load_hourly.csv"), "--target", "load_mw", "-m", "naive", "-o", target.to_str().unwrap()]);
+    let target = dir.path().join("missing-dir").join("m.xlstm");
+    let o = xlstm(&[
+        "fit",
+        &repo("datasets/load_hourly.csv"),
+        "--target",
+        "load_mw",
+        "-m",
+        "naive",
+        "-o",
+        target.to_str().unwrap(),
+    ]);
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     assert!(files_in(dir.path()).is_empty());
 }
@@ -171,7 +275,17 @@ fn eval_reproduces_the_published_nlinear_ett_h1_row() {
     for (horizon, published) in [(96, 0.053), (192, 0.069), (336, 0.081), (720, 0.080)] {
         let predictions = dir.path().join(format!("p{horizon}.csv"));
         let mut args = vec![
-            "eval", &data, "--target", "OT", "--split", "8640,2880,2880", "--lookback", "336", "--model", "nlinear", "--json",
+            "eval",
+            &data,
+            "--target",
+            "OT",
+            "--split",
+            "8640,2880,2880",
+            "--lookback",
+            "336",
+            "--model",
+            "nlinear",
+            "--json",
         ];
         let h = horizon.to_string();
         args.extend(["--horizon", &h]);
@@ -183,7 +297,10 @@ fn eval_reproduces_the_published_nlinear_ett_h1_row() {
         assert!(o.status.success(), "{}", stderr(&o));
         let doc: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
         let mse = doc["mse"].as_f64().unwrap();
-        assert!((mse - published).abs() <= 0.002, "H={horizon}: MSE {mse:.4}, published {published}");
+        assert!(
+            (mse - published).abs() <= 0.002,
+            "H={horizon}: MSE {mse:.4}, published {published}"
+        );
         assert_eq!(doc["test_windows"], 2880 - horizon + 1);
         if horizon == 96 {
             // an independent re-scoring of the written predictions gives the same MSE
@@ -199,5 +316,144 @@ fn eval_reproduces_the_published_nlinear_ett_h1_row() {
             assert_eq!(n, (2880 - 96 + 1) * 96);
             assert!((sum / n as f64 - mse).abs() < 1e-9);
         }
+    }
+}
+
+/// A quick neural configuration for tests: small width, few epochs.
+const QUICK: [&str; 10] = [
+    "--hidden",
+    "8",
+    "--heads",
+    "2",
+    "--epochs",
+    "2",
+    "--lookback",
+    "48",
+    "--stride",
+    "4",
+];
+
+#[test]
+fn every_neural_kind_fits_saves_loads_forecasts_and_evaluates() {
+    let dir = temp();
+    let data = repo("datasets/load_hourly.csv");
+    for kind in ["xlstm", "slstm", "mlstm", "lstm"] {
+        let model = dir.path().join(format!("{kind}.xlstm"));
+        let mut args = vec![
+            "fit",
+            &data,
+            "--target",
+            "load_mw",
+            "-m",
+            kind,
+            "-o",
+            model.to_str().unwrap(),
+            "--json",
+            "-q",
+        ];
+        args.extend(QUICK);
+        let o = xlstm(&args);
+        assert!(o.status.success(), "{kind}: {}", stderr(&o));
+        let doc: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        assert_eq!(
+            doc["history"].as_array().unwrap().len(),
+            2,
+            "{kind}: one history entry per epoch"
+        );
+        let mase = doc["test"][0]["metrics"]["mase"].as_f64().unwrap();
+        assert!(mase.is_finite(), "{kind}: MASE {mase}");
+        let f = xlstm(&["forecast", "-m", model.to_str().unwrap(), "-H", "5"]);
+        assert!(f.status.success(), "{kind}: {}", stderr(&f));
+        assert_eq!(stdout(&f).lines().count(), 6, "{kind}: header + 5 rows");
+        let mut eval = vec![
+            "eval", &data, "--target", "load_mw", "-m", kind, "--json", "-q", "-H", "24",
+        ];
+        eval.extend(QUICK);
+        let e = xlstm(&eval);
+        assert!(e.status.success(), "{kind}: {}", stderr(&e));
+        let doc: serde_json::Value = serde_json::from_slice(&e.stdout).unwrap();
+        assert!(doc["mse"].as_f64().unwrap().is_finite());
+    }
+}
+
+#[test]
+fn the_same_seed_gives_identical_model_files_and_forecasts_with_one_and_two_threads() {
+    let dir = temp();
+    let data = repo("datasets/load_hourly.csv");
+    let mut files = Vec::new();
+    for threads in ["1", "2"] {
+        let model = dir.path().join(format!("t{threads}.xlstm"));
+        let mut args = vec![
+            "fit",
+            &data,
+            "--target",
+            "load_mw",
+            "-o",
+            model.to_str().unwrap(),
+            "-q",
+            "--threads",
+            threads,
+            "--seed",
+            "7",
+        ];
+        args.extend(QUICK);
+        let o = xlstm(&args);
+        assert!(o.status.success(), "{}", stderr(&o));
+        let forecast = stdout(&xlstm(&["forecast", "-m", model.to_str().unwrap()]));
+        files.push((std::fs::read(&model).unwrap(), forecast));
+    }
+    assert!(
+        files[0].0 == files[1].0,
+        "model files differ between --threads 1 and 2"
+    );
+    assert_eq!(files[0].1, files[1].1);
+    let other = dir.path().join("seed8.xlstm");
+    let mut args = vec![
+        "fit",
+        &data,
+        "--target",
+        "load_mw",
+        "-o",
+        other.to_str().unwrap(),
+        "-q",
+        "--seed",
+        "8",
+    ];
+    args.extend(QUICK);
+    assert!(xlstm(&args).status.success());
+    assert!(
+        std::fs::read(&other).unwrap() != files[0].0,
+        "a different seed gives a different model"
+    );
+}
+
+#[test]
+fn a_diverging_run_is_reported_and_never_saves_non_finite_weights() {
+    let dir = temp();
+    let model = dir.path().join("m.xlstm");
+    let data = repo("datasets/load_hourly.csv");
+    let mut args = vec![
+        "fit",
+        &data,
+        "--target",
+        "load_mw",
+        "-m",
+        "lstm",
+        "--lr",
+        "1e6",
+        "-o",
+        model.to_str().unwrap(),
+    ];
+    args.extend(QUICK);
+    let o = xlstm(&args);
+    let text = stderr(&o);
+    if o.status.success() {
+        assert!(text.contains("non-finite") || text.contains("diverged"), "{text}");
+        let file = std::fs::read_to_string(&model).unwrap();
+        assert!(!file.contains("NaN") && !file.contains("inf"));
+    } else {
+        assert_eq!(o.status.code(), Some(1), "{text}");
+        assert!(text.contains("diverged") || text.contains("non-finite"), "{text}");
+        assert!(!model.exists());
     }
 }

@@ -10,7 +10,10 @@ fn committed_datasets_match_the_generator_byte_for_byte() {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("datasets");
     for (name, text) in generator::datasets() {
         let committed = std::fs::read_to_string(dir.join(name)).expect("committed dataset");
-        assert!(committed == text, "datasets/{name} differs from the generator; run `cargo run --release --example make-datasets`");
+        assert!(
+            committed == text,
+            "datasets/{name} differs from the generator; run `cargo run --release --example make-datasets`"
+        );
     }
 }
 

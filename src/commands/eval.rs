@@ -10,17 +10,18 @@ use crate::commands::setup::{load_for_modelling, model_kind, model_settings, pre
 use crate::commands::{print_json, Output};
 use crate::data::io::write_table;
 use crate::data::table::{Column, Table};
-use crate::data::window::Part;
+use crate::data::window::{Part, Split};
 use crate::error::{Error, Result};
 use crate::evaluate::for_each_forecast;
 
 /// Run `xlstm eval`.
 pub fn run(args: EvalArgs, out: Output) -> Result<()> {
     let kind = model_kind(args.model);
-    let (dataset, _) = load_for_modelling(&args.data, &args.data_args, out)?;
-    let w = windowing(&dataset, &args.window, out)?;
-    let prepared = prepare(&dataset, &w)?;
+    let split = Split::parse(&args.window.split)?;
     let mut settings = model_settings(&args.model_args, &args.neural)?;
+    let (dataset, _) = load_for_modelling(&args.data, &args.data_args, out)?;
+    let w = windowing(&dataset, &args.window, split, out)?;
+    let prepared = prepare(&dataset, &w)?;
     settings.alpha = Some(settings.alpha.unwrap_or(0.0));
     let trained = train(kind, &prepared, &w, &settings, out)?;
     let mut test = prepared.windows(Part::Test, 1);
@@ -32,32 +33,46 @@ pub fn run(args: EvalArgs, out: Output) -> Result<()> {
         test.starts.truncate(keep);
     }
     if test.is_empty() {
-        return Err(Error::data("the test part holds no complete window; use a shorter --horizon or a larger test split"));
+        return Err(Error::data(
+            "the test part holds no complete window; use a shorter --horizon or a larger test split",
+        ));
     }
     let (mut sq, mut abs, mut count) = (0.0, 0.0, 0usize);
     let mut rows = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     let keep_predictions = args.predictions.is_some();
-    for_each_forecast(&test, |x| trained.model.predict(x, w.horizon), |i, predicted| {
-        for (step, (p, y)) in predicted.iter().zip(test.target(i)).enumerate() {
-            let e = p - y;
-            sq += e * e;
-            abs += e.abs();
-            count += 1;
-            if keep_predictions {
-                rows.0.push(i as f64);
-                rows.1.push(step as f64);
-                rows.2.push(*y);
-                rows.3.push(*p);
+    for_each_forecast(
+        &test,
+        |x| trained.model.predict(x, w.horizon),
+        |i, predicted| {
+            for (step, (p, y)) in predicted.iter().zip(test.target(i)).enumerate() {
+                let e = p - y;
+                sq += e * e;
+                abs += e.abs();
+                count += 1;
+                if keep_predictions {
+                    rows.0.push(i as f64);
+                    rows.1.push(step as f64);
+                    rows.2.push(*y);
+                    rows.3.push(*p);
+                }
             }
-        }
-    });
+        },
+    );
     let (mse, mae) = (sq / count as f64, abs / count as f64);
     if let Some(path) = &args.predictions {
         let some = |v: Vec<f64>| Column::Number(v.into_iter().map(Some).collect());
-        let names = ["window", "step", "actual", "predicted"].map(String::from).to_vec();
-        let table = Table::new(names, vec![some(rows.0), some(rows.1), some(rows.2), some(rows.3)])?;
+        let names = ["window", "step", "actual", "predicted"]
+            .map(String::from)
+            .to_vec();
+        let table = Table::new(
+            names,
+            vec![some(rows.0), some(rows.1), some(rows.2), some(rows.3)],
+        )?;
         write_table(path, &table)?;
-        out.note(&format!("wrote {count} standardised forecasts to {}", path.display()));
+        out.note(&format!(
+            "wrote {count} standardised forecasts to {}",
+            path.display()
+        ));
     }
     let mode = match args.drop_last {
         Some(b) => format!("test windows truncated to a multiple of {b} (drop_last)"),

@@ -5,18 +5,20 @@ use serde_json::json;
 
 use crate::baseline::Baseline;
 use crate::cli::FitArgs;
-use crate::commands::setup::{load_for_modelling, model_kind, model_settings, prepare, windowing, ModelSettings, Windowing};
-use crate::neural::{self, config_to_json, forecaster_config};
-use crate::nn::train::EpochReport;
+use crate::commands::setup::{
+    load_for_modelling, model_kind, model_settings, prepare, windowing, ModelSettings, Windowing,
+};
 use crate::commands::{print_json, table, Output};
 use crate::data::io::write_atomic;
-use crate::data::window::{Part, Prepared, WindowSet};
+use crate::data::window::{Part, Prepared, Split, WindowSet};
 use crate::data::Dataset;
 use crate::error::Result;
 use crate::evaluate::score;
 use crate::metrics::Metrics;
 use crate::model::{Model, ModelKind};
 use crate::model_file::{fnv1a64, ModelFile, SeriesState};
+use crate::neural::{self, config_to_json, forecaster_config};
+use crate::nn::train::EpochReport;
 
 /// Ridge penalties tried on the validation part when `--alpha` is not given.
 const ALPHA_GRID: [f64; 6] = [0.0, 0.1, 1.0, 10.0, 100.0, 1000.0];
@@ -34,14 +36,26 @@ pub struct Trained {
 }
 
 /// Train `kind` on the training windows, selecting settings on the validation windows.
-pub fn train(kind: ModelKind, prepared: &Prepared, w: &Windowing, settings: &ModelSettings, out: Output) -> Result<Trained> {
+pub fn train(
+    kind: ModelKind,
+    prepared: &Prepared,
+    w: &Windowing,
+    settings: &ModelSettings,
+    out: Output,
+) -> Result<Trained> {
     let start = std::time::Instant::now();
     let train_windows = prepared.windows(Part::Train, w.stride);
     let val_windows = prepared.windows(Part::Validation, 1);
     let split = crate::data::window::describe(&w.split);
     let Some(baseline_kind) = kind.baseline() else {
         let config = forecaster_config(kind, &settings.neural, w.lookback, w.horizon)?;
-        let trained = neural::fit(config, &settings.neural.train, &train_windows, &val_windows, out.quiet)?;
+        let trained = neural::fit(
+            config,
+            &settings.neural.train,
+            &train_windows,
+            &val_windows,
+            out.quiet,
+        )?;
         let t = &settings.neural.train;
         return Ok(Trained {
             config: json!({
@@ -51,7 +65,10 @@ pub fn train(kind: ModelKind, prepared: &Prepared, w: &Windowing, settings: &Mod
                 "best_validation_loss": trained.best_val_loss, "stride": w.stride, "split": split,
             }),
             history: trained.history.clone(),
-            model: Model::Neural { config: trained.config, params: Box::new(trained.params) },
+            model: Model::Neural {
+                config: trained.config,
+                params: Box::new(trained.params),
+            },
             seconds: start.elapsed().as_secs_f64(),
         });
     };
@@ -83,7 +100,10 @@ fn select_alpha(
     let mut best = (f64::INFINITY, 0.0);
     for alpha in ALPHA_GRID {
         let model = Baseline::fit(kind, train, season, alpha)?;
-        let mse = (model.predict(inputs.view(), val.horizon) - &targets).mapv(|e| e * e).mean().unwrap_or(f64::NAN);
+        let mse = (model.predict(inputs.view(), val.horizon) - &targets)
+            .mapv(|e| e * e)
+            .mean()
+            .unwrap_or(f64::NAN);
         out.detail(&format!("alpha {alpha}: validation MSE {mse:.5}"));
         if mse < best.0 {
             best = (mse, alpha);
@@ -113,7 +133,14 @@ pub fn fingerprint(dataset: &Dataset) -> String {
 }
 
 /// Everything a model file holds about the data and the model.
-pub fn model_file(kind: ModelKind, trained: &Trained, dataset: &Dataset, prepared: &Prepared, w: &Windowing, metrics: serde_json::Value) -> ModelFile {
+pub fn model_file(
+    kind: ModelKind,
+    trained: &Trained,
+    dataset: &Dataset,
+    prepared: &Prepared,
+    w: &Windowing,
+    metrics: serde_json::Value,
+) -> ModelFile {
     let series = dataset
         .series
         .iter()
@@ -147,19 +174,29 @@ pub fn model_file(kind: ModelKind, trained: &Trained, dataset: &Dataset, prepare
 /// Run `xlstm fit`.
 pub fn run(args: FitArgs, out: Output) -> Result<()> {
     let kind = model_kind(args.model);
-    let (dataset, _report) = load_for_modelling(&args.data, &args.data_args, out)?;
-    let w = windowing(&dataset, &args.window, out)?;
-    let prepared = prepare(&dataset, &w)?;
+    let split = Split::parse(&args.window.split)?;
     let settings = model_settings(&args.model_args, &args.neural)?;
+    let (dataset, _report) = load_for_modelling(&args.data, &args.data_args, out)?;
+    let w = windowing(&dataset, &args.window, split, out)?;
+    let prepared = prepare(&dataset, &w)?;
     let trained = train(kind, &prepared, &w, &settings, out)?;
-    let mut rows = vec![(kind.name().to_string(), test_metrics(&trained.model, &dataset, &prepared, &w))];
+    let mut rows = vec![(
+        kind.name().to_string(),
+        test_metrics(&trained.model, &dataset, &prepared, &w),
+    )];
     for reference in [ModelKind::Naive, ModelKind::SeasonalNaive] {
         if reference != kind && (reference != ModelKind::SeasonalNaive || w.season <= w.lookback) {
             let model = train(reference, &prepared, &w, &settings, out)?.model;
-            rows.push((reference.name().to_string(), test_metrics(&model, &dataset, &prepared, &w)));
+            rows.push((
+                reference.name().to_string(),
+                test_metrics(&model, &dataset, &prepared, &w),
+            ));
         }
     }
-    let metrics_json = json!(rows.iter().map(|(n, m)| json!({"model": n, "metrics": m})).collect::<Vec<_>>());
+    let metrics_json = json!(rows
+        .iter()
+        .map(|(n, m)| json!({"model": n, "metrics": m}))
+        .collect::<Vec<_>>());
     let file = model_file(kind, &trained, &dataset, &prepared, &w, metrics_json.clone());
     write_atomic(&args.out, &file.to_bytes()?)?;
     let test_windows = prepared.windows(Part::Test, 1).len();

@@ -8,8 +8,8 @@ use crate::cli::ForecastArgs;
 use crate::commands::setup::load_options;
 use crate::commands::Output;
 use crate::data::io::{write_csv, write_table};
-use crate::data::table::{Column, Table};
 use crate::data::load::load;
+use crate::data::table::{Column, Table};
 use crate::data::time::next_timestamps;
 use crate::error::{Error, Result};
 use crate::model::{Model, ModelKind};
@@ -29,12 +29,24 @@ pub struct SeriesForecast {
 pub fn model_from_file(file: &ModelFile, path: &Path) -> Result<(ModelKind, Model)> {
     let kind = ModelKind::from_name(&file.kind)
         .ok_or_else(|| Error::runtime(format!("{}: unknown model kind '{}'", path.display(), file.kind)))?;
-    let model = Model::from_weights(kind, &file.weights, file.lookback, file.horizon, file.season, &file.config)?;
+    let model = Model::from_weights(
+        kind,
+        &file.weights,
+        file.lookback,
+        file.horizon,
+        file.season,
+        &file.config,
+    )?;
     Ok((kind, model))
 }
 
 /// Forecast `horizon` steps after each series' `(last time, last L values)`.
-pub fn forecast(file: &ModelFile, model: &Model, tails: &[(String, i64, Vec<i64>, Vec<f64>)], horizon: usize) -> Result<Vec<SeriesForecast>> {
+pub fn forecast(
+    file: &ModelFile,
+    model: &Model,
+    tails: &[(String, i64, Vec<i64>, Vec<f64>)],
+    horizon: usize,
+) -> Result<Vec<SeriesForecast>> {
     let l = file.lookback;
     let mut inputs = Array2::<f64>::zeros((tails.len(), l)); // (S, L)
     let mut scalers = Vec::with_capacity(tails.len());
@@ -62,7 +74,12 @@ pub fn forecast(file: &ModelFile, model: &Model, tails: &[(String, i64, Vec<i64>
         .map(|(row, ((id, _, history, _), (mean, std)))| SeriesForecast {
             id: id.clone(),
             times: next_timestamps(history, file.frequency, horizon),
-            values: predicted.row(row).iter().take(horizon).map(|v| v * std + mean).collect(),
+            values: predicted
+                .row(row)
+                .iter()
+                .take(horizon)
+                .map(|v| v * std + mean)
+                .collect(),
         })
         .collect())
 }
@@ -103,7 +120,11 @@ pub fn run(args: ForecastArgs, out: Output) -> Result<()> {
             .collect(),
     };
     let forecasts = forecast(&file, &model, &tails, horizon)?;
-    out.detail(&format!("{} forecast for {} series, {horizon} steps", kind.name(), forecasts.len()));
+    out.detail(&format!(
+        "{} forecast for {} series, {horizon} steps",
+        kind.name(),
+        forecasts.len()
+    ));
     let several = forecasts.len() > 1 || file.id_column.is_some();
     let mut ids = Vec::new();
     let mut stamps = Vec::new();
@@ -140,7 +161,9 @@ pub fn run(args: ForecastArgs, out: Output) -> Result<()> {
 /// `next_timestamps`, which looks at the history).
 fn history_times(last: i64, n: usize, file: &ModelFile) -> Vec<i64> {
     match file.frequency {
-        crate::data::Frequency::Seconds(step) => (0..n as i64).map(|k| last - (n as i64 - 1 - k) * step).collect(),
+        crate::data::Frequency::Seconds(step) => {
+            (0..n as i64).map(|k| last - (n as i64 - 1 - k) * step).collect()
+        }
         _ => vec![last],
     }
 }

@@ -37,7 +37,10 @@ impl Output {
 
 /// Run the command the user asked for.
 pub fn run(cli: Cli) -> Result<()> {
-    let out = Output { quiet: cli.quiet, verbose: cli.verbose };
+    let out = Output {
+        quiet: cli.quiet,
+        verbose: cli.verbose,
+    };
     match cli.command {
         Command::Check(args) => check::run(args, out),
         Command::Fit(args) => fit::run(args, out),

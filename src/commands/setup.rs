@@ -1,7 +1,9 @@
 //! What every modelling command does first: read and check the data, then settle the lookback,
 //! horizon, season and split (filling in defaults from the frequency and the data's length).
 
-use crate::cli::{DataArgs, FillArg, FormatArg, HeadArg, LossArg, ModelArg, ModelArgs, NeuralArgs, WindowArgs};
+use crate::cli::{
+    DataArgs, FillArg, FormatArg, HeadArg, LossArg, ModelArg, ModelArgs, NeuralArgs, WindowArgs,
+};
 use crate::commands::Output;
 use crate::data::check::CheckReport;
 use crate::data::check::Fill;
@@ -84,11 +86,19 @@ pub fn load_options(args: &DataArgs) -> Result<LoadOptions> {
     let delimiter = match args.delimiter {
         None => None,
         Some(c) if c.is_ascii() => Some(c as u8),
-        Some(c) => return Err(Error::usage(format!("--delimiter '{c}' must be a single ASCII character"))),
+        Some(c) => {
+            return Err(Error::usage(format!(
+                "--delimiter '{c}' must be a single ASCII character"
+            )))
+        }
     };
     Ok(LoadOptions {
         time_col: args.time_col.clone(),
-        target: args.target.as_deref().map(LoadOptions::parse_targets).unwrap_or_default(),
+        target: args
+            .target
+            .as_deref()
+            .map(LoadOptions::parse_targets)
+            .unwrap_or_default(),
         id_col: args.id_col.clone(),
         fill: args.fill.map(|f| match f {
             FillArg::Ffill => Fill::Ffill,
@@ -104,7 +114,11 @@ pub fn load_options(args: &DataArgs) -> Result<LoadOptions> {
 }
 
 /// Read, check and (strictly) validate the data file for modelling.
-pub fn load_for_modelling(path: &std::path::Path, args: &DataArgs, out: Output) -> Result<(Dataset, CheckReport)> {
+pub fn load_for_modelling(
+    path: &std::path::Path,
+    args: &DataArgs,
+    out: Output,
+) -> Result<(Dataset, CheckReport)> {
     let options = load_options(args)?;
     let (dataset, report) = load(path, &options)?;
     for note in &report.notes {
@@ -143,8 +157,8 @@ pub fn default_horizon(frequency: Frequency) -> usize {
 }
 
 /// Settle the windowing from the flags, the frequency and the shortest series.
-pub fn windowing(dataset: &Dataset, args: &WindowArgs, out: Output) -> Result<Windowing> {
-    let split = Split::parse(&args.split)?;
+/// `split` is the parsed `--split`, checked before the data are read so usage errors come first.
+pub fn windowing(dataset: &Dataset, args: &WindowArgs, split: Split, out: Output) -> Result<Windowing> {
     if args.stride == 0 {
         return Err(Error::usage("--stride must be at least 1"));
     }
@@ -155,7 +169,11 @@ pub fn windowing(dataset: &Dataset, args: &WindowArgs, out: Output) -> Result<Wi
     if args.lookback == Some(0) {
         return Err(Error::usage("--lookback must be at least 1"));
     }
-    let season = args.season.or_else(|| season_guess(dataset.frequency)).unwrap_or(1).max(1);
+    let season = args
+        .season
+        .or_else(|| season_guess(dataset.frequency))
+        .unwrap_or(1)
+        .max(1);
     let shortest = dataset.series.iter().map(|s| s.values.len()).min().unwrap_or(0);
     let lookback = match args.lookback {
         Some(l) => l,
@@ -171,13 +189,26 @@ pub fn windowing(dataset: &Dataset, args: &WindowArgs, out: Output) -> Result<Wi
             chosen
         }
     };
-    out.detail(&format!("lookback {lookback}, horizon {horizon}, season {season}, split {}", args.split));
-    Ok(Windowing { lookback, horizon, season, split, stride: args.stride })
+    out.detail(&format!(
+        "lookback {lookback}, horizon {horizon}, season {season}, split {}",
+        args.split
+    ));
+    Ok(Windowing {
+        lookback,
+        horizon,
+        season,
+        split,
+        stride: args.stride,
+    })
 }
 
 /// Split and scale the dataset's series.
 pub fn prepare(dataset: &Dataset, w: &Windowing) -> Result<Prepared> {
-    let series: Vec<(&str, &[f64])> = dataset.series.iter().map(|s| (s.id.as_str(), s.values.as_slice())).collect();
+    let series: Vec<(&str, &[f64])> = dataset
+        .series
+        .iter()
+        .map(|s| (s.id.as_str(), s.values.as_slice()))
+        .collect();
     Prepared::new(&series, w.split, w.lookback, w.horizon)
 }
 

@@ -15,7 +15,9 @@ pub fn cell(x: f64) -> String {
 
 /// A table with one row per model: MAE, RMSE, MAPE, sMAPE, MASE, MSE and MAE on standardised values.
 pub fn metrics_table(rows: &[(String, Metrics)]) -> String {
-    let header = ["model", "MAE", "RMSE", "MAPE%", "sMAPE", "MASE", "MSE(std)", "MAE(std)"];
+    let header = [
+        "model", "MAE", "RMSE", "MAPE%", "sMAPE", "MASE", "MSE(std)", "MAE(std)",
+    ];
     let mut cells: Vec<Vec<String>> = vec![header.iter().map(|s| s.to_string()).collect()];
     for (name, m) in rows {
         cells.push(vec![
@@ -35,14 +37,28 @@ pub fn metrics_table(rows: &[(String, Metrics)]) -> String {
 /// Align columns: the first left-aligned, the rest right-aligned.
 pub fn render(cells: &[Vec<String>]) -> String {
     let columns = cells.iter().map(Vec::len).max().unwrap_or(0);
-    let widths: Vec<usize> =
-        (0..columns).map(|c| cells.iter().filter_map(|r| r.get(c)).map(|s| s.chars().count()).max().unwrap_or(0)).collect();
+    let widths: Vec<usize> = (0..columns)
+        .map(|c| {
+            cells
+                .iter()
+                .filter_map(|r| r.get(c))
+                .map(|s| s.chars().count())
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
     let mut out = String::new();
     for row in cells {
         let line: Vec<String> = row
             .iter()
             .enumerate()
-            .map(|(c, s)| if c == 0 { format!("{s:<w$}", w = widths[c]) } else { format!("{s:>w$}", w = widths[c]) })
+            .map(|(c, s)| {
+                if c == 0 {
+                    format!("{s:<w$}", w = widths[c])
+                } else {
+                    format!("{s:>w$}", w = widths[c])
+                }
+            })
             .collect();
         out.push_str(line.join("  ").trim_end());
         out.push('\n');

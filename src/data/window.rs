@@ -39,19 +39,32 @@ impl Split {
         if parts.len() != 3 {
             return Err(bad());
         }
-        if parts.iter().all(|p| p.chars().all(|c| c.is_ascii_digit()) && !p.is_empty()) {
-            let n: Vec<usize> = parts.iter().map(|p| p.parse().map_err(|_| bad())).collect::<Result<_>>()?;
+        if parts
+            .iter()
+            .all(|p| p.chars().all(|c| c.is_ascii_digit()) && !p.is_empty())
+        {
+            let n: Vec<usize> = parts
+                .iter()
+                .map(|p| p.parse().map_err(|_| bad()))
+                .collect::<Result<_>>()?;
             if n[0] == 0 {
-                return Err(Error::usage(format!("--split '{text}': the training part needs at least one row")));
+                return Err(Error::usage(format!(
+                    "--split '{text}': the training part needs at least one row"
+                )));
             }
             return Ok(Split::Rows(n[0], n[1], n[2]));
         }
-        let f: Vec<f64> = parts.iter().map(|p| p.parse::<f64>().map_err(|_| bad())).collect::<Result<_>>()?;
+        let f: Vec<f64> = parts
+            .iter()
+            .map(|p| p.parse::<f64>().map_err(|_| bad()))
+            .collect::<Result<_>>()?;
         if f.iter().any(|x| !x.is_finite() || *x < 0.0 || *x > 1.0) || f[0] <= 0.0 {
             return Err(bad());
         }
         if f.iter().sum::<f64>() > 1.0 + 1e-9 {
-            return Err(Error::usage(format!("--split '{text}': the fractions add up to more than 1")));
+            return Err(Error::usage(format!(
+                "--split '{text}': the fractions add up to more than 1"
+            )));
         }
         Ok(Split::Fractions(f[0], f[1], f[2]))
     }
@@ -96,7 +109,11 @@ impl Scaler {
         let n = train.len().max(1) as f64;
         let mean = train.iter().sum::<f64>() / n;
         let var = train.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / n;
-        let std = if var.sqrt() > 1e-12 * mean.abs().max(1.0) { var.sqrt() } else { 1.0 };
+        let std = if var.sqrt() > 1e-12 * mean.abs().max(1.0) {
+            var.sqrt()
+        } else {
+            1.0
+        };
         Scaler { mean, std }
     }
     /// (x − mean) / std.
@@ -214,7 +231,13 @@ impl Prepared {
             scalers.push(scaler);
             bounds.push(b);
         }
-        Ok(Prepared { values: Arc::new(values), scalers, bounds, lookback, horizon })
+        Ok(Prepared {
+            values: Arc::new(values),
+            scalers,
+            bounds,
+            lookback,
+            horizon,
+        })
     }
 
     /// The windows whose targets lie in `part`, every `stride` rows.
@@ -233,7 +256,12 @@ impl Prepared {
                 target_start += stride.max(1);
             }
         }
-        WindowSet { values: self.values.clone(), lookback: l, horizon: h, starts }
+        WindowSet {
+            values: self.values.clone(),
+            lookback: l,
+            horizon: h,
+            starts,
+        }
     }
 }
 
@@ -251,8 +279,14 @@ mod tests {
 
     #[test]
     fn parses_fractions_and_rows_and_rejects_nonsense() {
-        assert_eq!(Split::parse("0.7,0.1,0.2").unwrap(), Split::Fractions(0.7, 0.1, 0.2));
-        assert_eq!(Split::parse("8640, 2880, 2880").unwrap(), Split::Rows(8640, 2880, 2880));
+        assert_eq!(
+            Split::parse("0.7,0.1,0.2").unwrap(),
+            Split::Fractions(0.7, 0.1, 0.2)
+        );
+        assert_eq!(
+            Split::parse("8640, 2880, 2880").unwrap(),
+            Split::Rows(8640, 2880, 2880)
+        );
         for bad in ["0.7,0.1", "a,b,c", "0.9,0.2,0.2", "-0.1,0.5,0.5", "0,10,10"] {
             let err = Split::parse(bad).unwrap_err();
             assert_eq!(err.exit_code(), 2, "{bad}");
@@ -293,7 +327,9 @@ mod tests {
     #[test]
     fn too_short_series_gets_an_error_with_the_needed_rows() {
         let raw = vec![1.0; 50];
-        let err = Prepared::new(&[("load", &raw)], Split::default(), 48, 24).unwrap_err().to_string();
+        let err = Prepared::new(&[("load", &raw)], Split::default(), 48, 24)
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("series 'load' has 50 rows"), "{err}");
         assert!(err.contains("needs at least"), "{err}");
     }
@@ -305,6 +341,6 @@ mod tests {
         let all = prepared.windows(Part::Train, 1).len();
         let thinned = prepared.windows(Part::Train, 4).len();
         assert_eq!(all, 60 - 15 + 1);
-        assert_eq!(thinned, (all + 3) / 4);
+        assert_eq!(thinned, all.div_ceil(4));
     }
 }

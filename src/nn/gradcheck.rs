@@ -23,7 +23,11 @@ pub struct GradCheck {
 
 impl Default for GradCheck {
     fn default() -> Self {
-        GradCheck { step: 1e-6, probes: 30, seed: 17 }
+        GradCheck {
+            step: 1e-6,
+            probes: 30,
+            seed: 17,
+        }
     }
 }
 
@@ -100,9 +104,18 @@ impl GradCheck {
             let diff: f64 = pairs.iter().map(|(a, n)| (n - a).powi(2)).sum::<f64>().sqrt();
             let norm_n: f64 = pairs.iter().map(|(_, n)| n * n).sum::<f64>().sqrt();
             let norm_a: f64 = pairs.iter().map(|(a, _)| a * a).sum::<f64>().sqrt();
-            let normalised_error = if norm_n + norm_a > 0.0 { diff / (norm_n + norm_a) } else { 0.0 };
+            let normalised_error = if norm_n + norm_a > 0.0 {
+                diff / (norm_n + norm_a)
+            } else {
+                0.0
+            };
             let ok = entries_ok || normalised_error < 1e-6;
-            reports.push(TensorReport { name, pairs, normalised_error, ok });
+            reports.push(TensorReport {
+                name,
+                pairs,
+                normalised_error,
+                ok,
+            });
         }
         reports
     }
@@ -116,8 +129,13 @@ impl GradCheck {
     {
         let reports = self.run(params, analytic, loss);
         assert!(!reports.is_empty(), "{what}: no parameter tensors to check");
-        let all_zero = reports.iter().all(|r| r.pairs.iter().all(|(a, n)| *a == 0.0 && *n == 0.0));
-        assert!(!all_zero, "{what}: every gradient is zero; the check could not fail");
+        let all_zero = reports
+            .iter()
+            .all(|r| r.pairs.iter().all(|(a, n)| *a == 0.0 && *n == 0.0));
+        assert!(
+            !all_zero,
+            "{what}: every gradient is zero; the check could not fail"
+        );
         let failures: Vec<String> = reports
             .iter()
             .filter(|r| !r.ok)
@@ -136,7 +154,11 @@ impl GradCheck {
                 )
             })
             .collect();
-        assert!(failures.is_empty(), "{what}: gradient check failed\n{}", failures.join("\n"));
+        assert!(
+            failures.is_empty(),
+            "{what}: gradient check failed\n{}",
+            failures.join("\n")
+        );
     }
 }
 
@@ -157,15 +179,23 @@ mod tests {
 
     #[test]
     fn accepts_a_correct_gradient() {
-        let p = Quad { w: Array1::from(vec![0.5, -1.0, 2.0]) };
-        let g = Quad { w: p.w.mapv(|x| 3.0 * x * x) };
+        let p = Quad {
+            w: Array1::from(vec![0.5, -1.0, 2.0]),
+        };
+        let g = Quad {
+            w: p.w.mapv(|x| 3.0 * x * x),
+        };
         GradCheck::default().assert("cube", &p, &g, loss);
     }
 
     #[test]
     fn rejects_a_wrong_gradient_and_names_the_tensor() {
-        let p = Quad { w: Array1::from(vec![0.5, -1.0, 2.0]) };
-        let g = Quad { w: p.w.mapv(|x| 3.0 * x * x * 1.001) };
+        let p = Quad {
+            w: Array1::from(vec![0.5, -1.0, 2.0]),
+        };
+        let g = Quad {
+            w: p.w.mapv(|x| 3.0 * x * x * 1.001),
+        };
         let reports = GradCheck::default().run(&p, &g, loss);
         assert_eq!(reports.len(), 1);
         assert_eq!(reports[0].name, "w");

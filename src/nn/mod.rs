@@ -24,16 +24,16 @@
 
 pub mod activation;
 pub mod conv;
-pub mod forecaster;
 pub mod ffn;
+pub mod forecaster;
 pub mod gradcheck;
 pub mod linear;
-pub mod lstm;
-pub mod norm;
 pub mod loss;
+pub mod lstm;
 pub mod mlstm;
 pub mod mlstm_block;
 pub mod mlstm_parallel;
+pub mod norm;
 pub mod optim;
 pub mod patch;
 pub mod revin;

@@ -12,7 +12,9 @@ pub struct Rng {
 impl Rng {
     /// A generator started from `seed`.
     pub fn new(seed: u64) -> Self {
-        Rng { state: seed ^ 0x5851_f42d_4c95_7f2d }
+        Rng {
+            state: seed ^ 0x5851_f42d_4c95_7f2d,
+        }
     }
 
     /// The next 64 random bits.
