@@ -65,6 +65,11 @@ pub enum Baseline {
     },
 }
 
+/// The ridge penalty DLinear is fitted with: at least 1e-3 per training window (see the module doc).
+pub fn dlinear_alpha(alpha: f64, windows: usize) -> f64 {
+    alpha.max(1e-3 * windows as f64)
+}
+
 /// Moving-average kernel of DLinear.
 pub const DLINEAR_KERNEL: usize = 25;
 
@@ -85,13 +90,14 @@ impl Baseline {
             }
             BaselineKind::Linear => Baseline::Linear(fit_map(train, alpha, Features::Raw)?),
             BaselineKind::NLinear => Baseline::NLinear(fit_map(train, alpha, Features::LastValue)?),
-            BaselineKind::DLinear => {
-                let min_alpha = 1e-3 * train.len() as f64;
-                Baseline::DLinear {
-                    kernel: DLINEAR_KERNEL,
-                    map: fit_map(train, alpha.max(min_alpha), Features::Decomposed(DLINEAR_KERNEL))?,
-                }
-            }
+            BaselineKind::DLinear => Baseline::DLinear {
+                kernel: DLINEAR_KERNEL,
+                map: fit_map(
+                    train,
+                    dlinear_alpha(alpha, train.len()),
+                    Features::Decomposed(DLINEAR_KERNEL),
+                )?,
+            },
         })
     }
 

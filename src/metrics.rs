@@ -74,8 +74,13 @@ impl Accumulator {
     }
 
     /// The metrics so far.
+    /// With no points every metric is NaN.
     pub fn finish(&self) -> Metrics {
-        let n = self.count.max(1) as f64;
+        let n = if self.count == 0 {
+            f64::NAN
+        } else {
+            self.count as f64
+        };
         let ratio = |sum: f64, count: usize| if count == 0 { f64::NAN } else { sum / count as f64 };
         Metrics {
             mae: self.abs / n,
@@ -96,7 +101,7 @@ impl Accumulator {
 
 /// In-sample mean absolute error of the seasonal naive forecast with period `season`
 /// (M4's MASE scale): mean over t ≥ m of |y_t − y_{t−m}|. Falls back to period 1 when the
-/// series is shorter than two seasons; None when the scale is zero.
+/// series is not longer than one season; None when the scale is zero.
 pub fn mase_scale(history: &[f64], season: usize) -> Option<f64> {
     let m = if season >= 1 && history.len() > season {
         season

@@ -25,8 +25,8 @@ pub struct SeriesState {
     pub mean: f64,
     /// Training standard deviation.
     pub std: f64,
-    /// Time of the last observation.
-    pub last_time: i64,
+    /// Times of the last L observations.
+    pub times: Vec<i64>, // (L)
     /// The last L raw values.
     pub tail: Vec<f64>, // (L)
 }
@@ -147,7 +147,7 @@ mod tests {
                 id: "OT".into(),
                 mean: 1.5,
                 std: 0.1 + 0.2,
-                last_time: 7,
+                times: vec![3600, 7200],
                 tail: vec![1.0, 2.0],
             }],
             weights: vec![

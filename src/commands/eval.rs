@@ -13,6 +13,7 @@ use crate::data::table::{Column, Table};
 use crate::data::window::{Part, Split};
 use crate::error::{Error, Result};
 use crate::evaluate::for_each_forecast;
+use crate::metrics::Accumulator;
 
 /// Run `xlstm eval`.
 pub fn run(args: EvalArgs, out: Output) -> Result<()> {
@@ -37,18 +38,16 @@ pub fn run(args: EvalArgs, out: Output) -> Result<()> {
             "the test part holds no complete window; use a shorter --horizon or a larger test split",
         ));
     }
-    let (mut sq, mut abs, mut count) = (0.0, 0.0, 0usize);
+    // scored on standardised values: the accumulator's "data units" are the scaled values here
+    let mut errors = Accumulator::default();
     let mut rows = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     let keep_predictions = args.predictions.is_some();
     for_each_forecast(
         &test,
         |x| trained.model.predict(x, w.horizon),
         |i, predicted| {
+            errors.add(test.target(i), predicted, None, 1.0);
             for (step, (p, y)) in predicted.iter().zip(test.target(i)).enumerate() {
-                let e = p - y;
-                sq += e * e;
-                abs += e.abs();
-                count += 1;
                 if keep_predictions {
                     rows.0.push(i as f64);
                     rows.1.push(step as f64);
@@ -58,7 +57,8 @@ pub fn run(args: EvalArgs, out: Output) -> Result<()> {
             }
         },
     );
-    let (mse, mae) = (sq / count as f64, abs / count as f64);
+    let scored = errors.finish();
+    let (mse, mae, count) = (scored.mse_std, scored.mae_std, scored.points);
     if let Some(path) = &args.predictions {
         let some = |v: Vec<f64>| Column::Number(v.into_iter().map(Some).collect());
         let names = ["window", "step", "actual", "predicted"]

@@ -3,7 +3,7 @@
 
 use serde_json::json;
 
-use crate::baseline::Baseline;
+use crate::baseline::{dlinear_alpha, Baseline};
 use crate::cli::FitArgs;
 use crate::commands::setup::{
     load_for_modelling, model_kind, model_settings, prepare, windowing, ModelSettings, Windowing,
@@ -24,7 +24,7 @@ use crate::nn::train::EpochReport;
 const ALPHA_GRID: [f64; 6] = [0.0, 0.1, 1.0, 10.0, 100.0, 1000.0];
 
 /// A trained model with the settings it was trained with.
-pub struct Trained {
+pub struct TrainedModel {
     /// The model.
     pub model: Model,
     /// Kind-specific settings for the model file.
@@ -42,7 +42,7 @@ pub fn train(
     w: &Windowing,
     settings: &ModelSettings,
     out: Output,
-) -> Result<Trained> {
+) -> Result<TrainedModel> {
     let start = std::time::Instant::now();
     let train_windows = prepared.windows(Part::Train, w.stride);
     let val_windows = prepared.windows(Part::Validation, 1);
@@ -57,7 +57,7 @@ pub fn train(
             out.quiet,
         )?;
         let t = &settings.neural.train;
-        return Ok(Trained {
+        return Ok(TrainedModel {
             config: json!({
                 "network": config_to_json(&trained.config),
                 "epochs": t.epochs, "batch": t.batch_size, "lr": t.lr, "patience": t.patience,
@@ -80,9 +80,13 @@ pub fn train(
         None => 0.0,
     };
     let baseline = Baseline::fit(baseline_kind, &train_windows, w.season, alpha)?;
-    Ok(Trained {
+    let (alpha, kernel) = match &baseline {
+        Baseline::DLinear { kernel, .. } => (dlinear_alpha(alpha, train_windows.len()), Some(*kernel)),
+        _ => (alpha, None),
+    };
+    Ok(TrainedModel {
         model: Model::Baseline(baseline),
-        config: json!({ "alpha": alpha, "stride": w.stride, "split": split }),
+        config: json!({ "alpha": alpha, "kernel": kernel, "stride": w.stride, "split": split }),
         history: Vec::new(),
         seconds: start.elapsed().as_secs_f64(),
     })
@@ -135,7 +139,7 @@ pub fn fingerprint(dataset: &Dataset) -> String {
 /// Everything a model file holds about the data and the model.
 pub fn model_file(
     kind: ModelKind,
-    trained: &Trained,
+    trained: &TrainedModel,
     dataset: &Dataset,
     prepared: &Prepared,
     w: &Windowing,
@@ -149,7 +153,7 @@ pub fn model_file(
             id: s.id.clone(),
             mean: scaler.mean,
             std: scaler.std,
-            last_time: *s.time.last().unwrap_or(&0),
+            times: s.time[s.time.len().saturating_sub(w.lookback)..].to_vec(),
             tail: s.values[s.values.len().saturating_sub(w.lookback)..].to_vec(),
         })
         .collect();
@@ -171,6 +175,23 @@ pub fn model_file(
     }
 }
 
+/// Errors when the test part holds no complete window (nothing to report); notes an empty
+/// validation part (early stopping then watches the training loss).
+pub fn require_test_and_note_validation(prepared: &Prepared, w: &Windowing, out: Output) -> Result<()> {
+    if prepared.windows(Part::Test, 1).is_empty() {
+        return Err(crate::Error::data(format!(
+            "the test part of split {} holds no complete window of horizon {}; give the test part at least {} rows",
+            crate::data::window::describe(&w.split),
+            w.horizon,
+            w.horizon
+        )));
+    }
+    if prepared.windows(Part::Validation, 1).is_empty() {
+        out.note("note: the validation part holds no complete window: no model selection, early stopping watches the training loss");
+    }
+    Ok(())
+}
+
 /// Run `xlstm fit`.
 pub fn run(args: FitArgs, out: Output) -> Result<()> {
     let kind = model_kind(args.model);
@@ -179,6 +200,7 @@ pub fn run(args: FitArgs, out: Output) -> Result<()> {
     let (dataset, _report) = load_for_modelling(&args.data, &args.data_args, out)?;
     let w = windowing(&dataset, &args.window, split, out)?;
     let prepared = prepare(&dataset, &w)?;
+    require_test_and_note_validation(&prepared, &w, out)?;
     let trained = train(kind, &prepared, &w, &settings, out)?;
     let mut rows = vec![(
         kind.name().to_string(),

@@ -5,12 +5,12 @@ use std::path::Path;
 use ndarray::Array2;
 
 use crate::cli::ForecastArgs;
-use crate::commands::setup::load_options;
+use crate::commands::setup::load_for_modelling;
 use crate::commands::Output;
 use crate::data::io::{write_csv, write_table};
-use crate::data::load::load;
 use crate::data::table::{Column, Table};
 use crate::data::time::next_timestamps;
+use crate::data::window::Scaler;
 use crate::error::{Error, Result};
 use crate::model::{Model, ModelKind};
 use crate::model_file::ModelFile;
@@ -40,45 +40,64 @@ pub fn model_from_file(file: &ModelFile, path: &Path) -> Result<(ModelKind, Mode
     Ok((kind, model))
 }
 
-/// Forecast `horizon` steps after each series' `(last time, last L values)`.
+/// The recent history of one series: what a forecast starts from.
+pub struct History {
+    /// Series id.
+    pub id: String,
+    /// Times of the observations (at least the last one; more let calendar steps find month ends).
+    pub times: Vec<i64>,
+    /// Observations in data units (at least the lookback).
+    pub values: Vec<f64>,
+}
+
+/// Forecast `horizon` steps after each series' history.
 pub fn forecast(
     file: &ModelFile,
     model: &Model,
-    tails: &[(String, i64, Vec<i64>, Vec<f64>)],
+    histories: &[History],
     horizon: usize,
 ) -> Result<Vec<SeriesForecast>> {
     let l = file.lookback;
-    let mut inputs = Array2::<f64>::zeros((tails.len(), l)); // (S, L)
-    let mut scalers = Vec::with_capacity(tails.len());
-    for (row, (id, _, _, values)) in tails.iter().enumerate() {
-        let state = file.series.iter().find(|s| &s.id == id).ok_or_else(|| {
+    let mut inputs = Array2::<f64>::zeros((histories.len(), l)); // (S, L)
+    let mut scalers = Vec::with_capacity(histories.len());
+    for (row, h) in histories.iter().enumerate() {
+        let state = file.series.iter().find(|s| s.id == h.id).ok_or_else(|| {
             let known: Vec<&str> = file.series.iter().map(|s| s.id.as_str()).collect();
-            Error::data(format!("series '{id}' was not in the training data of this model (it knows: {}); refit with `xlstm fit`", known.join(", ")))
+            Error::data(format!(
+                "series '{}' was not in the training data of this model (it knows: {}); refit with `xlstm fit`",
+                h.id,
+                known.join(", ")
+            ))
         })?;
-        if values.len() < l {
+        if h.values.len() < l {
             return Err(Error::data(format!(
-                "series '{id}' has {} rows; this model needs the last {l} (its lookback)",
-                values.len()
+                "series '{}' has {} rows; this model needs the last {l} (its lookback)",
+                h.id,
+                h.values.len()
             )));
         }
-        for (j, v) in values[values.len() - l..].iter().enumerate() {
-            inputs[[row, j]] = (v - state.mean) / state.std;
+        let scaler = Scaler {
+            mean: state.mean,
+            std: state.std,
+        };
+        for (j, v) in h.values[h.values.len() - l..].iter().enumerate() {
+            inputs[[row, j]] = scaler.scale(*v);
         }
-        scalers.push((state.mean, state.std));
+        scalers.push(scaler);
     }
     let predicted = model.predict(inputs.view(), file.horizon); // (S, H)
-    Ok(tails
+    Ok(histories
         .iter()
         .zip(scalers)
         .enumerate()
-        .map(|(row, ((id, _, history, _), (mean, std)))| SeriesForecast {
-            id: id.clone(),
-            times: next_timestamps(history, file.frequency, horizon),
+        .map(|(row, (h, scaler))| SeriesForecast {
+            id: h.id.clone(),
+            times: next_timestamps(&h.times, file.frequency, horizon),
             values: predicted
                 .row(row)
                 .iter()
                 .take(horizon)
-                .map(|v| v * std + mean)
+                .map(|v| scaler.unscale(*v))
                 .collect(),
         })
         .collect())
@@ -95,7 +114,7 @@ pub fn run(args: ForecastArgs, out: Output) -> Result<()> {
             file.horizon
         )));
     }
-    let tails: Vec<(String, i64, Vec<i64>, Vec<f64>)> = match &args.data {
+    let histories: Vec<History> = match &args.data {
         Some(path) => {
             let mut data_args = args.data_args.clone();
             data_args.time_col = data_args.time_col.or(file.time_column.clone());
@@ -103,23 +122,28 @@ pub fn run(args: ForecastArgs, out: Output) -> Result<()> {
             if data_args.target.is_none() {
                 data_args.target = Some(file.targets.join(","));
             }
-            let (dataset, _) = load(path, &load_options(&data_args)?)?;
+            let (dataset, _) = load_for_modelling(path, &data_args, out)?;
             dataset
                 .series
                 .into_iter()
-                .map(|s| (s.id, *s.time.last().unwrap_or(&0), s.time, s.values))
+                .map(|s| History {
+                    id: s.id,
+                    times: s.time,
+                    values: s.values,
+                })
                 .collect()
         }
         None => file
             .series
             .iter()
-            .map(|s| {
-                let history = history_times(s.last_time, s.tail.len(), &file);
-                (s.id.clone(), s.last_time, history, s.tail.clone())
+            .map(|s| History {
+                id: s.id.clone(),
+                times: s.times.clone(),
+                values: s.tail.clone(),
             })
             .collect(),
     };
-    let forecasts = forecast(&file, &model, &tails, horizon)?;
+    let forecasts = forecast(&file, &model, &histories, horizon)?;
     out.detail(&format!(
         "{} forecast for {} series, {horizon} steps",
         kind.name(),
@@ -155,15 +179,4 @@ pub fn run(args: ForecastArgs, out: Output) -> Result<()> {
         None => write_csv(std::io::stdout().lock(), &table)?,
     }
     Ok(())
-}
-
-/// The regular times of a stored tail of `n` values ending at `last` (for the calendar logic of
-/// `next_timestamps`, which looks at the history).
-fn history_times(last: i64, n: usize, file: &ModelFile) -> Vec<i64> {
-    match file.frequency {
-        crate::data::Frequency::Seconds(step) => {
-            (0..n as i64).map(|k| last - (n as i64 - 1 - k) * step).collect()
-        }
-        _ => vec![last],
-    }
 }

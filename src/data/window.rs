@@ -47,6 +47,11 @@ impl Split {
                 .iter()
                 .map(|p| p.parse().map_err(|_| bad()))
                 .collect::<Result<_>>()?;
+            if n.iter().try_fold(0usize, |a, b| a.checked_add(*b)).is_none() {
+                return Err(Error::usage(format!(
+                    "--split '{text}': the row counts are too large"
+                )));
+            }
             if n[0] == 0 {
                 return Err(Error::usage(format!(
                     "--split '{text}': the training part needs at least one row"
@@ -72,10 +77,15 @@ impl Split {
     /// Row boundaries `[0, train_end, val_end, test_end]` for a series of `n` rows.
     pub fn bounds(&self, n: usize) -> [usize; 4] {
         match *self {
-            Split::Fractions(train, _val, test) => {
+            Split::Fractions(train, val, test) => {
                 let n_train = (train * n as f64 + 1e-9).floor() as usize;
                 let n_test = (test * n as f64 + 1e-9).floor() as usize;
-                let n_val = n.saturating_sub(n_train + n_test);
+                // fractions adding up to 1: validation is the rest (LTSF); otherwise its own share
+                let n_val = if train + val + test > 1.0 - 1e-9 {
+                    n.saturating_sub(n_train + n_test)
+                } else {
+                    ((val * n as f64 + 1e-9).floor() as usize).min(n.saturating_sub(n_train + n_test))
+                };
                 [0, n_train, n_train + n_val, n_train + n_val + n_test]
             }
             Split::Rows(a, b, c) => [0, a, a + b, a + b + c],
@@ -130,9 +140,11 @@ impl Scaler {
 pub fn rows_needed(split: &Split, lookback: usize, horizon: usize) -> usize {
     match *split {
         Split::Rows(a, b, c) => (a + b + c).max(lookback + horizon),
-        Split::Fractions(_, val, test) => {
-            // smallest n with a training window and, for non-empty parts, H validation / test rows
-            (1..10_000_000)
+        Split::Fractions(train, val, test) => {
+            // smallest n with a training window and, for non-empty parts, H validation / test rows;
+            // the training part alone needs n ≥ (L + H) / train, so the search starts there
+            let start = ((lookback + horizon) as f64 / train).floor().min(1e15) as usize;
+            (start.max(1)..start.max(1).saturating_add(1_000_000))
                 .find(|&n| {
                     let [_, t, v, e] = split.bounds(n);
                     t >= lookback + horizon
@@ -291,6 +303,13 @@ mod tests {
             let err = Split::parse(bad).unwrap_err();
             assert_eq!(err.exit_code(), 2, "{bad}");
         }
+    }
+
+    #[test]
+    fn fractions_below_one_leave_the_rest_unused_and_huge_row_counts_are_rejected() {
+        assert_eq!(Split::parse("0.6,0.2,0.1").unwrap().bounds(100), [0, 60, 80, 90]);
+        let err = Split::parse("18446744073709551615,1,0").unwrap_err();
+        assert_eq!(err.exit_code(), 2);
     }
 
     #[test]
