@@ -67,6 +67,10 @@ pub struct ForecasterConfig {
     pub conv_kernel: usize,
     /// What the head reads.
     pub head: HeadKind,
+    /// Add a linear map of the normalised window (L → P) to the head's output, so the network
+    /// refines a linear forecast (the "linear baseline inside the model" of xLSTM-Mixer and
+    /// xLSTMTime) instead of learning it from scratch.
+    pub linear_skip: bool,
 }
 
 impl ForecasterConfig {
@@ -84,6 +88,7 @@ impl ForecasterConfig {
             heads: 4,
             conv_kernel: 0,
             head: HeadKind::Flatten,
+            linear_skip: true,
         }
     }
 
@@ -152,6 +157,8 @@ pub struct ForecasterParams<F> {
     pub norm: NormParams<F>,
     /// Head: w (P, T·D) or (P, D), b (P).
     pub head: LinearParams<F>,
+    /// Linear skip from the normalised window: w (P, L), no bias (None when disabled).
+    pub skip: Option<LinearParams<F>>,
 }
 
 impl<F: Float> Params<F> for ForecasterParams<F> {
@@ -163,6 +170,9 @@ impl<F: Float> Params<F> for ForecasterParams<F> {
         }
         self.norm.visit(&join(prefix, "norm"), f);
         self.head.visit(&join(prefix, "head"), f);
+        if let Some(skip) = &self.skip {
+            skip.visit(&join(prefix, "skip"), f);
+        }
     }
     fn visit_mut(&mut self, prefix: &str, f: &mut dyn FnMut(&str, &mut [F])) {
         self.revin.visit_mut(&join(prefix, "revin"), f);
@@ -172,6 +182,9 @@ impl<F: Float> Params<F> for ForecasterParams<F> {
         }
         self.norm.visit_mut(&join(prefix, "norm"), f);
         self.head.visit_mut(&join(prefix, "head"), f);
+        if let Some(skip) = &mut self.skip {
+            skip.visit_mut(&join(prefix, "skip"), f);
+        }
     }
 }
 
@@ -282,6 +295,10 @@ pub fn init<F: Float>(config: &ForecasterConfig, seed: u64) -> ForecasterParams<
         layers,
         norm: NormParams::new(config.width),
         head: LinearParams::init(fan_in, config.horizon, true, head_std, &mut rng),
+        // zero start: the model begins at the window mean and learns the linear part first
+        skip: config
+            .linear_skip
+            .then(|| LinearParams::init(config.lookback, config.horizon, false, 0.0, &mut rng)),
     }
 }
 
@@ -296,6 +313,8 @@ pub struct ForecasterCache<F> {
     head_in: Array2<F>,
     /// Head output in normalised units ŷ, (B, P).
     y_hat: Array2<F>,
+    /// The normalised window x̂ (B, L), kept when the linear skip is on.
+    x_hat: Option<Array2<F>>,
 }
 
 /// Forecast `inputs` (B, L) → (B, P) in the units of the inputs.
@@ -316,7 +335,10 @@ pub fn forward<F: Float>(
     }
     let (h, norm) = norm::layer_norm(&params.norm, &hidden); // (B, T, D)
     let head_in = head_input(config, h, b); // (B, T·D) or (B, D)
-    let y_hat = linear::apply(&params.head, head_in.view()); // (B, P)
+    let mut y_hat = linear::apply(&params.head, head_in.view()); // (B, P)
+    if let Some(skip) = &params.skip {
+        y_hat += &linear::apply(skip, x_hat.view());
+    }
     let y = revin::denormalise(&params.revin, &revin_cache, y_hat.view()); // (B, P)
     (
         y,
@@ -327,6 +349,7 @@ pub fn forward<F: Float>(
             norm,
             head_in,
             y_hat,
+            x_hat: params.skip.as_ref().map(|_| x_hat),
         },
     )
 }
@@ -382,13 +405,16 @@ pub fn backward<F: Float>(
     {
         d_tokens = layer_backward(layer, cache, &d_tokens, g);
     }
-    let d_x_hat = patch::backward(
+    let mut d_x_hat = patch::backward(
         &params.embed,
         &config.geometry(),
         &cache.embed,
         d_tokens.view(),
         &mut grads.embed,
     ); // (B, L)
+    if let (Some(skip), Some(x_hat), Some(g)) = (&params.skip, &cache.x_hat, grads.skip.as_mut()) {
+        d_x_hat += &linear::backward_with_input(skip, x_hat.view(), d_y_hat.view(), g);
+    }
     revin::normalise_backward(&cache.revin, d_x_hat.view(), &mut grads.revin);
 }
 

@@ -15,6 +15,7 @@ pub(crate) fn config(kind: CoreKind, head: HeadKind) -> ForecasterConfig {
         heads: 2,
         conv_kernel: 2,
         head,
+        linear_skip: true,
     }
 }
 

@@ -60,6 +60,7 @@ fn model(kind: CoreKind) -> ForecasterConfig {
         heads: 2,
         conv_kernel: 0,
         head: HeadKind::Flatten,
+        linear_skip: true,
     }
 }
 
