@@ -127,7 +127,11 @@ fn broken_files_give_clear_errors() {
             b"date,y\n2024-01-01,1,5\n2024-01-02,3\n",
             "line 2 has 3 field(s)",
         ),
-        ("bad.parquet", b"PAR1 this is not parquet", "as Parquet"),
+        (
+            "bad.parquet",
+            b"PAR1 this is not parquet",
+            "incomplete Parquet file",
+        ),
     ];
     for (name, bytes, needle) in cases {
         let p = write(dir.path(), name, bytes);

@@ -481,6 +481,9 @@ fn fill_values(values: &mut [Option<f64>], fill: Fill) -> bool {
     true
 }
 
+/// Largest magnitude accepted for a value: squares and sums of squares must stay finite.
+pub const MAX_ABS_VALUE: f64 = 1e100;
+
 /// Most rows `--fill` may insert for gaps, to stop a misread frequency from exploding memory.
 const MAX_INSERTED: usize = 10_000_000;
 
@@ -576,6 +579,7 @@ pub fn check(
 
     // 4. Gaps and off-grid steps.
     let mut gaps = Gaps::default();
+    let mut first_irregular = None;
     if let Some(freq) = frequency.filter(|f| *f != Frequency::Rows) {
         for s in &series {
             for w in s.obs.windows(2) {
@@ -585,6 +589,15 @@ pub fn check(
                 }
                 if !on_grid(a, b, freq) {
                     gaps.irregular_steps += 1;
+                    if first_irregular.is_none() {
+                        first_irregular = Some(format!(
+                            "series '{}' steps from {} to {} at {}",
+                            s.id,
+                            fmt(a),
+                            fmt(b),
+                            where_of(&w[1])
+                        ));
+                    }
                     continue;
                 }
                 let (first, count) = missing_between(a, b, freq, EXAMPLES);
@@ -612,9 +625,11 @@ pub fn check(
         }
         if gaps.irregular_steps > 0 {
             notes.push(format!(
-                "{} step(s) are not a whole number of {} steps",
+                "{} step(s) are not a whole number of {} steps (the first: {}); the rows are used \
+                 as if they were evenly spaced: fix or resample the timestamps if they are not",
                 gaps.irregular_steps,
-                describe_frequency(freq)
+                describe_frequency(freq),
+                first_irregular.as_deref().unwrap_or("?")
             ));
         }
     }
@@ -644,14 +659,28 @@ pub fn check(
                         missing.first.push(entry(None));
                     }
                 }
-                Some(v) if !v.is_finite() => {
+                Some(v) if !v.is_finite() || v.abs() > MAX_ABS_VALUE => {
                     non_finite_count += 1;
                     if non_finite.len() < EXAMPLES {
-                        non_finite.push(entry(Some(v.to_string())));
+                        non_finite.push(entry(Some(if v.is_finite() {
+                            format!("{v:e}")
+                        } else {
+                            v.to_string()
+                        })));
                     }
                 }
                 Some(_) => {}
             }
+        }
+    }
+    for (s, &m) in series.iter().zip(&missing_per_series) {
+        if m > 0 && m == s.obs.len() && fill.is_none() {
+            problems.push(format!(
+                "series '{}' has no values at all: all {m} of its cells in column(s) {} are empty or NaN; \
+                 choose another --target, or fill the column",
+                s.id,
+                prepared.targets.join(", ")
+            ));
         }
     }
     if missing.count > 0 && fill.is_none() {
@@ -681,7 +710,8 @@ pub fn check(
             })
             .collect();
         problems.push(format!(
-            "{non_finite_count} non-finite value(s): {}. Replace them with numbers (or empty the cells and pass --fill)",
+            "{non_finite_count} non-finite or too large value(s) (inf, or a magnitude above 1e100): {}. \
+             Replace them with numbers (rescale very large ones), or empty the cells and pass --fill",
             list.join(", ")
         ));
     }

@@ -92,7 +92,7 @@ pub fn read_table(path: &Path, format: Option<Format>, delimiter: Option<u8>) ->
     }
     match format {
         Format::Csv => read_csv(path, &bytes, delimiter),
-        Format::Parquet => read_parquet(path),
+        Format::Parquet => read_parquet(path, &bytes),
         Format::Json => Err(Error::usage(format!(
             "cannot read '{file}': JSON input is not supported; convert it to CSV or Parquet"
         ))),
@@ -203,6 +203,25 @@ fn scan_csv(bytes: &[u8], delimiter: Option<u8>) -> CsvScan {
 
 fn read_csv(path: &Path, bytes: &[u8], delimiter: Option<u8>) -> Result<Table> {
     let file = name_of(path);
+    if bytes.starts_with(PARQUET_MAGIC) {
+        return Err(Error::data(format!(
+            "'{file}' is a Parquet file (it starts with 'PAR1'), not CSV: rename it to .parquet or pass --format parquet"
+        )));
+    }
+    if let Err(e) = std::str::from_utf8(bytes) {
+        let at = e.valid_up_to();
+        let line = 1 + bytes[..at].iter().filter(|&&b| b == b'\n').count();
+        let column = at - bytes[..at].iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1) + 1;
+        let what = if bytes.contains(&0) {
+            "it looks like a binary file, not CSV text".to_string()
+        } else {
+            "save the file as UTF-8 (for example from a Latin-1 or Windows-1252 export)".to_string()
+        };
+        return Err(Error::data(format!(
+            "'{file}': line {line} is not valid UTF-8 text (byte 0x{:02X} at column {column}); {what}",
+            bytes[at]
+        )));
+    }
     let scan = scan_csv(bytes, delimiter);
     if let Some(line) = scan.open_quote {
         return Err(Error::data(format!(
@@ -268,8 +287,28 @@ fn read_csv(path: &Path, bytes: &[u8], delimiter: Option<u8>) -> Result<Table> {
     Ok(table)
 }
 
-fn read_parquet(path: &Path) -> Result<Table> {
+/// The four bytes that start and end every Parquet file.
+const PARQUET_MAGIC: &[u8] = b"PAR1";
+
+fn read_parquet(path: &Path, bytes: &[u8]) -> Result<Table> {
     let file = name_of(path);
+    if !bytes.starts_with(PARQUET_MAGIC) {
+        let hint = if std::str::from_utf8(&bytes[..bytes.len().min(4096)]).is_ok() {
+            "it looks like text: if it is CSV, rename it to .csv or pass --format csv"
+        } else {
+            "check that it really is a Parquet file"
+        };
+        return Err(Error::data(format!(
+            "'{file}' is not a Parquet file (it does not start with 'PAR1'); {hint}"
+        )));
+    }
+    if bytes.len() < 12 || !bytes.ends_with(PARQUET_MAGIC) {
+        return Err(Error::data(format!(
+            "'{file}' is an incomplete Parquet file ({} bytes; it does not end with 'PAR1'): it looks \
+             truncated, write or copy it again",
+            bytes.len()
+        )));
+    }
     let handle = File::open(path).map_err(|e| Error::io(path, e))?;
     let df = guard(&file, || {
         pl::ParquetReader::new(handle).finish().map_err(|e| {
@@ -291,8 +330,13 @@ fn read_parquet(path: &Path) -> Result<Table> {
 
 /// Runs a polars call, turning a panic inside polars (malformed input it does not expect) into a
 /// data error naming the file.
+/// The panic message is not printed (the user gets the error instead).
 fn guard<T>(file: &str, f: impl FnOnce() -> Result<T>) -> Result<T> {
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_or_else(|_| {
+    let hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+    std::panic::set_hook(hook);
+    result.unwrap_or_else(|_| {
         Err(Error::data(format!(
             "could not read '{file}': the reader failed on malformed content"
         )))
@@ -605,7 +649,7 @@ mod tests {
         assert_eq!(e.exit_code(), 2);
         assert!(read_table(&dir.path().join("x.dat"), Some(Format::Csv), None).is_ok());
         let e = read_table(&write(dir.path(), "bad.parquet", b"not parquet"), None, None).unwrap_err();
-        assert!(e.to_string().contains("as Parquet"), "{e}");
+        assert!(e.to_string().contains("not a Parquet file"), "{e}");
     }
 
     #[test]

@@ -243,7 +243,7 @@ fn parse_time(table: &Table, file: &str, k: usize, allow_epoch: bool) -> Result<
                     "{file}: time column '{name}' has '{}' at {}, which is not a date or date-time \
                      in a supported format ({ACCEPTED_FORMATS}). Fix the value, or choose the time \
                      column with --time-col",
-                    bad.value,
+                    shorten(&bad.value),
                     table.row_label(bad.row)
                 ))
             })?
@@ -408,13 +408,27 @@ fn parse_values(table: &Table, file: &str, k: usize) -> Result<Vec<Option<f64>>>
                         ""
                     };
                     Error::data(format!(
-                        "{file}: target column '{name}' has '{text}' at {}, which is not a number{hint}. \
+                        "{file}: target column '{name}' has '{}' at {}, which is not a number{hint}. \
                          Fix the value, or leave the cell empty and pass --fill to fill it",
+                        shorten(text),
                         table.row_label(row)
                     ))
                 }),
             })
             .collect(),
+    }
+}
+
+/// A cell's text for a message: at most 40 characters, longer ones cut with their length.
+fn shorten(text: &str) -> String {
+    let count = text.chars().count();
+    if count <= 40 {
+        text.to_string()
+    } else {
+        format!(
+            "{}... ({count} characters)",
+            text.chars().take(40).collect::<String>()
+        )
     }
 }
 
