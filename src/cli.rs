@@ -31,6 +31,8 @@ pub enum Command {
     Forecast(ForecastArgs),
     /// Run the public LTSF protocol (train-only scaling, stride-1 windows, MSE/MAE on standardised values).
     Eval(EvalArgs),
+    /// Train several models on identical windows and rank them (optionally over rolling origins).
+    Compare(CompareArgs),
 }
 
 /// Options that say how to read the data file.
@@ -142,8 +144,8 @@ pub struct NeuralArgs {
     /// Stacked LSTM layers (lstm model).
     #[arg(long, default_value_t = 1)]
     pub layers: usize,
-    /// Model width D.
-    #[arg(long, default_value_t = 64)]
+    /// Model width D (32 won on validation loss on every dataset tried; see docs/results.md).
+    #[arg(long, default_value_t = 32)]
     pub hidden: usize,
     /// Heads of the sLSTM/mLSTM cells (the width must be a multiple).
     #[arg(long, default_value_t = 4)]
@@ -234,6 +236,8 @@ pub struct FitArgs {
     /// Print the results as JSON on stdout.
     #[arg(long)]
     pub json: bool,
+    #[command(flatten)]
+    pub plot: PlotArgs,
 }
 
 /// `xlstm forecast`.
@@ -252,6 +256,8 @@ pub struct ForecastArgs {
     /// Output file (.csv, .parquet or .json); CSV on stdout without it.
     #[arg(long, short)]
     pub out: Option<PathBuf>,
+    #[command(flatten)]
+    pub plot: PlotArgs,
 }
 
 /// `xlstm eval`.
@@ -279,6 +285,82 @@ pub struct EvalArgs {
     /// Print the results as JSON on stdout.
     #[arg(long)]
     pub json: bool,
+}
+
+/// Options of the figures (`--plot`).
+#[derive(Debug, Args, Clone)]
+pub struct PlotArgs {
+    /// Draw a figure into FILE (.png or .svg, by the extension).
+    #[arg(long, value_name = "FILE")]
+    pub plot: Option<PathBuf>,
+    /// Figure size in pixels.
+    #[arg(long, value_name = "WxH", default_value = "1200x800")]
+    pub plot_size: String,
+    /// Series to plot (default: the first few, in a grid).
+    #[arg(long, value_name = "ID")]
+    pub series: Option<String>,
+}
+
+/// Leaderboard metrics.
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum MetricArg {
+    /// Mean absolute scaled error.
+    Mase,
+    /// Mean absolute error.
+    Mae,
+    /// Root mean squared error.
+    Rmse,
+    /// Symmetric MAPE (0-200).
+    Smape,
+    /// Mean squared error on standardised values.
+    Mse,
+}
+
+/// When backtesting refits the models.
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum RefitArg {
+    /// Train again at every forecast origin (expanding window).
+    Every,
+    /// Train once, at the first origin, and forecast every later one with that model.
+    Once,
+}
+
+/// `xlstm compare`.
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    /// Data file (.csv or .parquet).
+    pub data: PathBuf,
+    #[command(flatten)]
+    pub data_args: DataArgs,
+    #[command(flatten)]
+    pub window: WindowArgs,
+    /// Models to compare, comma-separated (default: all of them).
+    #[arg(long, value_enum, value_delimiter = ',', value_name = "LIST")]
+    pub models: Option<Vec<ModelArg>>,
+    /// Metric that ranks the leaderboard.
+    #[arg(long, value_enum, default_value_t = MetricArg::Mase)]
+    pub metric: MetricArg,
+    #[command(flatten)]
+    pub model_args: ModelArgs,
+    #[command(flatten)]
+    pub neural: NeuralArgs,
+    /// Rolling-origin backtest: K forecast origins at the end of each series (expanding window).
+    #[arg(long, value_name = "K")]
+    pub folds: Option<usize>,
+    /// Steps between the backtest's origins (default: the horizon).
+    #[arg(long, value_name = "S", requires = "folds")]
+    pub step: Option<usize>,
+    /// Refit at every origin or once at the first.
+    #[arg(long, value_enum, default_value_t = RefitArg::Every, requires = "folds")]
+    pub refit: RefitArg,
+    /// Print the leaderboard as JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
+    /// Write the leaderboard to a .csv (or .parquet, .json) file.
+    #[arg(long, short, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    #[command(flatten)]
+    pub plot: PlotArgs,
 }
 
 #[cfg(test)]

@@ -31,6 +31,15 @@ where
     }
 }
 
+/// Metrics with the mean absolute error (data units) of each horizon step.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scored {
+    /// Metrics over every window and step.
+    pub metrics: Metrics,
+    /// MAE of step 1..=H, in data units.
+    pub mae_by_step: Vec<f64>,
+}
+
 /// Score forecasts of `windows`: data-unit metrics (MASE scaled by each series' training part
 /// with period `season`) and standardised MSE/MAE.
 pub fn score<P>(
@@ -43,6 +52,20 @@ pub fn score<P>(
 where
     P: FnMut(ArrayView2<f64>) -> Array2<f64>,
 {
+    score_by_step(prepared, raw, windows, season, predict).metrics
+}
+
+/// [`score`], plus the MAE of each horizon step.
+pub fn score_by_step<P>(
+    prepared: &Prepared,
+    raw: &[&[f64]],
+    windows: &WindowSet,
+    season: usize,
+    predict: P,
+) -> Scored
+where
+    P: FnMut(ArrayView2<f64>) -> Array2<f64>,
+{
     let scales: Vec<Option<f64>> = raw
         .iter()
         .zip(&prepared.bounds)
@@ -52,6 +75,7 @@ where
     let h = windows.horizon;
     let mut actual = vec![0.0; h];
     let mut predicted = vec![0.0; h];
+    let mut step_abs = vec![0.0; h];
     for_each_forecast(windows, predict, |i, row| {
         let (s, t) = windows.starts[i];
         let scaler = prepared.scalers[s];
@@ -60,6 +84,13 @@ where
             *p = scaler.unscale(*v);
         }
         acc.add(&actual, &predicted, scales[s], scaler.std);
+        for (sum, (y, p)) in step_abs.iter_mut().zip(actual.iter().zip(&predicted)) {
+            *sum += (y - p).abs();
+        }
     });
-    acc.finish()
+    let n = windows.len() as f64;
+    Scored {
+        metrics: acc.finish(),
+        mae_by_step: step_abs.into_iter().map(|s| s / n).collect(),
+    }
 }

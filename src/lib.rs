@@ -17,5 +17,6 @@ pub mod model;
 pub mod model_file;
 pub mod neural;
 pub mod nn;
+pub mod plot;
 
 pub use error::{Error, Result};

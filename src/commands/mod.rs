@@ -2,7 +2,9 @@
 //! results (tables and progress on stderr, machine-readable output on stdout).
 
 mod check;
+mod compare;
 mod eval;
+mod figures;
 mod fit;
 mod forecast;
 mod setup;
@@ -46,6 +48,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Fit(args) => fit::run(args, out),
         Command::Forecast(args) => forecast::run(args, out),
         Command::Eval(args) => eval::run(args, out),
+        Command::Compare(args) => compare::run(args, out),
     }
 }
 

@@ -224,7 +224,6 @@ pub struct Prepared {
 impl Prepared {
     /// Split and scale `series` (raw values, one `Vec` per series). Errors name the short series.
     pub fn new(series: &[(&str, &[f64])], split: Split, lookback: usize, horizon: usize) -> Result<Prepared> {
-        let mut values = Vec::with_capacity(series.len());
         let mut scalers = Vec::with_capacity(series.len());
         let mut bounds = Vec::with_capacity(series.len());
         for (id, raw) in series {
@@ -238,18 +237,34 @@ impl Prepared {
                     describe(&split)
                 )));
             }
-            let scaler = Scaler::fit(&raw[..b[1]]);
-            values.push(raw.iter().map(|x| scaler.scale(*x)).collect());
-            scalers.push(scaler);
+            scalers.push(Scaler::fit(&raw[..b[1]]));
             bounds.push(b);
         }
-        Ok(Prepared {
+        Ok(Prepared::from_parts(series, bounds, scalers, lookback, horizon))
+    }
+
+    /// Scale `series` with the given `scalers` and keep the given `bounds` (one per series),
+    /// unchecked: for rolling-origin folds, whose bounds and scalers the caller derives from rows
+    /// before each fold's test block.
+    pub fn from_parts(
+        series: &[(&str, &[f64])],
+        bounds: Vec<[usize; 4]>,
+        scalers: Vec<Scaler>,
+        lookback: usize,
+        horizon: usize,
+    ) -> Prepared {
+        let values = series
+            .iter()
+            .zip(&scalers)
+            .map(|((_, raw), scaler)| raw.iter().map(|x| scaler.scale(*x)).collect())
+            .collect();
+        Prepared {
             values: Arc::new(values),
             scalers,
             bounds,
             lookback,
             horizon,
-        })
+        }
     }
 
     /// The windows whose targets lie in `part`, every `stride` rows.

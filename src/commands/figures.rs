@@ -1,0 +1,89 @@
+//! What the `--plot` options of `fit`, `forecast` and `compare` share: which series to draw and
+//! the forecast panel of one test window. Drawing itself is in [`crate::plot`].
+
+use crate::cli::PlotArgs;
+use crate::data::window::{Prepared, WindowSet};
+use crate::data::Dataset;
+use crate::error::{Error, Result};
+use crate::model::Model;
+use crate::plot::{self, ForecastPanel, Section, MAX_PANELS};
+
+/// Checks the plot flags before any work: the file's extension and the size.
+pub fn plot_size(args: &PlotArgs) -> Result<Option<(u32, u32)>> {
+    match &args.plot {
+        None => Ok(None),
+        Some(path) => {
+            plot::check_path(path)?;
+            Ok(Some(plot::parse_size(&args.plot_size)?))
+        }
+    }
+}
+
+/// Indices of the series to draw: `--series ID`, or the first few.
+pub fn plotted_series(ids: &[&str], wanted: Option<&str>) -> Result<Vec<usize>> {
+    match wanted {
+        None => Ok((0..ids.len().min(MAX_PANELS)).collect()),
+        Some(id) => ids.iter().position(|s| *s == id).map(|i| vec![i]).ok_or_else(|| {
+            let shown: Vec<&str> = ids.iter().take(10).copied().collect();
+            Error::usage(format!(
+                "--series '{id}' is not in the data (series: {}{})",
+                shown.join(", "),
+                if ids.len() > 10 { ", ..." } else { "" }
+            ))
+        }),
+    }
+}
+
+/// The last window of series `s` in `windows`, if it has one.
+pub fn last_window(windows: &WindowSet, s: usize) -> Option<usize> {
+    windows.starts.iter().rposition(|(series, _)| *series == s)
+}
+
+/// A panel for window `index` of `windows`: its input as history, its targets as actual values,
+/// and each model's forecast, all in data units with their times.
+pub fn window_panel(
+    dataset: &Dataset,
+    prepared: &Prepared,
+    windows: &WindowSet,
+    index: usize,
+    models: &[(String, &Model)],
+) -> ForecastPanel {
+    let (s, t) = windows.starts[index];
+    let (l, h) = (windows.lookback, windows.horizon);
+    let series = &dataset.series[s];
+    let scaler = prepared.scalers[s];
+    let points = |range: std::ops::Range<usize>| -> Vec<(i64, f64)> {
+        range.map(|r| (series.time[r], series.values[r])).collect()
+    };
+    let input = ndarray::Array2::from_shape_vec((1, l), windows.input(index).to_vec()).expect("one window");
+    let forecasts = models
+        .iter()
+        .map(|(name, model)| {
+            let predicted = model.predict(input.view(), h); // (1, H)
+            let line = (0..h)
+                .map(|j| (series.time[t + l + j], scaler.unscale(predicted[[0, j]])))
+                .collect();
+            (name.clone(), line)
+        })
+        .collect();
+    ForecastPanel {
+        name: series.id.clone(),
+        history: points(t..t + l),
+        actual: points(t + l..t + l + h),
+        forecasts,
+    }
+}
+
+/// The forecast section of a figure for `panels` of `dataset`.
+pub fn forecast_section(dataset: &Dataset, panels: Vec<ForecastPanel>) -> Section {
+    let time_label = match &dataset.time_column {
+        Some(c) => format!("time ({c})"),
+        None => "row".to_string(),
+    };
+    Section::Forecasts {
+        time_kind: dataset.time_kind,
+        time_label,
+        value_label: dataset.targets.join(", "),
+        panels,
+    }
+}
