@@ -7,7 +7,9 @@
 use serde_json::{json, Value};
 
 use crate::cli::{CompareArgs, MetricArg, RefitArg};
-use crate::commands::figures::{forecast_section, last_window, plot_size, plotted_series, window_panel};
+use crate::commands::figures::{
+    self, forecast_section, last_window, plot_size, plotted_series, window_panel,
+};
 use crate::commands::fit::{require_test_and_note_validation, train};
 use crate::commands::setup::{load_for_modelling, model_kind, model_settings, prepare, windowing, Windowing};
 use crate::commands::{print_json, table, Output};
@@ -332,12 +334,12 @@ pub fn run(args: CompareArgs, out: Output) -> Result<()> {
         let title = match backtest {
             Some((k, _, _)) => format!(
                 "{}: {} models, {k}-fold backtest, forecast from the last origin",
-                file_name(&args.data),
+                figures::file_name(&args.data),
                 entries.len()
             ),
             None => format!(
                 "{}: {} models on the test part",
-                file_name(&args.data),
+                figures::file_name(&args.data),
                 entries.len()
             ),
         };
@@ -348,12 +350,6 @@ pub fn run(args: CompareArgs, out: Output) -> Result<()> {
         print_json(&to_json(&dataset, &w, &folds, &entries, args.metric, backtest))?;
     }
     Ok(())
-}
-
-fn file_name(path: &std::path::Path) -> String {
-    path.file_name()
-        .map(|n| n.to_string_lossy().to_string())
-        .unwrap_or_else(|| path.display().to_string())
 }
 
 fn describe(

@@ -87,3 +87,10 @@ pub fn forecast_section(dataset: &Dataset, panels: Vec<ForecastPanel>) -> Sectio
         panels,
     }
 }
+
+/// The file name of `path`, for titles.
+pub fn file_name(path: &std::path::Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_else(|| path.display().to_string())
+}

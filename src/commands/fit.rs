@@ -8,7 +8,7 @@ use crate::cli::FitArgs;
 use crate::commands::setup::{
     load_for_modelling, model_kind, model_settings, prepare, windowing, ModelSettings, Windowing,
 };
-use crate::commands::{print_json, table, Output};
+use crate::commands::{figures, print_json, table, Output};
 use crate::data::io::write_atomic;
 use crate::data::window::{Part, Prepared, Split, WindowSet};
 use crate::data::Dataset;
@@ -19,6 +19,7 @@ use crate::model::{Model, ModelKind};
 use crate::model_file::{fnv1a64, ModelFile, SeriesState};
 use crate::neural::{self, config_to_json, forecaster_config};
 use crate::nn::train::EpochReport;
+use crate::plot::{self, Section};
 
 /// Ridge penalties tried on the validation part when `--alpha` is not given.
 const ALPHA_GRID: [f64; 6] = [0.0, 0.1, 1.0, 10.0, 100.0, 1000.0];
@@ -197,6 +198,7 @@ pub fn run(args: FitArgs, out: Output) -> Result<()> {
     let kind = model_kind(args.model);
     let split = Split::parse(&args.window.split)?;
     let settings = model_settings(&args.model_args, &args.neural)?;
+    let plot_size = figures::plot_size(&args.plot)?;
     let (dataset, _report) = load_for_modelling(&args.data, &args.data_args, out)?;
     let w = windowing(&dataset, &args.window, split, out)?;
     let prepared = prepare(&dataset, &w)?;
@@ -206,6 +208,7 @@ pub fn run(args: FitArgs, out: Output) -> Result<()> {
         kind.name().to_string(),
         test_metrics(&trained.model, &dataset, &prepared, &w),
     )];
+    let mut references = Vec::new();
     for reference in [ModelKind::Naive, ModelKind::SeasonalNaive] {
         if reference != kind && (reference != ModelKind::SeasonalNaive || w.season <= w.lookback) {
             let model = train(reference, &prepared, &w, &settings, out)?.model;
@@ -213,6 +216,7 @@ pub fn run(args: FitArgs, out: Output) -> Result<()> {
                 reference.name().to_string(),
                 test_metrics(&model, &dataset, &prepared, &w),
             ));
+            references.push((reference.name().to_string(), model));
         }
     }
     let metrics_json = json!(rows
@@ -233,6 +237,28 @@ pub fn run(args: FitArgs, out: Output) -> Result<()> {
     ));
     out.note(table::metrics_table(&rows).trim_end());
     out.note(&format!("saved {}", args.out.display()));
+    if let (Some(size), Some(path)) = (plot_size, &args.plot.plot) {
+        let mut models = vec![(kind.name().to_string(), &trained.model)];
+        models.extend(references.iter().map(|(n, m)| (n.clone(), m)));
+        let test = prepared.windows(Part::Test, 1);
+        let ids: Vec<&str> = dataset.series.iter().map(|s| s.id.as_str()).collect();
+        let panels = figures::plotted_series(&ids, args.plot.series.as_deref())?
+            .into_iter()
+            .filter_map(|s| figures::last_window(&test, s))
+            .map(|i| figures::window_panel(&dataset, &prepared, &test, i, &models))
+            .collect();
+        let mut sections = vec![figures::forecast_section(&dataset, panels)];
+        if !trained.history.is_empty() {
+            sections.push(Section::Loss(trained.history.clone()));
+        }
+        let title = format!(
+            "{} on {}: the last test window",
+            kind.name(),
+            figures::file_name(&args.data)
+        );
+        plot::write(path, size, &title, &sections)?;
+        out.note(&format!("wrote the plot to {}", path.display()));
+    }
     if args.json {
         print_json(&json!({
             "model": kind.name(),

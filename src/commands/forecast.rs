@@ -6,7 +6,7 @@ use ndarray::Array2;
 
 use crate::cli::ForecastArgs;
 use crate::commands::setup::load_for_modelling;
-use crate::commands::Output;
+use crate::commands::{figures, Output};
 use crate::data::io::{write_csv, write_table};
 use crate::data::table::{Column, Table};
 use crate::data::time::next_timestamps;
@@ -14,6 +14,7 @@ use crate::data::window::Scaler;
 use crate::error::{Error, Result};
 use crate::model::{Model, ModelKind};
 use crate::model_file::ModelFile;
+use crate::plot::{self, ForecastPanel, Section};
 
 /// One series' forecast.
 pub struct SeriesForecast {
@@ -105,6 +106,7 @@ pub fn forecast(
 
 /// Run `xlstm forecast`.
 pub fn run(args: ForecastArgs, out: Output) -> Result<()> {
+    let plot_size = figures::plot_size(&args.plot)?;
     let file = ModelFile::load(&args.model)?;
     let (kind, model) = model_from_file(&file, &args.model)?;
     let horizon = args.horizon.unwrap_or(file.horizon);
@@ -149,6 +151,47 @@ pub fn run(args: ForecastArgs, out: Output) -> Result<()> {
         kind.name(),
         forecasts.len()
     ));
+    if let (Some(size), Some(path)) = (plot_size, &args.plot.plot) {
+        let ids: Vec<&str> = histories.iter().map(|h| h.id.as_str()).collect();
+        let panels = figures::plotted_series(&ids, args.plot.series.as_deref())?
+            .into_iter()
+            .map(|i| {
+                let (h, f) = (&histories[i], &forecasts[i]);
+                // the lookback the model reads, at least three horizons
+                let shown = h
+                    .values
+                    .len()
+                    .min(h.times.len())
+                    .min(file.lookback.max(3 * horizon));
+                let (from, from_time) = (h.values.len() - shown, h.times.len() - shown);
+                ForecastPanel {
+                    name: h.id.clone(),
+                    history: h.times[from_time..]
+                        .iter()
+                        .copied()
+                        .zip(h.values[from..].iter().copied())
+                        .collect(),
+                    actual: Vec::new(),
+                    forecasts: vec![(
+                        kind.name().to_string(),
+                        f.times.iter().copied().zip(f.values.iter().copied()).collect(),
+                    )],
+                }
+            })
+            .collect();
+        let section = Section::Forecasts {
+            time_kind: file.time_kind,
+            time_label: file
+                .time_column
+                .as_ref()
+                .map_or("row".to_string(), |c| format!("time ({c})")),
+            value_label: file.targets.join(", "),
+            panels,
+        };
+        let title = format!("{} forecast, {horizon} steps ahead", kind.name());
+        plot::write(path, size, &title, &[section])?;
+        out.note(&format!("wrote the plot to {}", path.display()));
+    }
     let several = forecasts.len() > 1 || file.id_column.is_some();
     let mut ids = Vec::new();
     let mut stamps = Vec::new();
