@@ -32,6 +32,8 @@ pub struct NeuralSettings {
     pub patch_stride: Option<usize>,
     /// Head input.
     pub head: HeadKind,
+    /// Linear skip from the normalised window to the output.
+    pub linear_skip: bool,
     /// Training settings.
     pub train: TrainConfig,
 }
@@ -99,6 +101,7 @@ pub fn forecaster_config(
     config.width = s.hidden;
     config.heads = s.heads;
     config.head = s.head;
+    config.linear_skip = s.linear_skip;
     if let Some(p) = s.patch {
         config.patch = p;
         config.stride = (p / 2).max(1);
@@ -228,6 +231,7 @@ pub fn config_to_json(c: &ForecasterConfig) -> Value {
         "patch": c.patch, "stride": c.stride, "width": c.width, "heads": c.heads,
         "conv_kernel": c.conv_kernel,
         "head": match c.head { HeadKind::Flatten => "flatten", HeadKind::Last => "last" },
+        "linear_skip": c.linear_skip,
     })
 }
 
@@ -262,6 +266,7 @@ pub fn config_from_json(v: &Value) -> Result<ForecasterConfig> {
             Some("last") => HeadKind::Last,
             _ => return Err(bad("head")),
         },
+        linear_skip: v["linear_skip"].as_bool().ok_or_else(|| bad("linear_skip"))?,
     };
     config
         .validate()

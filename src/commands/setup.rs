@@ -76,6 +76,7 @@ pub fn model_settings(model: &ModelArgs, neural: &NeuralArgs) -> Result<ModelSet
                 HeadArg::Flatten => HeadKind::Flatten,
                 HeadArg::Last => HeadKind::Last,
             },
+            linear_skip: neural.linear_skip,
             train,
         },
     })
