@@ -159,6 +159,9 @@ pub struct NeuralArgs {
     /// What the linear head reads: all hidden states flattened, or the last one.
     #[arg(long, value_enum, default_value_t = HeadArg::Flatten)]
     pub head: HeadArg,
+    /// Add a linear map of the normalised window to the output (the network refines a linear forecast).
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set, value_name = "true|false")]
+    pub linear_skip: bool,
     /// Maximum training epochs.
     #[arg(long, default_value_t = 30)]
     pub epochs: usize,
