@@ -558,6 +558,54 @@ mod tests {
     }
 
     #[test]
+    fn fold_scaling_and_early_stopping_never_see_the_test_block() {
+        use crate::data::{Frequency, Series, TimeKind};
+        // a huge jump in the last rows: any scaler that saw them would be far from the training mean
+        let mut values: Vec<f64> = (0..200).map(|i| (i as f64 * 0.3).sin()).collect();
+        values[190..].iter_mut().for_each(|v| *v += 1e6);
+        let dataset = Dataset {
+            series: vec![Series {
+                id: "y".into(),
+                time: (0..200).collect(),
+                values: values.clone(),
+            }],
+            time_kind: TimeKind::RowNumber,
+            frequency: Frequency::Rows,
+            time_column: None,
+            targets: vec!["y".into()],
+            id_column: None,
+        };
+        let w = Windowing {
+            lookback: 20,
+            horizon: 10,
+            season: 1,
+            split: Split::Fractions(0.7, 0.1, 0.2),
+            stride: 1,
+        };
+        for refit in [RefitArg::Every, RefitArg::Once] {
+            let folds = backtest_folds(&dataset, &w, 3, 5, refit).unwrap();
+            for (k, fold) in folds.iter().enumerate() {
+                let b = fold.prepared.bounds[0];
+                assert_eq!(b[3], 200 - (2 - k) * 5);
+                assert_eq!(b[2], b[3] - 10);
+                assert_eq!(fold.origins[0], b[2]);
+                let scaled_on = if refit == RefitArg::Every {
+                    b[1]
+                } else {
+                    folds[0].prepared.bounds[0][1]
+                };
+                assert_eq!(fold.prepared.scalers[0], Scaler::fit(&values[..scaled_on]));
+                assert!(fold.prepared.scalers[0].mean.abs() < 1.0);
+                // training and validation targets end before the test block
+                let val = fold.prepared.windows(Part::Validation, 1);
+                let (_, last) = *val.starts.last().unwrap();
+                assert!(last + 20 + 10 <= b[2]);
+                assert_eq!(fold.prepared.windows(Part::Test, 1).len(), 1);
+            }
+        }
+    }
+
+    #[test]
     fn mean_and_std_over_folds() {
         let m = |mae: f64| Metrics {
             mae,
