@@ -115,8 +115,39 @@ impl ModelFile {
                 "{shown} is damaged (its checksum does not match: truncated or edited); refit the model with `xlstm fit`"
             )));
         }
-        serde_json::from_slice(body)
-            .map_err(|e| Error::runtime(format!("{shown} has a valid checksum but cannot be read: {e}")))
+        let file: ModelFile = serde_json::from_slice(body)
+            .map_err(|e| Error::runtime(format!("{shown} has a valid checksum but cannot be read: {e}")))?;
+        file.check_consistent().map_err(|why| {
+            Error::runtime(format!(
+                "{shown} is inconsistent ({why}); refit the model with `xlstm fit`"
+            ))
+        })?;
+        Ok(file)
+    }
+
+    /// Sizes and statistics agree with each other (so nothing is allocated from a bare number).
+    fn check_consistent(&self) -> std::result::Result<(), String> {
+        if self.lookback == 0 || self.horizon == 0 {
+            return Err("its lookback and horizon must be at least 1".into());
+        }
+        if self.series.is_empty() {
+            return Err("it holds no series".into());
+        }
+        for s in &self.series {
+            if s.tail.len() != s.times.len() || s.tail.len() < self.lookback {
+                return Err(format!(
+                    "series '{}' keeps {} values and {} times, but the lookback is {}",
+                    s.id,
+                    s.tail.len(),
+                    s.times.len(),
+                    self.lookback
+                ));
+            }
+            if !(s.mean.is_finite() && s.std.is_finite() && s.std > 0.0) {
+                return Err(format!("series '{}' has invalid scaling statistics", s.id));
+            }
+        }
+        Ok(())
     }
 
     /// Read and verify a model file.

@@ -37,7 +37,13 @@ pub fn model_from_file(file: &ModelFile, path: &Path) -> Result<(ModelKind, Mode
         file.horizon,
         file.season,
         &file.config,
-    )?;
+    )
+    .map_err(|e| {
+        Error::runtime(format!(
+            "{}: {e}; refit the model with `xlstm fit`",
+            path.display()
+        ))
+    })?;
     Ok((kind, model))
 }
 
