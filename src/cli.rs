@@ -33,6 +33,8 @@ pub enum Command {
     Eval(EvalArgs),
     /// Train several models on identical windows and rank them (optionally over rolling origins).
     Compare(CompareArgs),
+    /// Measure training and inference speed and peak memory for one configuration.
+    Bench(BenchArgs),
 }
 
 /// Options that say how to read the data file.
@@ -236,6 +238,9 @@ pub struct FitArgs {
     /// Where to save the model file.
     #[arg(long, short, default_value = "model.xlstm")]
     pub out: PathBuf,
+    /// Replace an existing file at --out (without it, an existing file is an error).
+    #[arg(long)]
+    pub force: bool,
     /// Print the results as JSON on stdout.
     #[arg(long)]
     pub json: bool,
@@ -259,6 +264,9 @@ pub struct ForecastArgs {
     /// Output file (.csv, .parquet or .json); CSV on stdout without it.
     #[arg(long, short)]
     pub out: Option<PathBuf>,
+    /// Replace an existing file at --out (without it, an existing file is an error).
+    #[arg(long)]
+    pub force: bool,
     #[command(flatten)]
     pub plot: PlotArgs,
 }
@@ -282,10 +290,48 @@ pub struct EvalArgs {
     /// Write every test window's standardised forecasts and actual values (window, step, actual, predicted).
     #[arg(long, value_name = "FILE")]
     pub predictions: Option<PathBuf>,
+    /// Replace an existing file at --predictions (without it, an existing file is an error).
+    #[arg(long)]
+    pub force: bool,
     /// Drop the incomplete last batch of test windows, for this batch size (PatchTST's drop_last).
     #[arg(long, value_name = "BATCH")]
     pub drop_last: Option<usize>,
     /// Print the results as JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `xlstm bench`: the PyTorch anchors' task (ETTh1 OT, rows 8640/2880/2880, stride-1 windows).
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// Model to measure (neural models and linear).
+    #[arg(long, short, value_enum, default_value_t = ModelArg::Slstm)]
+    pub model: ModelArg,
+    /// Width D.
+    #[arg(long, default_value_t = 64)]
+    pub hidden: usize,
+    /// Heads of the sLSTM/mLSTM cells.
+    #[arg(long, default_value_t = 4)]
+    pub heads: usize,
+    /// Lookback L.
+    #[arg(long, default_value_t = 96)]
+    pub lookback: usize,
+    /// Horizon H.
+    #[arg(long, default_value_t = 24)]
+    pub horizon: usize,
+    /// Windows per mini-batch.
+    #[arg(long, default_value_t = 64)]
+    pub batch: usize,
+    /// Worker threads.
+    #[arg(long, default_value_t = 2)]
+    pub threads: usize,
+    /// Training epochs to time (the median epoch is reported).
+    #[arg(long, default_value_t = 1)]
+    pub epochs: usize,
+    /// Data file (default: ../shared/datasets/ett/ETTh1.csv, else a synthetic series of the same length).
+    #[arg(long)]
+    pub data: Option<PathBuf>,
+    /// Print a JSON object on stdout.
     #[arg(long)]
     pub json: bool,
 }

@@ -556,3 +556,31 @@ fn a_split_without_test_windows_is_a_clear_error() {
     assert!(stderr(&o).contains("test part"), "{}", stderr(&o));
     assert!(!model.exists());
 }
+
+#[test]
+fn bench_reports_throughput_and_memory_as_json() {
+    let o = xlstm(&[
+        "bench",
+        "-m",
+        "lstm",
+        "--hidden",
+        "8",
+        "--heads",
+        "2",
+        "--lookback",
+        "24",
+        "--horizon",
+        "4",
+        "--json",
+        "-q",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let doc: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(doc["model"], "lstm");
+    for key in ["train_samples_per_s", "infer_samples_per_s", "peak_rss_mb"] {
+        let v = doc[key].as_f64().unwrap();
+        assert!(v.is_finite() && v > 0.0, "{key} = {v}");
+    }
+    let baseline = xlstm(&["bench", "-m", "naive"]);
+    assert_eq!(baseline.status.code(), Some(2));
+}

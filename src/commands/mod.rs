@@ -1,6 +1,7 @@
 //! The `xlstm` subcommands: each turns parsed arguments into calls on the library and prints
 //! results (tables and progress on stderr, machine-readable output on stdout).
 
+mod bench;
 mod check;
 mod compare;
 mod eval;
@@ -49,6 +50,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Forecast(args) => forecast::run(args, out),
         Command::Eval(args) => eval::run(args, out),
         Command::Compare(args) => compare::run(args, out),
+        Command::Bench(args) => bench::run(args, out),
     }
 }
 
