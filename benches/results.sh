@@ -31,7 +31,7 @@ for set in $sets; do
   echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
   for m in $models; do
     # shellcheck disable=SC2046
-    "$bin" fit $(args_for "$set") --model "$m" --threads "$threads" --json -q -o "$out/$m.xlstm" > "$out/$m.json"
+    "$bin" fit $(args_for "$set") --model "$m" --threads "$threads" --json -q --force -o "$out/$m.xlstm" > "$out/$m.json"
     python3 - "$out/$m.json" <<'PY'
 import json, sys
 d = json.load(open(sys.argv[1]))

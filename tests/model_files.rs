@@ -35,6 +35,7 @@ fn fitted(dir: &Path, model: &str) -> Vec<u8> {
         "-m",
         model,
         "-q",
+        "--force",
         "-o",
         path.to_str().unwrap(),
         "--hidden",

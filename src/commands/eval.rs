@@ -20,6 +20,9 @@ pub fn run(args: EvalArgs, out: Output) -> Result<()> {
     let kind = model_kind(args.model);
     let split = Split::parse(&args.window.split)?;
     let mut settings = model_settings(&args.model_args, &args.neural)?;
+    if let Some(path) = &args.predictions {
+        crate::data::io::ensure_replaceable(path, args.force, "--predictions")?;
+    }
     let (dataset, _) = load_for_modelling(&args.data, &args.data_args, out)?;
     let w = windowing(&dataset, &args.window, split, out)?;
     let prepared = prepare(&dataset, &w)?;

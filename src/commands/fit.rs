@@ -198,6 +198,7 @@ pub fn run(args: FitArgs, out: Output) -> Result<()> {
     let kind = model_kind(args.model);
     let split = Split::parse(&args.window.split)?;
     let settings = model_settings(&args.model_args, &args.neural)?;
+    crate::data::io::ensure_replaceable(&args.out, args.force, "--out")?;
     let plot_size = figures::plot_size(&args.plot)?;
     let (dataset, _report) = load_for_modelling(&args.data, &args.data_args, out)?;
     let w = windowing(&dataset, &args.window, split, out)?;

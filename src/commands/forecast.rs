@@ -113,6 +113,9 @@ pub fn forecast(
 /// Run `xlstm forecast`.
 pub fn run(args: ForecastArgs, out: Output) -> Result<()> {
     let plot_size = figures::plot_size(&args.plot)?;
+    if let Some(path) = &args.out {
+        crate::data::io::ensure_replaceable(path, args.force, "--out")?;
+    }
     let file = ModelFile::load(&args.model)?;
     let (kind, model) = model_from_file(&file, &args.model)?;
     let horizon = args.horizon.unwrap_or(file.horizon);

@@ -550,6 +550,18 @@ fn frame_from_table(table: &Table) -> Result<pl::DataFrame> {
         .map_err(|e| Error::runtime(format!("could not build the output table: {e}")))
 }
 
+/// Refuses to replace an existing file at `path` unless `force`: a usage error naming the file,
+/// `--force` and the flag that chose the path. Checked before any work, so nothing is lost.
+pub fn ensure_replaceable(path: &Path, force: bool, flag: &str) -> Result<()> {
+    if !force && path.exists() {
+        return Err(Error::usage(format!(
+            "'{}' exists: pass --force to replace it, or choose another {flag}",
+            path.display()
+        )));
+    }
+    Ok(())
+}
+
 static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
 
 /// Writes `bytes` to `path` atomically: a temporary file in the same directory, synced, then

@@ -1,0 +1,122 @@
+//! Interrupted work: `xlstm fit` killed with SIGKILL at several moments leaves an existing model
+//! file at its output path byte-for-byte untouched and no temporary file in its directory.
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+fn data() -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("datasets/load_hourly.csv")
+        .display()
+        .to_string()
+}
+
+fn names(dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn sigkill_during_fit_leaves_the_existing_model_file_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("m.xlstm");
+    // an existing model file: a real one, from a quick naive fit
+    let o = Command::new(env!("CARGO_BIN_EXE_xlstm"))
+        .args(["fit", &data(), "--target", "load_mw", "-m", "naive", "-q", "-o"])
+        .arg(&model)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let before = std::fs::read(&model).unwrap();
+    for (k, kill_after) in [0.05, 0.2, 0.5, 1.5, 3.0].into_iter().enumerate() {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_xlstm"))
+            .args(["fit", &data(), "--target", "load_mw", "-m", "xlstm", "-q"])
+            .args([
+                "--epochs",
+                "50",
+                "--hidden",
+                "16",
+                "--patience",
+                "50",
+                "--force",
+                "-o",
+            ])
+            .arg(&model)
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_secs_f64(kill_after));
+        let still_running = child.try_wait().unwrap().is_none();
+        child.kill().unwrap();
+        let status = child.wait().unwrap();
+        let err = std::io::read_to_string(child.stderr.take().unwrap()).unwrap();
+        assert!(
+            still_running,
+            "run {k}: fit ended before the kill at {kill_after}s: {err}"
+        );
+        assert!(!status.success());
+        assert!(
+            std::fs::read(&model).unwrap() == before,
+            "run {k}: the model file changed after a kill at {kill_after}s"
+        );
+        assert_eq!(names(dir.path()), ["m.xlstm"], "run {k}: temporary files left");
+    }
+}
+
+#[test]
+fn an_existing_output_is_replaced_only_with_force() {
+    let dir = tempfile::tempdir().unwrap();
+    let xlstm = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_xlstm"))
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let data = data();
+    let model = dir.path().join("m.xlstm");
+    let m = model.to_str().unwrap();
+    let fit = ["fit", &data, "--target", "load_mw", "-m", "naive", "-q", "-o", m];
+    assert!(xlstm(&fit).status.success());
+    let forecast = dir.path().join("f.csv");
+    let predictions = dir.path().join("p.csv");
+    let (f, p) = (forecast.to_str().unwrap(), predictions.to_str().unwrap());
+    let eval = [
+        "eval",
+        &data,
+        "--target",
+        "load_mw",
+        "-m",
+        "naive",
+        "-q",
+        "--predictions",
+        p,
+    ];
+    let runs: [(&[&str], &str, &str); 3] = [
+        (&fit, m, "--out"),
+        (&["forecast", "-m", m, "-o", f], f, "--out"),
+        (&eval, p, "--predictions"),
+    ];
+    for (args, path, flag) in runs {
+        std::fs::write(path, b"precious").unwrap();
+        let o = xlstm(args);
+        let text = String::from_utf8_lossy(&o.stderr).to_string();
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {text}");
+        assert!(
+            text.contains(path) && text.contains("--force") && text.contains(flag),
+            "{text}"
+        );
+        assert_eq!(std::fs::read(path).unwrap(), b"precious", "{path} untouched");
+        let mut forced = args.to_vec();
+        forced.push("--force");
+        let o = xlstm(&forced);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        assert_ne!(std::fs::read(path).unwrap(), b"precious", "{path} replaced");
+    }
+    assert_eq!(names(dir.path()), ["f.csv", "m.xlstm", "p.csv"]);
+}
