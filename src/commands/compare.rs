@@ -301,6 +301,13 @@ pub fn run(args: CompareArgs, out: Output) -> Result<()> {
     let backtest = args.folds.map(|k| (k, step, args.refit));
     out.note(&describe(&dataset, &w, &folds, backtest));
     out.note(leaderboard(&entries, args.metric, backtest.is_some()).trim_end());
+    if backtest.is_some() {
+        out.note(&format!(
+            "{} of each fold (origin of the first series):",
+            metric_name(args.metric)
+        ));
+        out.note(fold_table(&dataset, &folds, &entries, args.metric).trim_end());
+    }
     if let Some(path) = &args.out {
         write_table(path, &leaderboard_table(&entries)?)?;
         out.note(&format!("wrote the leaderboard to {}", path.display()));
@@ -409,6 +416,24 @@ pub fn leaderboard(entries: &[Entry], metric: MetricArg, with_folds: bool) -> St
             row.push(table::cell(metric_value(&e.std, metric)));
         }
         row.extend([format!("{:.2}", e.train_seconds), e.parameters.to_string()]);
+        cells.push(row);
+    }
+    table::render(&cells)
+}
+
+/// The ranking metric of every fold: one row per model, one column per origin.
+fn fold_table(dataset: &Dataset, folds: &[Fold], entries: &[Entry], metric: MetricArg) -> String {
+    let first = &dataset.series[0];
+    let mut header = vec!["model".to_string()];
+    header.extend(
+        folds
+            .iter()
+            .map(|f| format_timestamp(first.time[f.origins[0]], dataset.time_kind)),
+    );
+    let mut cells = vec![header];
+    for e in entries {
+        let mut row = vec![e.kind.name().to_string()];
+        row.extend(e.folds.iter().map(|m| table::cell(metric_value(m, metric))));
         cells.push(row);
     }
     table::render(&cells)
