@@ -381,32 +381,40 @@ fn the_same_seed_gives_identical_model_files_and_forecasts_with_one_and_two_thre
     let dir = temp();
     let data = repo("datasets/load_hourly.csv");
     let mut files = Vec::new();
-    for threads in ["1", "2"] {
-        let model = dir.path().join(format!("t{threads}.xlstm"));
-        let mut args = vec![
-            "fit",
-            &data,
-            "--target",
-            "load_mw",
-            "-o",
-            model.to_str().unwrap(),
-            "-q",
-            "--threads",
-            threads,
-            "--seed",
-            "7",
-        ];
-        args.extend(QUICK);
-        let o = xlstm(&args);
-        assert!(o.status.success(), "{}", stderr(&o));
-        let forecast = stdout(&xlstm(&["forecast", "-m", model.to_str().unwrap()]));
-        files.push((std::fs::read(&model).unwrap(), forecast));
+    for kind in ["xlstm", "slstm", "mlstm", "lstm"] {
+        let mut runs = Vec::new();
+        for threads in ["1", "2"] {
+            let model = dir.path().join(format!("{kind}-t{threads}.xlstm"));
+            let mut args = vec![
+                "fit",
+                &data,
+                "--target",
+                "load_mw",
+                "-m",
+                kind,
+                "-o",
+                model.to_str().unwrap(),
+                "-q",
+                "--threads",
+                threads,
+                "--seed",
+                "7",
+            ];
+            args.extend(QUICK);
+            let o = xlstm(&args);
+            assert!(o.status.success(), "{kind}: {}", stderr(&o));
+            let forecast = stdout(&xlstm(&["forecast", "-m", model.to_str().unwrap()]));
+            runs.push((std::fs::read(&model).unwrap(), forecast));
+        }
+        assert!(
+            runs[0].0 == runs[1].0,
+            "{kind}: model files differ between --threads 1 and 2"
+        );
+        assert_eq!(runs[0].1, runs[1].1, "{kind}: forecasts differ");
+        if kind == "xlstm" {
+            files = runs;
+        }
     }
-    assert!(
-        files[0].0 == files[1].0,
-        "model files differ between --threads 1 and 2"
-    );
-    assert_eq!(files[0].1, files[1].1);
     let other = dir.path().join("seed8.xlstm");
     let mut args = vec![
         "fit",
