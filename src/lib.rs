@@ -12,6 +12,7 @@ pub mod commands;
 pub mod data;
 pub mod error;
 pub mod evaluate;
+pub mod memory;
 pub mod metrics;
 pub mod model;
 pub mod model_file;

@@ -50,6 +50,14 @@ pub fn train(
     let split = crate::data::window::describe(&w.split);
     let Some(baseline_kind) = kind.baseline() else {
         let config = forecaster_config(kind, &settings.neural, w.lookback, w.horizon)?;
+        let estimate = crate::memory::neural(
+            &config,
+            &settings.neural.train,
+            train_windows.len(),
+            val_windows.len(),
+        );
+        out.detail(&estimate.describe());
+        crate::memory::ensure_fits(&estimate, crate::memory::available())?;
         let trained = neural::fit(
             config,
             &settings.neural.train,
@@ -73,6 +81,16 @@ pub fn train(
             seconds: start.elapsed().as_secs_f64(),
         });
     };
+    if kind.is_linear() {
+        let features = if kind == ModelKind::DLinear {
+            2 * w.lookback
+        } else {
+            w.lookback
+        };
+        let estimate = crate::memory::linear(features, w.horizon, train_windows.len(), val_windows.len());
+        out.detail(&estimate.describe());
+        crate::memory::ensure_fits(&estimate, crate::memory::available())?;
+    }
     let alpha = match settings.alpha {
         Some(a) => a,
         None if kind.is_linear() && !val_windows.is_empty() => {
