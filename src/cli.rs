@@ -241,6 +241,9 @@ pub struct FitArgs {
     /// Replace an existing file at --out (without it, an existing file is an error).
     #[arg(long)]
     pub force: bool,
+    /// On Ctrl-C, stop after the current training step and save the best model so far (without it, Ctrl-C ends the run and saves nothing).
+    #[arg(long)]
+    pub checkpoint: bool,
     /// Print the results as JSON on stdout.
     #[arg(long)]
     pub json: bool,

@@ -166,6 +166,7 @@ pub fn fit(
             StopReason::Epochs => "all epochs run".to_string(),
             StopReason::EarlyStopping => "validation loss stopped improving".to_string(),
             StopReason::TimeBudget => "time budget reached".to_string(),
+            StopReason::Interrupted => "interrupted (Ctrl-C) after the current step".to_string(),
             StopReason::NonFinite { epoch, step } => format!(
                 "the loss became non-finite at epoch {epoch}, step {step} (diverged: try a lower --lr)"
             ),

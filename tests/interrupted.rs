@@ -120,3 +120,89 @@ fn an_existing_output_is_replaced_only_with_force() {
     }
     assert_eq!(names(dir.path()), ["f.csv", "m.xlstm", "p.csv"]);
 }
+
+/// Sends SIGINT (Ctrl-C) to a process.
+fn interrupt(child: &std::process::Child) {
+    let ok = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok, "kill -INT");
+}
+
+#[test]
+fn ctrl_c_with_checkpoint_saves_the_best_model_so_far() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("m.xlstm");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_xlstm"))
+        .args([
+            "fit",
+            &data(),
+            "--target",
+            "load_mw",
+            "-m",
+            "lstm",
+            "--checkpoint",
+        ])
+        .args(["--epochs", "200", "--hidden", "16", "--patience", "200", "-o"])
+        .arg(&model)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // wait for the first finished epoch, then press Ctrl-C
+    let mut err = std::io::BufReader::new(child.stderr.take().unwrap());
+    let mut text = String::new();
+    loop {
+        let mut line = String::new();
+        let n = std::io::BufRead::read_line(&mut err, &mut line).unwrap();
+        assert!(n > 0, "fit ended before its first epoch: {text}");
+        text.push_str(&line);
+        if line.starts_with("epoch 1/") {
+            break;
+        }
+    }
+    interrupt(&child);
+    let rest = std::io::read_to_string(err).unwrap();
+    text.push_str(&rest);
+    let status = child.wait().unwrap();
+    assert!(status.success(), "{text}");
+    assert!(text.contains("interrupted (Ctrl-C)"), "{text}");
+    assert!(!text.contains("epoch 200/200"), "stopped early: {text}");
+    assert_eq!(names(dir.path()), ["m.xlstm"]);
+    let f = Command::new(env!("CARGO_BIN_EXE_xlstm"))
+        .args(["forecast", "-H", "2", "-m"])
+        .arg(&model)
+        .output()
+        .unwrap();
+    assert!(f.status.success(), "{}", String::from_utf8_lossy(&f.stderr));
+}
+
+#[test]
+fn ctrl_c_without_checkpoint_saves_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("m.xlstm");
+    std::fs::write(&model, b"old").unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_xlstm"))
+        .args(["fit", &data(), "--target", "load_mw", "-m", "lstm", "--force"])
+        .args([
+            "--epochs",
+            "200",
+            "--hidden",
+            "16",
+            "--patience",
+            "200",
+            "-q",
+            "-o",
+        ])
+        .arg(&model)
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(800));
+    interrupt(&child);
+    let status = child.wait().unwrap();
+    assert!(!status.success());
+    assert_eq!(std::fs::read(&model).unwrap(), b"old");
+    assert_eq!(names(dir.path()), ["m.xlstm"]);
+}

@@ -211,12 +211,31 @@ pub fn require_test_and_note_validation(prepared: &Prepared, w: &Windowing, out:
     Ok(())
 }
 
+/// A flag set by the first Ctrl-C (training then stops after its current step and the best model
+/// so far is saved); a second Ctrl-C ends the process at once (exit code 130).
+fn stop_on_ctrl_c(out: Output) -> Result<std::sync::Arc<std::sync::atomic::AtomicBool>> {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let flag = std::sync::Arc::new(AtomicBool::new(false));
+    let set = flag.clone();
+    ctrlc::set_handler(move || {
+        if set.swap(true, Ordering::SeqCst) {
+            std::process::exit(130);
+        }
+        out.note("interrupted: stopping after the current step to save the best model so far (Ctrl-C again to quit)");
+    })
+    .map_err(|e| crate::Error::runtime(format!("cannot handle Ctrl-C for --checkpoint: {e}")))?;
+    Ok(flag)
+}
+
 /// Run `xlstm fit`.
 pub fn run(args: FitArgs, out: Output) -> Result<()> {
     let kind = model_kind(args.model);
     let split = Split::parse(&args.window.split)?;
-    let settings = model_settings(&args.model_args, &args.neural)?;
+    let mut settings = model_settings(&args.model_args, &args.neural)?;
     crate::data::io::ensure_replaceable(&args.out, args.force, "--out")?;
+    if args.checkpoint {
+        settings.neural.train.stop = Some(stop_on_ctrl_c(out)?);
+    }
     let plot_size = figures::plot_size(&args.plot)?;
     let (dataset, _report) = load_for_modelling(&args.data, &args.data_args, out)?;
     let w = windowing(&dataset, &args.window, split, out)?;

@@ -78,6 +78,9 @@ pub struct TrainConfig {
     pub shard_size: usize,
     /// Training precision.
     pub precision: Precision,
+    /// Set from outside (a Ctrl-C handler) to stop after the current step: the epoch so far is
+    /// scored like a finished one and training ends with [`StopReason::Interrupted`].
+    pub stop: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
 }
 
 impl Default for TrainConfig {
@@ -97,6 +100,7 @@ impl Default for TrainConfig {
             threads: 1,
             shard_size: 8,
             precision: Precision::F32,
+            stop: None,
         }
     }
 }
@@ -125,6 +129,8 @@ pub enum StopReason {
     EarlyStopping,
     /// The wall-clock budget ran out.
     TimeBudget,
+    /// [`TrainConfig::stop`] was set.
+    Interrupted,
     /// A loss or gradient became non-finite at this epoch and step; the best weights were kept.
     NonFinite {
         /// Epoch (from 1).
@@ -437,7 +443,7 @@ fn fit_in<F: Float>(
     'epochs: for epoch in 1..=config.epochs {
         rng.shuffle(&mut order);
         let (mut loss_sum, mut windows, mut lr) = (0.0, 0, config.lr);
-        let mut out_of_time = false;
+        let (mut out_of_time, mut interrupted) = (false, false);
         for (k, batch) in order.chunks(batch_size).enumerate() {
             let loss = trainer.batch_gradient(&params, train, batch, config.shard_size, &mut grads);
             let norm = if config.clip > 0.0 {
@@ -456,6 +462,14 @@ fn fit_in<F: Float>(
             windows += batch.len();
             if config.max_time.is_some_and(|t| started.elapsed() >= t) {
                 out_of_time = true;
+                break;
+            }
+            if config
+                .stop
+                .as_ref()
+                .is_some_and(|s| s.load(std::sync::atomic::Ordering::SeqCst))
+            {
+                interrupted = true;
                 break;
             }
         }
@@ -486,6 +500,10 @@ fn fit_in<F: Float>(
         }
         if out_of_time {
             stop = StopReason::TimeBudget;
+            break;
+        }
+        if interrupted {
+            stop = StopReason::Interrupted;
             break;
         }
         if config.patience > 0 && wait >= config.patience {

@@ -242,6 +242,27 @@ fn a_zero_time_budget_stops_after_one_step() {
 }
 
 #[test]
+fn a_stop_request_ends_training_after_the_current_step_with_the_best_weights() {
+    let data = Sine::new(64, 9);
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let config = TrainConfig {
+        stop: Some(stop.clone()),
+        ..quick(50)
+    };
+    let mut epochs = 0;
+    let trained = fit(&config, lstm(), &data, &data, &mut |_| {
+        epochs += 1;
+        if epochs == 2 {
+            stop.store(true, std::sync::atomic::Ordering::SeqCst);
+        }
+    })
+    .unwrap();
+    assert_eq!(trained.stop, StopReason::Interrupted);
+    assert_eq!(trained.history.len(), 3, "two epochs and one step of the third");
+    assert!(trained.best_val_loss.is_finite());
+}
+
+#[test]
 fn early_stopping_restores_the_best_epoch() {
     let train = Sine::new(64, 10);
     let mut val = Sine::new(32, 11);
