@@ -1,54 +1,8 @@
 //! End-to-end tests of the `xlstm` binary: fit, forecast, eval, check, exit codes and outputs.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
-fn xlstm(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_xlstm"))
-        .args(args)
-        .output()
-        .expect("run xlstm")
-}
-
-fn repo(path: &str) -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join(path)
-        .display()
-        .to_string()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).to_string()
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).to_string()
-}
-
-fn ett(name: &str) -> Option<String> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/datasets/ett")
-        .join(name);
-    if path.exists() {
-        Some(path.display().to_string())
-    } else {
-        println!("skipped: {} is absent", path.display());
-        None
-    }
-}
-
-fn temp() -> tempfile::TempDir {
-    tempfile::tempdir().expect("temporary directory")
-}
-
-fn files_in(dir: &Path) -> Vec<PathBuf> {
-    let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
-    v.sort();
-    v
-}
+use common::{ett, files_in, repo, stderr, stdout, temp, xlstm};
 
 #[test]
 fn fit_linear_reports_test_errors_beside_naive_baselines_and_saves_a_model() {

@@ -1,27 +1,12 @@
 //! End-to-end tests of `xlstm compare` (leaderboard, backtest) and of the `--plot` figures.
 
+mod common;
+
 use std::path::Path;
-use std::process::{Command, Output};
+
+use common::{repo, stderr, xlstm};
 
 use serde_json::Value;
-
-fn xlstm(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_xlstm"))
-        .args(args)
-        .output()
-        .expect("run xlstm")
-}
-
-fn repo(path: &str) -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join(path)
-        .display()
-        .to_string()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).to_string()
-}
 
 /// Tiny neural settings so every model trains in about a second.
 const TINY: [&str; 12] = [

@@ -1,28 +1,13 @@
 //! Damaged, foreign, other-version, other-kind and inconsistent model files: `xlstm forecast`
 //! exits with code 1 and a clear message naming the file, never panics, and writes no output.
 
+mod common;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+
+use common::{load_hourly as data, stderr, xlstm};
 
 use xlstm::model_file::fnv1a64;
-
-fn xlstm(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_xlstm"))
-        .args(args)
-        .output()
-        .expect("run xlstm")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).to_string()
-}
-
-fn data() -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("datasets/load_hourly.csv")
-        .display()
-        .to_string()
-}
 
 /// Fit `model` quickly and return the model file's bytes.
 fn fitted(dir: &Path, model: &str) -> Vec<u8> {
