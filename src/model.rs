@@ -142,6 +142,21 @@ impl Model {
                     "the model file's network settings disagree with its lookback and horizon",
                 ));
             }
+            // Before allocating the network: its sizes must agree with the weights stored, so a
+            // damaged size (a width or conv kernel of 10^18) is an error, not a huge allocation.
+            let stored: usize = weights.iter().map(|(_, v)| v.len()).sum();
+            let (core, head) = crate::memory::parameters(&config);
+            let blocks = match &config.kind {
+                crate::nn::forecaster::CoreKind::Xlstm { blocks } => blocks.len(),
+                crate::nn::forecaster::CoreKind::Lstm { layers } => *layers,
+            };
+            let conv = config.conv_kernel as f64 * config.width as f64 * blocks as f64;
+            if core + head + conv > 64.0 * stored as f64 + 1e6 {
+                return Err(Error::runtime(format!(
+                    "the model file's network settings describe about {:.3e} weights but it stores {stored}",
+                    core + head + conv
+                )));
+            }
             let params = forecaster::load_named(&config, weights).map_err(|e| {
                 Error::runtime(format!("the model file's weights do not fit its network: {e}"))
             })?;
@@ -175,7 +190,15 @@ impl Model {
         };
         Ok(Model::Baseline(match baseline_kind {
             BaselineKind::Naive => Baseline::Naive,
-            BaselineKind::SeasonalNaive => Baseline::SeasonalNaive { season },
+            BaselineKind::SeasonalNaive => {
+                // as at fit time: forecasting reads the last `season` values of the lookback
+                if season == 0 || season > lookback {
+                    return Err(Error::runtime(format!(
+                        "the model file's season ({season}) is not between 1 and its lookback ({lookback})"
+                    )));
+                }
+                Baseline::SeasonalNaive { season }
+            }
             BaselineKind::Linear => Baseline::Linear(map(lookback)?),
             BaselineKind::NLinear => Baseline::NLinear(map(lookback)?),
             BaselineKind::DLinear => Baseline::DLinear {
@@ -183,5 +206,43 @@ impl Model {
                 map: map(2 * lookback)?,
             },
         }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::nn::forecaster::{init, params_to_named, CoreKind};
+
+    /// Found by `cargo run --release --example fuzz -- --target model`: a model file whose
+    /// network settings hold a huge conv kernel or width panicked (shape overflow) or tried to
+    /// allocate terabytes while rebuilding the network; now it is an error.
+    #[test]
+    fn huge_network_sizes_in_a_model_file_are_an_error_not_an_allocation() {
+        let mut c = ForecasterConfig::new(CoreKind::Xlstm { blocks: "s".into() }, 8, 3);
+        (c.width, c.heads, c.patch, c.stride) = (4, 2, 4, 2);
+        let weights = params_to_named(&init::<f64>(&c, 3));
+        let json = |c: &ForecasterConfig| serde_json::json!({ "network": crate::neural::config_to_json(c) });
+        assert!(Model::from_weights(ModelKind::Slstm, &weights, 8, 3, 4, &json(&c)).is_ok());
+        for (conv_kernel, width) in [(usize::MAX / 2, 4), (0, 1 << 31), (1 << 40, 4)] {
+            let mut huge = c.clone();
+            (huge.conv_kernel, huge.width) = (conv_kernel, width);
+            let e = Model::from_weights(ModelKind::Slstm, &weights, 8, 3, 4, &json(&huge)).unwrap_err();
+            assert!(e.to_string().contains("but it stores"), "{e}");
+        }
+    }
+
+    /// Found by the fuzzer: a seasonal naive model file with a season longer than its lookback
+    /// (or 0) panicked with an index out of bounds when forecasting; now loading it is an error.
+    #[test]
+    fn a_seasonal_naive_season_outside_the_lookback_is_an_error() {
+        let json = serde_json::json!({});
+        for season in [0, 4] {
+            let e = Model::from_weights(ModelKind::SeasonalNaive, &[], 1, 3, season, &json).unwrap_err();
+            assert!(e.to_string().contains("not between 1 and its lookback"), "{e}");
+        }
+        let model = Model::from_weights(ModelKind::SeasonalNaive, &[], 4, 3, 4, &json).unwrap();
+        let x = ndarray::arr2(&[[1.0, 2.0, 3.0, 4.0]]);
+        assert_eq!(model.predict(x.view(), 3), ndarray::arr2(&[[1.0, 2.0, 3.0]]));
     }
 }
