@@ -271,72 +271,56 @@ pub fn parse_time_column(
     allow_epoch: bool,
 ) -> Result<(Vec<Option<i64>>, TimeKind), BadTime> {
     let mut best: Option<BadTime> = None;
-    let mut keep_worst = |bad: BadTime| {
-        if best.as_ref().is_none_or(|b| bad.row > b.row) {
-            best = Some(bad);
-        }
-    };
     for order in [DateOrder::MonthFirst, DateOrder::DayFirst] {
-        let mut out = Vec::with_capacity(cells.len());
-        let mut all_dates = true;
-        let mut failed = None;
-        for (row, cell) in cells.iter().enumerate() {
-            match cell {
-                None => out.push(None),
-                Some(text) => match parse_timestamp(text, order) {
-                    Some(stamp) => {
-                        all_dates &= stamp.date_only;
-                        out.push(Some(stamp.secs));
-                    }
-                    None => {
-                        failed = Some(BadTime {
-                            row,
-                            value: text.to_string(),
-                        });
-                        break;
-                    }
-                },
-            }
-        }
-        match failed {
-            None => {
-                let kind = if all_dates {
-                    TimeKind::Date
-                } else {
-                    TimeKind::DateTime
-                };
-                return Ok((out, kind));
-            }
-            Some(bad) => keep_worst(bad),
+        match parse_cells(cells, |text| {
+            parse_timestamp(text, order).map(|s| (s.secs, s.date_only))
+        }) {
+            Ok((out, true)) => return Ok((out, TimeKind::Date)),
+            Ok((out, false)) => return Ok((out, TimeKind::DateTime)),
+            Err(bad) => keep_furthest(&mut best, bad),
         }
     }
     if allow_epoch {
-        let mut out = Vec::with_capacity(cells.len());
-        let mut failed = None;
-        for (row, cell) in cells.iter().enumerate() {
-            match cell {
-                None => out.push(None),
-                Some(text) => match parse_epoch_seconds(text) {
-                    Some(v) => out.push(Some(v)),
-                    None => {
-                        failed = Some(BadTime {
-                            row,
-                            value: text.to_string(),
-                        });
-                        break;
-                    }
-                },
-            }
-        }
-        match failed {
-            None => return Ok((out, TimeKind::DateTime)),
-            Some(bad) => keep_worst(bad),
+        match parse_cells(cells, |text| parse_epoch_seconds(text).map(|v| (v, false))) {
+            Ok((out, _)) => return Ok((out, TimeKind::DateTime)),
+            Err(bad) => keep_furthest(&mut best, bad),
         }
     }
     Err(best.unwrap_or(BadTime {
         row: 0,
         value: String::new(),
     }))
+}
+
+/// Parse every non-missing cell with `parse` (returning seconds and whether the cell was a plain
+/// date); stops at the first cell it cannot read. The flag says whether every cell was a date.
+fn parse_cells(
+    cells: &[Option<&str>],
+    parse: impl Fn(&str) -> Option<(i64, bool)>,
+) -> Result<(Vec<Option<i64>>, bool), BadTime> {
+    let mut out = Vec::with_capacity(cells.len());
+    let mut all_dates = true;
+    for (row, cell) in cells.iter().enumerate() {
+        match cell {
+            None => out.push(None),
+            Some(text) => {
+                let (secs, date_only) = parse(text).ok_or_else(|| BadTime {
+                    row,
+                    value: text.to_string(),
+                })?;
+                all_dates &= date_only;
+                out.push(Some(secs));
+            }
+        }
+    }
+    Ok((out, all_dates))
+}
+
+/// Keep the failure that got furthest into the column (the reading most likely meant).
+fn keep_furthest(best: &mut Option<BadTime>, bad: BadTime) {
+    if best.as_ref().is_none_or(|b| bad.row > b.row) {
+        *best = Some(bad);
+    }
 }
 
 /// Splits seconds since the epoch into (year, month, day, seconds into the day).
