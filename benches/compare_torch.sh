@@ -1,31 +1,46 @@
 #!/usr/bin/env bash
 # Speed side by side, measured in one run: the PyTorch anchors of ../shared/anchors (their own
 # venv, created on first use: PyTorch's Linux wheel pulls about 5 GB) and `xlstm bench` on the
-# same task (ETTh1 OT, rows 8640/2880/2880, lookback 96, horizon 24, batch 64, width 64, 2 threads).
+# same task (ETTh1 OT, rows 8640/2880/2880, lookback 96, horizon 24, batch 64, width 64, 2 threads)
+# with the same networks: input Linear 1 → 64, one recurrent layer, head on the last hidden state.
 #   bash benches/compare_torch.sh            prints a markdown table of samples/s and ratios
+# THREADS (default 2) and EPOCHS (default 1, the median epoch is reported) can be overridden.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/xlstm-target}"
 threads="${THREADS:-2}"
+epochs="${EPOCHS:-1}"
 if [ -z "${XLSTM_BIN:-}" ]; then cargo build --release --quiet; fi
 bin="${XLSTM_BIN:-$CARGO_TARGET_DIR/release/xlstm}"
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
-OUT="$out/torch" MODELS="lstm slstm mlstm_rec mlstm_par" EPOCHS=1 THREADS="$threads" \
+OUT="$out/torch" MODELS="lstm slstm mlstm_rec mlstm_par" EPOCHS="$epochs" THREADS="$threads" \
   bash ../shared/anchors/run.sh >&2
-for m in lstm slstm mlstm; do
-  "$bin" bench --model "$m" --threads "$threads" --json -q > "$out/$m.json"
+for m in lstm slstm mlstm mlstm_par; do
+  "$bin" bench --model "$m" --threads "$threads" --epochs "$epochs" --json -q > "$out/$m.json"
 done
+echo "xlstm bench and PyTorch $("$HOME/.cache/xlstm-anchors/venv/bin/python" -c 'import torch; print(torch.__version__)' 2>/dev/null || echo '?'), $threads thread(s), $epochs epoch(s), $(date -u '+%Y-%m-%d %H:%M UTC')"
+echo
 python3 - "$out" <<'PY'
 import json, os, sys
 out = sys.argv[1]
-pairs = [("lstm", "lstm"), ("slstm", "slstm"), ("mlstm", "mlstm_rec"), ("mlstm", "mlstm_par")]
-print("| xlstm model | PyTorch anchor | train/s xlstm | train/s torch | ratio | infer/s xlstm | infer/s torch | ratio | xlstm peak MB |")
-print("|---|---|---:|---:|---:|---:|---:|---:|---:|")
+pairs = [("lstm", "lstm"), ("slstm", "slstm"), ("mlstm", "mlstm_rec"), ("mlstm_par", "mlstm_par")]
+print("| xlstm | PyTorch | train/s xlstm | train/s torch | train ratio | infer/s xlstm | infer/s torch "
+      "| infer ratio | MFLOP/sample | GFLOP/s xlstm | % of peak | peak MB xlstm | peak MB torch |")
+print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+peak = None
 for ours, theirs in pairs:
     a = json.load(open(os.path.join(out, ours + ".json")))
     t = json.load(open(os.path.join(out, "torch", theirs + ".json")))
     tt, ti = t["train_samples_per_s_median"], t["infer_bs64_samples_per_s_median"]
+    frac = a.get("fraction_of_peak")
+    peak = a.get("peak_gflops")
     print(f"| {ours} | {theirs} | {a['train_samples_per_s']:.0f} | {tt:.0f} | {a['train_samples_per_s'] / tt:.2f} | "
-          f"{a['infer_samples_per_s']:.0f} | {ti:.0f} | {a['infer_samples_per_s'] / ti:.2f} | {a['peak_rss_mb']:.0f} |")
+          f"{a['infer_samples_per_s']:.0f} | {ti:.0f} | {a['infer_samples_per_s'] / ti:.2f} | "
+          f"{a['flops_per_train_sample'] / 1e6:.1f} | {a['achieved_gflops']:.1f} | "
+          f"{'n/a' if frac is None else f'{100 * frac:.1f}'} | {a['peak_rss_mb']:.0f} | {t['rss_peak_final_mib']:.0f} |")
+print()
+print(f"Measured f32 FMA peak of the threads (xlstm bench, last run): {peak:.0f} GFLOP/s. "
+      "Ratios above 1 mean xlstm is faster; inference is batch 64 on the anchors' side and "
+      "xlstm's own chunks over the training windows on ours.")
 PY

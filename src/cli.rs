@@ -307,9 +307,9 @@ pub struct EvalArgs {
 /// `xlstm bench`: the PyTorch anchors' task (ETTh1 OT, rows 8640/2880/2880, stride-1 windows).
 #[derive(Debug, Args)]
 pub struct BenchArgs {
-    /// Model to measure (neural models and linear).
-    #[arg(long, short, value_enum, default_value_t = ModelArg::Slstm)]
-    pub model: ModelArg,
+    /// Network to measure: the anchors' one-layer networks, or the xLSTM block stack "ms".
+    #[arg(long, short, value_enum, default_value_t = BenchModelArg::Slstm)]
+    pub model: BenchModelArg,
     /// Width D.
     #[arg(long, default_value_t = 64)]
     pub hidden: usize,
@@ -331,12 +331,68 @@ pub struct BenchArgs {
     /// Training epochs to time (the median epoch is reported).
     #[arg(long, default_value_t = 1)]
     pub epochs: usize,
+    /// Train on the first N training windows only (a quicker measurement; rates are per window).
+    #[arg(long, value_name = "N")]
+    pub max_windows: Option<usize>,
     /// Data file (default: ../shared/datasets/ett/ETTh1.csv, else a synthetic series of the same length).
     #[arg(long)]
     pub data: Option<PathBuf>,
     /// Print a JSON object on stdout.
     #[arg(long)]
     pub json: bool,
+    /// Scaling sweep instead of one configuration: time one training epoch of every --models at
+    /// every --lookbacks (width --hidden) and at every --widths (lookback --lookback).
+    #[arg(long)]
+    pub sweep: bool,
+    /// Networks of the sweep.
+    #[arg(
+        long,
+        value_enum,
+        value_delimiter = ',',
+        value_name = "LIST",
+        default_value = "lstm,slstm,mlstm"
+    )]
+    pub models: Vec<BenchModelArg>,
+    /// Lookbacks of the sweep.
+    #[arg(
+        long,
+        value_delimiter = ',',
+        value_name = "LIST",
+        default_value = "48,96,192,384"
+    )]
+    pub lookbacks: Vec<usize>,
+    /// Widths of the sweep.
+    #[arg(
+        long,
+        value_delimiter = ',',
+        value_name = "LIST",
+        default_value = "16,32,64,128"
+    )]
+    pub widths: Vec<usize>,
+    /// Draw the sweep's training time against lookback and width into FILE (.png or .svg).
+    #[arg(long, value_name = "FILE", requires = "sweep")]
+    pub plot: Option<PathBuf>,
+    /// Figure size in pixels.
+    #[arg(long, value_name = "WxH", default_value = "1200x800")]
+    pub plot_size: String,
+}
+
+/// Networks of `xlstm bench`: input Linear(1 → D) per step, one recurrent layer of width D and
+/// a linear head on the last hidden state, like the PyTorch anchors.
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum BenchModelArg {
+    /// Classic LSTM layer (anchor `lstm`).
+    Lstm,
+    /// Bare sLSTM cell, no block (anchor `slstm`).
+    Slstm,
+    /// Bare mLSTM layer, recurrent form (anchor `mlstm_rec`).
+    #[value(alias = "mlstm_rec")]
+    Mlstm,
+    /// Bare mLSTM layer, parallel form (anchor `mlstm_par`).
+    #[value(name = "mlstm_par", alias = "mlstm-par")]
+    MlstmPar,
+    /// The xLSTM block stack "ms" (mLSTM and sLSTM residual blocks; no anchor).
+    Xlstm,
 }
 
 /// Options of the figures (`--plot`).

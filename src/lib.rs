@@ -6,6 +6,7 @@
 //! [`model_file`] saves and loads them, [`metrics`] and [`evaluate`] score forecasts, and
 //! [`cli`] and [`commands`] implement the `xlstm` command.
 
+pub mod allocator;
 pub mod baseline;
 pub mod cli;
 pub mod commands;

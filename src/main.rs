@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
+    xlstm::allocator::keep_large_blocks();
     let cli = match xlstm::cli::Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {

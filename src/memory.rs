@@ -7,7 +7,7 @@
 //! overflow); they only need to be right within a small factor to tell 100 MiB from 100 GiB.
 
 use crate::error::{Error, Result};
-use crate::nn::forecaster::{CoreKind, ForecasterConfig, HeadKind};
+use crate::nn::forecaster::{CellKind, CoreKind, ForecasterConfig, HeadKind};
 use crate::nn::train::TrainConfig;
 
 /// Windows evaluated at once per thread (validation, scoring, forecasting): `nn::train`'s chunk.
@@ -58,7 +58,7 @@ pub fn size(bytes: f64) -> String {
 }
 
 /// Trainable parameters of a forecaster, from its sizes alone (upper bound per block:
-/// mLSTM 18·D², sLSTM 12·D², LSTM layer 8·D²).
+/// mLSTM 18·D², sLSTM 12·D², LSTM layer 8·D², bare cell 8·D²).
 pub fn parameters(c: &ForecasterConfig) -> (f64, f64) {
     let d = c.width as f64;
     let core = match &c.kind {
@@ -73,6 +73,7 @@ pub fn parameters(c: &ForecasterConfig) -> (f64, f64) {
                 }
             })
             .sum(),
+        CoreKind::Cell { .. } => 8.0 * d * d + (8.0 + 2.0 * c.heads as f64) * d,
     };
     let head_inputs = match c.head {
         HeadKind::Flatten => c.tokens() as f64 * d,
@@ -99,10 +100,14 @@ pub fn neural(c: &ForecasterConfig, t: &TrainConfig, train_windows: usize, val_w
     let blocks = match &c.kind {
         CoreKind::Lstm { layers } => *layers as f64,
         CoreKind::Xlstm { blocks } => blocks.len() as f64,
+        CoreKind::Cell { .. } => 1.0,
     };
     let quadratic = match &c.kind {
         CoreKind::Xlstm { blocks } => blocks.chars().filter(|b| *b == 'm').count() as f64,
-        CoreKind::Lstm { .. } => 0.0,
+        CoreKind::Cell {
+            cell: CellKind::Mlstm { parallel: true },
+        } => 1.0,
+        CoreKind::Lstm { .. } | CoreKind::Cell { .. } => 0.0,
     };
     // per window: ~40 cached values per token, width and block, the mLSTM's T×T matrices per
     // head, the input, patches and outputs

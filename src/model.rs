@@ -149,6 +149,7 @@ impl Model {
             let blocks = match &config.kind {
                 crate::nn::forecaster::CoreKind::Xlstm { blocks } => blocks.len(),
                 crate::nn::forecaster::CoreKind::Lstm { layers } => *layers,
+                crate::nn::forecaster::CoreKind::Cell { .. } => 1,
             };
             let conv = config.conv_kernel as f64 * config.width as f64 * blocks as f64;
             if core + head + conv > 64.0 * stored as f64 + 1e6 {

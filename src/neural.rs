@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 use crate::data::window::WindowSet;
 use crate::error::{Error, Result};
 use crate::model::ModelKind;
-use crate::nn::forecaster::{CoreKind, ForecasterConfig, HeadKind};
+use crate::nn::forecaster::{CellKind, CoreKind, ForecasterConfig, HeadKind};
 use crate::nn::loss::Loss;
 use crate::nn::train::{self, EpochReport, StopReason, TrainConfig, Trained, WindowSource};
 
@@ -221,19 +221,33 @@ pub fn train_config(
     })
 }
 
+/// The name of a bare cell core in the model file (`"cell"`) and in `xlstm bench`.
+pub fn cell_name(cell: CellKind) -> &'static str {
+    match cell {
+        CellKind::Slstm => "slstm",
+        CellKind::Mlstm { parallel: false } => "mlstm",
+        CellKind::Mlstm { parallel: true } => "mlstm_par",
+    }
+}
+
 /// The architecture as JSON for the model file.
 pub fn config_to_json(c: &ForecasterConfig) -> Value {
     let (core, blocks, layers) = match &c.kind {
         CoreKind::Lstm { layers } => ("lstm", String::new(), *layers),
         CoreKind::Xlstm { blocks } => ("xlstm", blocks.clone(), 0),
+        CoreKind::Cell { .. } => ("cell", String::new(), 1),
     };
-    json!({
+    let mut doc = json!({
         "core": core, "blocks": blocks, "layers": layers, "lookback": c.lookback, "horizon": c.horizon,
         "patch": c.patch, "stride": c.stride, "width": c.width, "heads": c.heads,
         "conv_kernel": c.conv_kernel,
         "head": match c.head { HeadKind::Flatten => "flatten", HeadKind::Last => "last" },
         "linear_skip": c.linear_skip,
-    })
+    });
+    if let CoreKind::Cell { cell } = &c.kind {
+        doc["cell"] = json!(cell_name(*cell));
+    }
+    doc
 }
 
 /// The architecture from the model file's JSON.
@@ -251,6 +265,17 @@ pub fn config_from_json(v: &Value) -> Result<ForecasterConfig> {
         Some("xlstm") => CoreKind::Xlstm {
             blocks: v["blocks"].as_str().ok_or_else(|| bad("blocks"))?.to_string(),
         },
+        Some("cell") => {
+            let cell = [
+                CellKind::Slstm,
+                CellKind::Mlstm { parallel: false },
+                CellKind::Mlstm { parallel: true },
+            ]
+            .into_iter()
+            .find(|c| v["cell"].as_str() == Some(cell_name(*c)))
+            .ok_or_else(|| bad("cell"))?;
+            CoreKind::Cell { cell }
+        }
         _ => return Err(bad("core")),
     };
     let config = ForecasterConfig {
@@ -295,6 +320,23 @@ mod tests {
         assert_eq!(config_from_json(&config_to_json(&c)).unwrap(), c);
         let l = ForecasterConfig::new(CoreKind::Lstm { layers: 2 }, 48, 12);
         assert_eq!(config_from_json(&config_to_json(&l)).unwrap(), l);
+        for cell in [
+            CellKind::Slstm,
+            CellKind::Mlstm { parallel: false },
+            CellKind::Mlstm { parallel: true },
+        ] {
+            let c = ForecasterConfig::new(CoreKind::Cell { cell }, 96, 24);
+            assert_eq!(config_from_json(&config_to_json(&c)).unwrap(), c);
+        }
+        let mut bad = config_to_json(&ForecasterConfig::new(
+            CoreKind::Cell {
+                cell: CellKind::Slstm,
+            },
+            9,
+            3,
+        ));
+        bad["cell"] = json!("gru");
+        assert!(config_from_json(&bad).unwrap_err().to_string().contains("'cell'"));
         assert!(config_from_json(&json!({"core": "gru"})).is_err());
     }
 }

@@ -1,7 +1,7 @@
-//! Figures: forecasts against actual values, training and validation loss per epoch, and the
-//! error by horizon step. PNG or SVG by the file's extension, written atomically. Text is drawn
-//! with DejaVu Sans from the `dejavu` crate, so no system font is needed. This is the only module
-//! that uses plotters.
+//! Figures: forecasts against actual values, training and validation loss per epoch, the
+//! error by horizon step, and measured lines such as the training time of `xlstm bench --sweep`.
+//! PNG or SVG by the file's extension, written atomically. Text is drawn with DejaVu Sans from
+//! the `dejavu` crate, so no system font is needed. This is the only module that uses plotters.
 
 use std::path::Path;
 use std::sync::Once;
@@ -77,6 +77,18 @@ pub enum Section {
         value_label: String,
         /// `(model, MAE of steps 1..=H)`.
         lines: Vec<(String, Vec<f64>)>,
+    },
+    /// Measured points joined by lines, one per model, on axes that start at zero (so that a
+    /// proportional cost is a straight line through the origin).
+    Lines {
+        /// Chart caption.
+        caption: String,
+        /// x axis description.
+        x_label: String,
+        /// y axis description.
+        y_label: String,
+        /// `(model, [(x, y)])`.
+        lines: Vec<(String, Vec<(f64, f64)>)>,
     },
 }
 
@@ -205,6 +217,12 @@ fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, title: &str, sections
             } => forecasts(&area, *time_kind, time_label, value_label, panels)?,
             Section::Loss(history) => loss(&area, history)?,
             Section::HorizonErrors { value_label, lines } => horizon(&area, value_label, lines)?,
+            Section::Lines {
+                caption,
+                x_label,
+                y_label,
+                lines,
+            } => measured(&area, (caption, x_label, y_label), lines)?,
         }
     }
     Ok(())
@@ -529,6 +547,62 @@ fn horizon<DB: DrawingBackend>(
             .collect();
         chart
             .draw_series(LineSeries::new(points, style))
+            .map_err(plot_error)?;
+        entries.push((name.clone(), style));
+    }
+    legend(&legend_area, &entries)
+}
+
+fn measured<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    (caption, x_label, y_label): (&str, &str, &str),
+    lines: &[(String, Vec<(f64, f64)>)],
+) -> Result<()> {
+    let (width, _) = area.dim_in_pixel();
+    let (chart_area, legend_area) = area.split_horizontally(width.saturating_sub(LEGEND_WIDTH));
+    let points = || lines.iter().flat_map(|(_, p)| p.iter().copied());
+    let (_, x1) = padded_range(points().map(|(x, _)| x).chain([0.0]));
+    let (_, y1) = padded_range(points().map(|(_, y)| y).chain([0.0]));
+    let mut chart = ChartBuilder::on(&chart_area)
+        .caption(caption, (FONT, 18))
+        .margin(10)
+        .margin_right(25)
+        .x_label_area_size(45)
+        .y_label_area_size(70)
+        .build_cartesian_2d(0.0..x1, 0.0..y1)
+        .map_err(plot_error)?;
+    let whole = |x: &f64| {
+        if x.fract() == 0.0 {
+            format!("{x:.0}")
+        } else {
+            format!("{x}")
+        }
+    };
+    chart
+        .configure_mesh()
+        .x_labels(8)
+        .x_label_formatter(&whole)
+        .y_labels(6)
+        .x_desc(x_label)
+        .y_desc(y_label)
+        .label_style((FONT, 13))
+        .axis_desc_style((FONT, 15))
+        .light_line_style(RGBColor(246, 246, 246))
+        .draw()
+        .map_err(plot_error)?;
+    let mut entries = Vec::new();
+    for (i, (name, values)) in lines.iter().enumerate() {
+        let style = ShapeStyle::from(&colour(i)).stroke_width(2);
+        let points: Vec<(f64, f64)> = values
+            .iter()
+            .copied()
+            .filter(|(x, y)| x.is_finite() && y.is_finite())
+            .collect();
+        chart
+            .draw_series(LineSeries::new(points.clone(), style))
+            .map_err(plot_error)?;
+        chart
+            .draw_series(points.iter().map(|p| Circle::new(*p, 4, style.filled())))
             .map_err(plot_error)?;
         entries.push((name.clone(), style));
     }

@@ -539,10 +539,19 @@ fn bench_reports_throughput_and_memory_as_json() {
     assert!(o.status.success(), "{}", stderr(&o));
     let doc: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(doc["model"], "lstm");
-    for key in ["train_samples_per_s", "infer_samples_per_s", "peak_rss_mb"] {
+    for key in [
+        "train_samples_per_s",
+        "infer_samples_per_s",
+        "peak_rss_mb",
+        "flops_per_train_sample",
+        "achieved_gflops",
+    ] {
         let v = doc[key].as_f64().unwrap();
         assert!(v.is_finite() && v > 0.0, "{key} = {v}");
     }
+    // 0 (and a null fraction) only on a CPU without AVX2/FMA
+    assert!(doc["peak_gflops"].as_f64().unwrap() >= 0.0);
+    assert!(doc["fraction_of_peak"].is_null() || doc["fraction_of_peak"].as_f64().unwrap() > 0.0);
     let baseline = xlstm(&["bench", "-m", "naive"]);
     assert_eq!(baseline.status.code(), Some(2));
 }

@@ -4,20 +4,24 @@
 //! x (B, L) ─RevIN─▶ x̂ (B, L) ─patch─▶ tokens (B, T, D) ─core─▶ (B, T, D) ─LN─▶ h (B, T, D)
 //!   ─head─▶ ŷ (B, P) ─RevIN⁻¹─▶ y (B, P)
 //! ```
-//! The core is either a stack of classic LSTM layers (hidden width D) or an xLSTM residual stack
-//! of mLSTM ('m') and sLSTM ('s') blocks; everything around it is shared, so comparisons isolate
-//! the recurrent core. The head reads either the flattened hidden states (T·D → P, the P-sLSTM
-//! choice) or the last hidden state (D → P). Derivation: `docs/derivations/forecaster.md`.
+//! The core is a stack of classic LSTM layers (hidden width D), an xLSTM residual stack of mLSTM
+//! ('m') and sLSTM ('s') blocks, or one bare sLSTM or mLSTM cell layer without a block around it
+//! (the PyTorch anchors' networks, used by `xlstm bench`); everything around it is shared, so
+//! comparisons isolate the recurrent core. The head reads either the flattened hidden states
+//! (T·D → P, the P-sLSTM choice) or the last hidden state (D → P). Derivation:
+//! `docs/derivations/forecaster.md`.
 
 use ndarray::{Array2, Array3, ArrayView2, Axis};
 
 use super::linear::{self, LinearParams};
 use super::lstm::{self, LstmCache, LstmParams};
-use super::mlstm_block::{self, MlstmBlockCache, MlstmBlockConfig, MlstmBlockParams};
+use super::mlstm_block::{self, MlstmBlockCache, MlstmBlockConfig, MlstmBlockParams, MlstmForm};
+use super::mlstm_layer::{self, MlstmLayerCache, MlstmLayerConfig, MlstmLayerParams};
 use super::norm::{self, NormCache, NormParams};
 use super::patch::{self, PatchCache, PatchGeometry, PatchParams};
 use super::revin::{self, RevinCache, RevinParams};
 use super::rng::Rng;
+use super::slstm::{self, ForgetInit, SlstmCache, SlstmConfig, SlstmParams};
 use super::slstm_block::{self, SlstmBlockCache, SlstmBlockConfig, SlstmBlockParams};
 use super::{join, Float, Params};
 
@@ -42,6 +46,24 @@ pub enum CoreKind {
     Xlstm {
         /// One letter per block.
         blocks: String,
+    },
+    /// One bare cell layer of width D, no block around it: the recurrent layer of the PyTorch
+    /// anchors (`../shared/anchors/torch_anchor.py`).
+    Cell {
+        /// Which cell.
+        cell: CellKind,
+    },
+}
+
+/// The bare cell of a [`CoreKind::Cell`] core.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CellKind {
+    /// The sLSTM cell (`slstm.rs`), forget-gate biases linspace(3, 6).
+    Slstm,
+    /// The mLSTM layer (`mlstm_layer.rs`): one projection, the cell, an output gate.
+    Mlstm {
+        /// Run the cell in its parallel (quadratic) form instead of the recurrent one.
+        parallel: bool,
     },
 }
 
@@ -127,20 +149,25 @@ impl ForecasterConfig {
         }
         match &self.kind {
             CoreKind::Lstm { layers } if *layers == 0 => Err("an LSTM core needs at least one layer".into()),
+            CoreKind::Lstm { .. } => Ok(()),
             CoreKind::Xlstm { blocks } => {
                 if let Some(c) = blocks.chars().find(|c| !matches!(c, 'm' | 's')) {
                     return Err(format!("block letter '{c}' is not 'm' or 's'"));
                 }
-                if self.heads == 0 || !self.width.is_multiple_of(self.heads) {
-                    return Err(format!(
-                        "width {} is not a multiple of heads {}",
-                        self.width, self.heads
-                    ));
-                }
-                Ok(())
+                self.check_heads()
             }
-            _ => Ok(()),
+            CoreKind::Cell { .. } => self.check_heads(),
         }
+    }
+
+    fn check_heads(&self) -> Result<(), String> {
+        if self.heads == 0 || !self.width.is_multiple_of(self.heads) {
+            return Err(format!(
+                "width {} is not a multiple of heads {}",
+                self.width, self.heads
+            ));
+        }
+        Ok(())
     }
 }
 
@@ -197,6 +224,10 @@ pub enum Layer<F> {
     Mlstm(Box<MlstmBlockParams<F>>),
     /// sLSTM residual block.
     Slstm(Box<SlstmBlockParams<F>>),
+    /// Bare sLSTM cell, hidden width D (not residual).
+    SlstmCell(SlstmParams<F>),
+    /// Bare mLSTM layer, inner width D (not residual).
+    MlstmCell(MlstmLayerParams<F>),
 }
 
 impl<F: Float> Params<F> for Layer<F> {
@@ -205,6 +236,8 @@ impl<F: Float> Params<F> for Layer<F> {
             Layer::Lstm(p) => p.visit(&join(prefix, "lstm"), f),
             Layer::Mlstm(p) => p.visit(&join(prefix, "mlstm"), f),
             Layer::Slstm(p) => p.visit(&join(prefix, "slstm"), f),
+            Layer::SlstmCell(p) => p.visit(&join(prefix, "slstm_cell"), f),
+            Layer::MlstmCell(p) => p.visit(&join(prefix, "mlstm_cell"), f),
         }
     }
     fn visit_mut(&mut self, prefix: &str, f: &mut dyn FnMut(&str, &mut [F])) {
@@ -212,6 +245,8 @@ impl<F: Float> Params<F> for Layer<F> {
             Layer::Lstm(p) => p.visit_mut(&join(prefix, "lstm"), f),
             Layer::Mlstm(p) => p.visit_mut(&join(prefix, "mlstm"), f),
             Layer::Slstm(p) => p.visit_mut(&join(prefix, "slstm"), f),
+            Layer::SlstmCell(p) => p.visit_mut(&join(prefix, "slstm_cell"), f),
+            Layer::MlstmCell(p) => p.visit_mut(&join(prefix, "mlstm_cell"), f),
         }
     }
 }
@@ -222,6 +257,8 @@ enum LayerCache<F> {
     Lstm(Box<LstmCache<F>>),
     Mlstm(Box<MlstmBlockCache<F>>),
     Slstm(Box<SlstmBlockCache<F>>),
+    SlstmCell(Box<SlstmCache<F>>),
+    MlstmCell(Box<MlstmLayerCache<F>>),
 }
 
 fn init_layers<F: Float>(config: &ForecasterConfig, rng: &mut Rng) -> Vec<Layer<F>> {
@@ -247,6 +284,32 @@ fn init_layers<F: Float>(config: &ForecasterConfig, rng: &mut Rng) -> Vec<Layer<
             };
             blocks.chars().enumerate().map(layer).collect()
         }
+        CoreKind::Cell {
+            cell: CellKind::Slstm,
+        } => {
+            let cfg = SlstmConfig {
+                d_input: d,
+                d_hidden: d,
+                n_heads: config.heads,
+                forget_init: ForgetInit::Linspace,
+            };
+            vec![Layer::SlstmCell(slstm::init(&cfg, rng))]
+        }
+        CoreKind::Cell {
+            cell: CellKind::Mlstm { parallel },
+        } => {
+            let cfg = MlstmLayerConfig {
+                d_input: d,
+                d_inner: d,
+                n_heads: config.heads,
+                form: if *parallel {
+                    MlstmForm::Parallel
+                } else {
+                    MlstmForm::Recurrent
+                },
+            };
+            vec![Layer::MlstmCell(cfg.init(rng))]
+        }
     }
 }
 
@@ -264,6 +327,14 @@ fn layer_forward<F: Float>(layer: &Layer<F>, x: &Array3<F>) -> (Array3<F>, Layer
             let (y, cache) = slstm_block::forward(p, x);
             (y, LayerCache::Slstm(Box::new(cache)))
         }
+        Layer::SlstmCell(p) => {
+            let (h, _, cache) = slstm::forward(p, x, None);
+            (h, LayerCache::SlstmCell(Box::new(cache)))
+        }
+        Layer::MlstmCell(p) => {
+            let (h, cache) = mlstm_layer::forward(p, x);
+            (h, LayerCache::MlstmCell(Box::new(cache)))
+        }
     }
 }
 
@@ -277,6 +348,12 @@ fn layer_backward<F: Float>(
         (Layer::Lstm(p), LayerCache::Lstm(c), Layer::Lstm(g)) => lstm::backward(p, c, d_y, None, g).0,
         (Layer::Mlstm(p), LayerCache::Mlstm(c), Layer::Mlstm(g)) => mlstm_block::backward(p, c, d_y, g),
         (Layer::Slstm(p), LayerCache::Slstm(c), Layer::Slstm(g)) => slstm_block::backward(p, c, d_y, g),
+        (Layer::SlstmCell(p), LayerCache::SlstmCell(c), Layer::SlstmCell(g)) => {
+            slstm::backward(p, c, d_y, None, g).0
+        }
+        (Layer::MlstmCell(p), LayerCache::MlstmCell(c), Layer::MlstmCell(g)) => {
+            mlstm_layer::backward(p, c, d_y, g)
+        }
         _ => unreachable!("gradient and cache layouts follow the parameters"),
     }
 }
@@ -333,8 +410,20 @@ pub fn forward<F: Float>(
         hidden = next;
         layers.push(cache);
     }
-    let (h, norm) = norm::layer_norm(&params.norm, &hidden); // (B, T, D)
-    let head_in = head_input(config, h, b); // (B, T·D) or (B, D)
+    // LayerNorm is per token, so with the last-state head only the last token is normalised.
+    let (head_in, norm) = match config.head {
+        HeadKind::Flatten => {
+            let (h, norm) = norm::layer_norm(&params.norm, &hidden); // (B, T, D)
+            let h = h
+                .into_shape_with_order((b, config.head_inputs()))
+                .expect("contiguous");
+            (h, norm) // (B, T·D)
+        }
+        HeadKind::Last => {
+            let last = hidden.index_axis(Axis(1), config.tokens() - 1).to_owned(); // (B, D)
+            norm::layer_norm(&params.norm, &last)
+        }
+    };
     let mut y_hat = linear::apply(&params.head, head_in.view()); // (B, P)
     if let Some(skip) = &params.skip {
         y_hat += &linear::apply(skip, x_hat.view());
@@ -352,15 +441,6 @@ pub fn forward<F: Float>(
             x_hat: params.skip.as_ref().map(|_| x_hat),
         },
     )
-}
-
-fn head_input<F: Float>(config: &ForecasterConfig, h: Array3<F>, b: usize) -> Array2<F> {
-    match config.head {
-        HeadKind::Flatten => h
-            .into_shape_with_order((b, config.head_inputs()))
-            .expect("contiguous"),
-        HeadKind::Last => h.index_axis(Axis(1), config.tokens() - 1).to_owned(),
-    }
 }
 
 /// Backward for the upstream gradient `d_out` (B, P); adds every parameter gradient into `grads`.
@@ -386,15 +466,18 @@ pub fn backward<F: Float>(
         d_y_hat.view(),
         &mut grads.head,
     );
-    let d_h = match config.head {
-        HeadKind::Flatten => d_head_in.into_shape_with_order((b, t, d)).expect("contiguous"),
+    let d_hidden = match config.head {
+        HeadKind::Flatten => {
+            let d_h = d_head_in.into_shape_with_order((b, t, d)).expect("contiguous");
+            norm::backward(&params.norm, &cache.norm, &d_h, &mut grads.norm) // (B, T, D)
+        }
         HeadKind::Last => {
-            let mut d_h = Array3::zeros((b, t, d)); // (B, T, D)
-            d_h.index_axis_mut(Axis(1), t - 1).assign(&d_head_in);
-            d_h
+            let d_last = norm::backward(&params.norm, &cache.norm, &d_head_in, &mut grads.norm); // (B, D)
+            let mut d_hidden = Array3::zeros((b, t, d)); // (B, T, D)
+            d_hidden.index_axis_mut(Axis(1), t - 1).assign(&d_last);
+            d_hidden
         }
     };
-    let d_hidden = norm::backward(&params.norm, &cache.norm, &d_h, &mut grads.norm); // (B, T, D)
     let mut d_tokens = d_hidden; // (B, T, D)
     for ((layer, cache), g) in params
         .layers

@@ -82,6 +82,39 @@ fn mixed_forecaster_grads_match_finite_differences() {
     check_whole_model(xlstm("ms"), HeadKind::Last);
 }
 
+fn cell(cell: CellKind) -> CoreKind {
+    CoreKind::Cell { cell }
+}
+
+#[test]
+fn slstm_cell_forecaster_grads_match_finite_differences() {
+    check_whole_model(cell(CellKind::Slstm), HeadKind::Last);
+}
+
+#[test]
+fn mlstm_cell_forecaster_grads_match_finite_differences() {
+    check_whole_model(cell(CellKind::Mlstm { parallel: false }), HeadKind::Last);
+    check_whole_model(cell(CellKind::Mlstm { parallel: true }), HeadKind::Flatten);
+}
+
+/// The bench's anchor-shaped networks have the anchors' parameter counts plus what the shared
+/// path adds around the core: the RevIN affine pair and the final LayerNorm's scale offsets (D).
+#[test]
+fn cell_cores_match_the_anchor_shapes() {
+    let anchor = |kind: CoreKind| {
+        let mut c = ForecasterConfig::new(kind, 96, 24);
+        (c.patch, c.stride, c.head, c.linear_skip) = (1, 1, HeadKind::Last, false);
+        c.validate().unwrap();
+        let p: ForecasterParams<f64> = init(&c, 0);
+        assert_eq!(c.tokens(), 96);
+        crate::nn::count(&p) - crate::nn::count(&p.revin) - crate::nn::count(&p.norm)
+    };
+    // ../shared/anchors/README.md: slstm 22,424, mlstm_rec and mlstm_par 18,848 parameters
+    assert_eq!(anchor(cell(CellKind::Slstm)), 22_424);
+    assert_eq!(anchor(cell(CellKind::Mlstm { parallel: false })), 18_848);
+    assert_eq!(anchor(cell(CellKind::Mlstm { parallel: true })), 18_848);
+}
+
 #[test]
 fn blocks_are_built_in_the_configured_order() {
     let p: ForecasterParams<f64> = init(&config(xlstm("msm"), HeadKind::Flatten), 1);
@@ -92,6 +125,7 @@ fn blocks_are_built_in_the_configured_order() {
             Layer::Lstm(_) => 'l',
             Layer::Mlstm(_) => 'm',
             Layer::Slstm(_) => 's',
+            Layer::SlstmCell(_) | Layer::MlstmCell(_) => 'c',
         })
         .collect();
     assert_eq!(kinds, vec!['m', 's', 'm']);

@@ -9,8 +9,9 @@
 //! c_t = f ⊙ c_{t−1} + i ⊙ z;   h_t = o ⊙ tanh(c_t)
 //! ```
 //! The input projection for all steps is one GEMM before the loop; each step adds one
-//! (B, H)×(H, 4H) GEMM in place into the preallocated pre-activation array, which then holds the
-//! gate activations (the cache). Nothing is allocated inside the time loop.
+//! (B, H)×(H, 4H) product in place into the preallocated pre-activation array (against W_hᵀ
+//! packed once per pass, `kernel.rs`), which then holds the gate activations (the cache). Nothing
+//! is allocated inside the time loop; the pointwise loops are branch-free and vectorise.
 //!
 //! Public API:
 //! - [`LstmParams::init`]`(d_input, d_hidden, rng)` (PyTorch's U(±1/√H), forget bias 1)
@@ -21,6 +22,7 @@ use ndarray::linalg::general_mat_mul;
 use ndarray::{s, Array1, Array2, Array3, Axis};
 
 use super::activation::sigmoid;
+use super::kernel::{gemm, Packed};
 use super::linear::rows;
 use super::rng::Rng;
 use super::{cast, Float};
@@ -115,24 +117,37 @@ pub(crate) fn row_mut<F: Float>(a: &mut Array3<F>, b: usize, t: usize) -> &mut [
 }
 
 /// Pointwise part of one step for one batch row: `g` holds [ĩ, f̃, z̃, õ] on entry and
-/// [i, f, z, o] on exit; writes c_t, tanh(c_t) and h_t.
+/// [i, f, z, o] on exit; writes c_t, tanh(c_t) and h_t. Branch-free, so it vectorises over units.
+#[inline(always)]
 fn cell_step<F: Float>(g: &mut [F], c_prev: &[F], c: &mut [F], tanh_c: &mut [F], h: &mut [F]) {
     let hd = h.len();
+    let (gi, rest) = g.split_at_mut(hd);
+    let (gf, rest) = rest.split_at_mut(hd);
+    let (gz, go) = rest.split_at_mut(hd);
+    let (c_prev, c, tanh_c) = (&c_prev[..hd], &mut c[..hd], &mut tanh_c[..hd]);
     for u in 0..hd {
-        let i = sigmoid(g[u]);
-        let f = sigmoid(g[hd + u]);
-        let z = g[2 * hd + u].tanh();
-        let o = sigmoid(g[3 * hd + u]);
-        (g[u], g[hd + u], g[2 * hd + u], g[3 * hd + u]) = (i, f, z, o);
+        let i = sigmoid(gi[u]);
+        let f = sigmoid(gf[u]);
+        let z = gz[u].fast_tanh();
+        let o = sigmoid(go[u]);
+        (gi[u], gf[u], gz[u], go[u]) = (i, f, z, o);
         c[u] = f * c_prev[u] + i * z;
-        tanh_c[u] = c[u].tanh();
+        tanh_c[u] = c[u].fast_tanh();
         h[u] = o * tanh_c[u];
     }
 }
 
+crate::simd_entry!(
 /// Run the LSTM over `x` (B, T, D) from `state0` (zero state when `None`).
 /// Returns all hidden states (B, T, H), the final state and the cache.
-pub fn forward<F: Float>(
+pub fn forward<F>(
+    p: &LstmParams<F>,
+    x: &Array3<F>,
+    state0: Option<&LstmState<F>>,
+) -> (Array3<F>, LstmState<F>, LstmCache<F>) => forward_impl);
+
+#[inline(always)]
+fn forward_impl<F: Float>(
     p: &LstmParams<F>,
     x: &Array3<F>,
     state0: Option<&LstmState<F>>,
@@ -142,11 +157,12 @@ pub fn forward<F: Float>(
     debug_assert!(t_len > 0, "lstm: empty sequence");
     debug_assert_eq!(x.dim().2, p.w_x.ncols(), "lstm: input width");
     // One GEMM for the input projection of every step, bias added once.
-    let mut gates = Array2::from_shape_fn((bs * t_len, 4 * hd), |(_, k)| p.b[k]);
-    general_mat_mul(F::one(), &rows(x), &p.w_x.t(), F::one(), &mut gates);
+    let mut gates = Array2::from_shape_fn((bs * t_len, 4 * hd), |(_, k)| p.b[k]); // (B·T, 4H)
+    gemm(rows(x), &Packed::new(p.w_x.t()), gates.view_mut(), true);
     let mut gates = gates
         .into_shape_with_order((bs, t_len, 4 * hd))
         .expect("contiguous"); // (B, T, 4H)
+    let w_h_t = Packed::new(p.w_h.t()); // (H, 4H), packed once for all steps
     let mut h_prev = Array3::<F>::zeros((bs, t_len, hd)); // (B, T, H)
     let mut c = Array3::<F>::zeros((bs, t_len + 1, hd)); // (B, T+1, H)
     let mut tanh_c = Array3::<F>::zeros((bs, t_len, hd)); // (B, T, H)
@@ -156,13 +172,12 @@ pub fn forward<F: Float>(
         c.slice_mut(s![.., 0, ..]).assign(&s0.c);
     }
     for t in 0..t_len {
-        let mut pre_t = gates.slice_mut(s![.., t, ..]); // (B, 4H), recurrent term added in place
-        general_mat_mul(
-            F::one(),
-            &h_prev.slice(s![.., t, ..]),
-            &p.w_h.t(),
-            F::one(),
-            &mut pre_t,
+        // pre_t (B, 4H) += h_{t−1} W_hᵀ, in place
+        gemm(
+            h_prev.slice(s![.., t, ..]),
+            &w_h_t,
+            gates.slice_mut(s![.., t, ..]),
+            true,
         );
         for b in 0..bs {
             let (c_prev, c_new) = prev_next(&mut c, b, t);
@@ -191,9 +206,50 @@ pub fn forward<F: Float>(
     )
 }
 
+/// δpre for one batch row at one step from δh = δy + δh_rec and the carried δc; leaves f·δc in
+/// `dc` for step t−1. Branch-free over units.
+#[inline(always)]
+fn cell_step_back<F: Float>(
+    g: &[F],
+    c_prev: &[F],
+    tc: &[F],
+    dy: &[F],
+    dh_rec: &[F],
+    dc: &mut [F],
+    dp: &mut [F],
+) {
+    let hd = dc.len();
+    let one = F::one();
+    let (gi, gf, gz, go) = (&g[..hd], &g[hd..2 * hd], &g[2 * hd..3 * hd], &g[3 * hd..4 * hd]);
+    let (dpi, rest) = dp.split_at_mut(hd);
+    let (dpf, rest) = rest.split_at_mut(hd);
+    let (dpz, dpo) = rest.split_at_mut(hd);
+    let (c_prev, tc, dy, dh_rec) = (&c_prev[..hd], &tc[..hd], &dy[..hd], &dh_rec[..hd]);
+    for u in 0..hd {
+        let (i, f, z, o) = (gi[u], gf[u], gz[u], go[u]);
+        let dh = dy[u] + dh_rec[u];
+        let dcu = dc[u] + dh * o * (one - tc[u] * tc[u]);
+        dpi[u] = dcu * z * i * (one - i);
+        dpf[u] = dcu * c_prev[u] * f * (one - f);
+        dpz[u] = dcu * i * (one - z * z);
+        dpo[u] = dh * tc[u] * o * (one - o);
+        dc[u] = dcu * f;
+    }
+}
+
+crate::simd_entry!(
 /// BPTT. `d_h` (B, T, H) is the gradient of the loss w.r.t. every output; `d_final` that w.r.t.
 /// the final state (zero when `None`). Adds into `grads`; returns d_x (B, T, D) and d_state0.
-pub fn backward<F: Float>(
+pub fn backward<F>(
+    p: &LstmParams<F>,
+    cache: &LstmCache<F>,
+    d_h: &Array3<F>,
+    d_final: Option<&LstmState<F>>,
+    grads: &mut LstmParams<F>,
+) -> (Array3<F>, LstmState<F>) => backward_impl);
+
+#[inline(always)]
+fn backward_impl<F: Float>(
     p: &LstmParams<F>,
     cache: &LstmCache<F>,
     d_h: &Array3<F>,
@@ -202,50 +258,45 @@ pub fn backward<F: Float>(
 ) -> (Array3<F>, LstmState<F>) {
     let (bs, t_len, hd) = cache.h_prev.dim();
     let mut carry = match d_final {
-        Some(d) => d.clone(),
+        Some(d) => LstmState {
+            h: d.h.as_standard_layout().into_owned(),
+            c: d.c.as_standard_layout().into_owned(),
+        },
         None => LstmState::zeros(bs, hd),
     }; // d_h_rec (B, H) and d_c (B, H) flowing into step t from step t+1
+    let w_h = Packed::new(p.w_h.view()); // (4H, H), packed once for all steps
+    let w_x = Packed::new(p.w_x.view()); // (4H, D)
     let mut d_pre = Array3::<F>::zeros((bs, t_len, 4 * hd)); // (B, T, 4H)
     for t in (0..t_len).rev() {
         for b in 0..bs {
-            let g = row(&cache.gates, b, t);
-            let (c_prev, tc, dy) = (row(&cache.c, b, t), row(&cache.tanh_c, b, t), row(d_h, b, t));
-            let dp = row_mut(&mut d_pre, b, t);
-            for u in 0..hd {
-                let (i, f, z, o) = (g[u], g[hd + u], g[2 * hd + u], g[3 * hd + u]);
-                let dh = dy[u] + carry.h[[b, u]];
-                let dc = carry.c[[b, u]] + dh * o * (F::one() - tc[u] * tc[u]);
-                dp[u] = dc * z * i * (F::one() - i);
-                dp[hd + u] = dc * c_prev[u] * f * (F::one() - f);
-                dp[2 * hd + u] = dc * i * (F::one() - z * z);
-                dp[3 * hd + u] = dh * tc[u] * o * (F::one() - o);
-                carry.c[[b, u]] = dc * f;
-            }
+            let dh_rec = carry.h.row(b).to_slice().expect("contiguous");
+            let dc = carry.c.row_mut(b).into_slice().expect("contiguous");
+            cell_step_back(
+                row(&cache.gates, b, t),
+                row(&cache.c, b, t),
+                row(&cache.tanh_c, b, t),
+                row(d_h, b, t),
+                dh_rec,
+                dc,
+                row_mut(&mut d_pre, b, t),
+            );
         }
         // d_h_{t−1} = d_pre_t W_h (overwrites the carry).
-        general_mat_mul(
-            F::one(),
-            &d_pre.slice(s![.., t, ..]),
-            &p.w_h,
-            F::zero(),
-            &mut carry.h,
-        );
+        gemm(d_pre.slice(s![.., t, ..]), &w_h, carry.h.view_mut(), false);
     }
     // Parameter gradients for all steps at once.
     let d_pre2 = rows(&d_pre); // (B·T, 4H)
-    general_mat_mul(
-        F::one(),
-        &d_pre2.t(),
-        &rows(&cache.h_prev),
-        F::one(),
-        &mut grads.w_h,
-    );
-    general_mat_mul(F::one(), &d_pre2.t(), &rows(&cache.x), F::one(), &mut grads.w_x);
+    let one = F::one();
+    general_mat_mul(one, &d_pre2.t(), &rows(&cache.h_prev), one, &mut grads.w_h);
+    general_mat_mul(one, &d_pre2.t(), &rows(&cache.x), one, &mut grads.w_x);
     grads.b += &d_pre2.sum_axis(Axis(0));
-    let d_x = d_pre2
-        .dot(&p.w_x)
-        .into_shape_with_order(cache.x.dim())
+    let mut d_x = Array3::zeros(cache.x.dim()); // (B, T, D)
+    let (n_rows, d_in) = (bs * t_len, cache.x.dim().2);
+    let d_x2 = d_x
+        .view_mut()
+        .into_shape_with_order((n_rows, d_in))
         .expect("contiguous");
+    gemm(d_pre2, &w_x, d_x2, false);
     (d_x, carry)
 }
 

@@ -125,11 +125,43 @@ pub fn kink_margin<F: Float>(b: impl Iterator<Item = F>, floor: impl Iterator<It
 }
 
 /// One step of the stabiliser: returns (i'_t, f'_t, m_t).
-#[inline]
+#[inline(always)]
 fn stabilised_gates<F: Float>(i_pre: F, f_pre: F, m_prev: F) -> (F, F, F) {
     let l = log_sigmoid(f_pre);
     let m = (l + m_prev).max(i_pre);
-    ((i_pre - m).exp(), (l + m_prev - m).exp(), m)
+    ((i_pre - m).fast_exp(), (l + m_prev - m).fast_exp(), m)
+}
+
+crate::simd_entry!(fn forward_recurrent<F>(
+    cell: &MlstmCell,
+    x: &MlstmInput<F>,
+    s0: &MlstmState<F>,
+) -> (Array3<F>, MlstmState<F>, RecurrentCache<F>) => forward_recurrent_body);
+
+#[inline(always)]
+fn forward_recurrent_body<F: Float>(
+    cell: &MlstmCell,
+    x: &MlstmInput<F>,
+    s0: &MlstmState<F>,
+) -> (Array3<F>, MlstmState<F>, RecurrentCache<F>) {
+    cell.forward_recurrent_impl(x, s0)
+}
+
+crate::simd_entry!(fn backward_recurrent<F>(
+    cell: &MlstmCell,
+    x: &MlstmInput<F>,
+    cache: &RecurrentCache<F>,
+    d_h: &Array3<F>,
+) -> (MlstmInput<F>, MlstmState<F>) => backward_recurrent_body);
+
+#[inline(always)]
+fn backward_recurrent_body<F: Float>(
+    cell: &MlstmCell,
+    x: &MlstmInput<F>,
+    cache: &RecurrentCache<F>,
+    d_h: &Array3<F>,
+) -> (MlstmInput<F>, MlstmState<F>) {
+    cell.backward_recurrent_impl(x, cache, d_h)
 }
 
 /// Index helpers over the flat (row-major) buffers of one (batch, head) pair.
@@ -169,6 +201,15 @@ impl MlstmCell {
 
     /// Recurrent forward from the state `s0`. Returns h̃ (B, T, E), the final state and the cache.
     pub fn forward_recurrent<F: Float>(
+        &self,
+        x: &MlstmInput<F>,
+        s0: &MlstmState<F>,
+    ) -> (Array3<F>, MlstmState<F>, RecurrentCache<F>) {
+        forward_recurrent(self, x, s0)
+    }
+
+    #[inline(always)]
+    fn forward_recurrent_impl<F: Float>(
         &self,
         x: &MlstmInput<F>,
         s0: &MlstmState<F>,
@@ -224,6 +265,7 @@ impl MlstmCell {
 
     /// The recurrence of one (batch, head) pair; the cache already holds C_0 and n_0.
     /// Returns m_T.
+    #[inline(always)]
     fn forward_head<F: Float>(&self, x: &MlstmInput<F>, hd: Head, m0: F, cache: &mut RecurrentCache<F>) -> F {
         let (d, dd) = (hd.d, hd.d * hd.d);
         let scale = cast::<F>(1.0 / (d as f64).sqrt());
@@ -277,6 +319,16 @@ impl MlstmCell {
         cache: &RecurrentCache<F>,
         d_h: &Array3<F>,
     ) -> (MlstmInput<F>, MlstmState<F>) {
+        backward_recurrent(self, x, cache, d_h)
+    }
+
+    #[inline(always)]
+    fn backward_recurrent_impl<F: Float>(
+        &self,
+        x: &MlstmInput<F>,
+        cache: &RecurrentCache<F>,
+        d_h: &Array3<F>,
+    ) -> (MlstmInput<F>, MlstmState<F>) {
         let (batch, t_len, e) = x.q.dim();
         let (nh, d) = (self.nh, e / self.nh);
         debug_assert_eq!(d_h.dim(), (batch, t_len, e), "d_h shape");
@@ -317,6 +369,7 @@ impl MlstmCell {
 
     /// BPTT over one (batch, head) pair, t = T−1 down to 0. On return `d_c`, `d_n` hold δC_0, δn_0.
     #[allow(clippy::too_many_arguments)]
+    #[inline(always)]
     fn backward_head<F: Float>(
         &self,
         x: &MlstmInput<F>,

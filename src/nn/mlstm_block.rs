@@ -168,9 +168,19 @@ impl<F: Float> Params<F> for MlstmBlockParams<F> {
 /// the variants, a few array headers, does not matter.)
 #[derive(Clone, Debug)]
 #[allow(clippy::large_enum_variant)]
-enum CellCache<F> {
+pub(crate) enum CellCache<F> {
     Recurrent(RecurrentCache<F>),
     Parallel(ParallelCache<F>),
+}
+
+impl<F: Float> CellCache<F> {
+    /// Distance of the cell's normaliser from its kink (see [`super::mlstm::kink_margin`]).
+    pub(crate) fn kink_margin(&self) -> (f64, f64) {
+        match self {
+            CellCache::Recurrent(c) => c.kink_margin(),
+            CellCache::Parallel(c) => c.kink_margin(),
+        }
+    }
 }
 
 /// What [`backward`] needs.
@@ -202,10 +212,7 @@ pub struct MlstmBlockCache<F> {
 impl<F: Float> MlstmBlockCache<F> {
     /// Distance of the cell's normaliser from its kink (see [`super::mlstm::kink_margin`]).
     pub fn kink_margin(&self) -> (f64, f64) {
-        match &self.cell {
-            CellCache::Recurrent(c) => c.kink_margin(),
-            CellCache::Parallel(c) => c.kink_margin(),
-        }
+        self.cell.kink_margin()
     }
 }
 

@@ -24,14 +24,17 @@
 
 pub mod activation;
 pub mod conv;
+pub mod fastmath;
 pub mod ffn;
 pub mod forecaster;
 pub mod gradcheck;
+pub mod kernel;
 pub mod linear;
 pub mod loss;
 pub mod lstm;
 pub mod mlstm;
 pub mod mlstm_block;
+pub mod mlstm_layer;
 pub mod mlstm_parallel;
 pub mod norm;
 pub mod optim;
@@ -46,7 +49,7 @@ use ndarray::NdFloat;
 use num_traits::FromPrimitive;
 
 /// The floating-point types the layers run in (`f32` for speed, `f64` for gradient checks).
-pub trait Float: NdFloat + FromPrimitive + Default {}
+pub trait Float: NdFloat + FromPrimitive + Default + fastmath::FastMath {}
 impl Float for f32 {}
 impl Float for f64 {}
 

@@ -10,8 +10,10 @@
 //! ```
 //! Gate rows of `w_x` and `b` are ordered i, f, z, o, each block of H units with unit
 //! `u = head·DH + j`. `r[k, j_in, g·DH + j_out]` maps unit j_in of head k to gate g, unit j_out of
-//! the same head. Input projections of all steps are one GEMM; each step adds 4·NH small GEMMs in
-//! place into the preallocated pre-activation array, which then holds the activations (the cache).
+//! the same head. Input projections of all steps are one GEMM; each step adds one product per
+//! head (h_{t−1}'s DH columns × R_k packed once per pass, written straight into the head's four
+//! gate blocks, `kernel.rs`) in place into the preallocated pre-activation array, which then holds
+//! the activations (the cache). The pointwise loops are branch-free and vectorise.
 //!
 //! Public API:
 //! - [`init`]`(&SlstmConfig, rng) -> SlstmParams` (§4: R = 0, forget bias schedule, small init)
@@ -28,6 +30,7 @@ use ndarray::linalg::general_mat_mul;
 use ndarray::{s, Array1, Array2, Array3, ArrayView2, ArrayViewMut2, Axis};
 
 use super::activation::sigmoid;
+use super::kernel::{gemm, gemm_segmented, Packed, Segments};
 use super::linear::rows;
 use super::lstm::{prev_next, row, row_mut};
 use super::rng::Rng;
@@ -180,22 +183,20 @@ fn project<F: Float>(p: &SlstmParams<F>, x_if: &Array3<F>, x_zo: Option<&Array3<
     let h2 = 2 * p.d_hidden();
     let mut pre = Array2::from_shape_fn((bs * t_len, 2 * h2), |(_, k)| p.b[k]); // (B·T, 4H)
     match x_zo {
-        None => general_mat_mul(F::one(), &rows(x_if), &p.w_x.t(), F::one(), &mut pre),
+        None => gemm(rows(x_if), &Packed::new(p.w_x.t()), pre.view_mut(), true),
         Some(x_zo) => {
             let (w_if, w_zo) = (p.w_x.slice(s![..h2, ..]), p.w_x.slice(s![h2.., ..]));
-            general_mat_mul(
-                F::one(),
-                &rows(x_if),
-                &w_if.t(),
-                F::one(),
-                &mut pre.slice_mut(s![.., ..h2]),
+            gemm(
+                rows(x_if),
+                &Packed::new(w_if.t()),
+                pre.slice_mut(s![.., ..h2]),
+                true,
             );
-            general_mat_mul(
-                F::one(),
-                &rows(x_zo),
-                &w_zo.t(),
-                F::one(),
-                &mut pre.slice_mut(s![.., h2..]),
+            gemm(
+                rows(x_zo),
+                &Packed::new(w_zo.t()),
+                pre.slice_mut(s![.., h2..]),
+                true,
             );
         }
     }
@@ -203,23 +204,32 @@ fn project<F: Float>(p: &SlstmParams<F>, x_if: &Array3<F>, x_zo: Option<&Array3<
         .expect("contiguous")
 }
 
-/// pre_t += R h_{t−1}, head by head and gate by gate, in place.
-fn add_recurrent<F: Float>(r: &Array3<F>, h_prev: ArrayView2<F>, mut pre: ArrayViewMut2<F>) {
-    let (nh, dh, _) = r.dim();
-    let hd = nh * dh;
-    for k in 0..nh {
+/// R packed per head for the forward step: head k's (DH, 4·DH) block, columns gate-major.
+fn pack_heads<F: Float>(r: &Array3<F>) -> Vec<Packed<F>> {
+    r.outer_iter().map(|rk| Packed::new(rk)).collect()
+}
+
+/// Rᵀ packed per head for the backward step: head k's (4·DH, DH) block.
+fn pack_heads_t<F: Float>(r: &Array3<F>) -> Vec<Packed<F>> {
+    r.outer_iter().map(|rk| Packed::new(rk.t())).collect()
+}
+
+/// pre_t += R h_{t−1}: per head, one product of h_{t−1}'s DH columns with R_k (DH, 4·DH) whose
+/// output columns land in the head's four gate blocks (DH columns every H), in place.
+fn add_recurrent<F: Float>(r: &[Packed<F>], h_prev: ArrayView2<F>, mut pre: ArrayViewMut2<F>) {
+    let (nh, hd) = (r.len(), h_prev.ncols());
+    let dh = hd / nh;
+    let gates = Segments { len: dh, stride: hd };
+    for (k, rk) in r.iter().enumerate() {
         let hk = h_prev.slice(s![.., k * dh..(k + 1) * dh]); // (B, DH)
-        for g in 0..4 {
-            let rg = r.slice(s![k, .., g * dh..(g + 1) * dh]); // (DH, DH)
-            let col = g * hd + k * dh;
-            general_mat_mul(
-                F::one(),
-                &hk,
-                &rg,
-                F::one(),
-                &mut pre.slice_mut(s![.., col..col + dh]),
-            );
-        }
+        gemm_segmented(
+            hk,
+            Segments::dense(dh),
+            rk,
+            pre.slice_mut(s![.., k * dh..]),
+            gates,
+            true,
+        );
     }
 }
 
@@ -236,48 +246,58 @@ struct StepRow<'a, F> {
     h: &'a mut [F],
 }
 
+#[inline(always)]
 fn cell_step<F: Float>(s: StepRow<'_, F>) {
     let hd = s.h.len();
     let one = F::one();
+    let (gi, rest) = s.g.split_at_mut(hd);
+    let (gf, rest) = rest.split_at_mut(hd);
+    let (gz, go) = rest.split_at_mut(hd);
+    let (sig_nf, c_prev, c) = (&mut s.sig_nf[..hd], &s.c_prev[..hd], &mut s.c[..hd]);
+    let (n_prev, n, m) = (&s.n_prev[..hd], &mut s.n[..hd], &mut s.m[..hd]);
     for u in 0..hd {
-        let (i_pre, f_pre) = (s.g[u], s.g[hd + u]);
-        let (l, sig_nf) = log_sigmoid_and_sigmoid_neg(f_pre);
+        let (i_pre, f_pre) = (gi[u], gf[u]);
+        let (l, snf) = log_sigmoid_and_sigmoid_neg(f_pre);
         // d = (ℓ + m_{t−1}) − ĩ decides the max; the winning branch's exponent is exactly 0, so
-        // only one exp is needed (same values as max + two exps + clamps, bit for bit).
-        let d = l + s.m[u] - i_pre;
-        let (m_new, i, f) = if s.n_prev[u] == F::zero() {
-            (i_pre, one, d.exp().min(one)) // first-step rule
-        } else if d >= F::zero() {
-            (l + s.m[u], (-d).exp(), one)
-        } else {
-            (i_pre, one, d.exp())
-        };
-        let z = s.g[2 * hd + u].tanh();
-        let o = sigmoid(s.g[3 * hd + u]);
-        s.c[u] = f * s.c_prev[u] + i * z;
-        s.n[u] = f * s.n_prev[u] + i;
-        s.h[u] = o * s.c[u] / s.n[u];
-        s.m[u] = m_new;
-        s.sig_nf[u] = sig_nf;
-        (s.g[u], s.g[hd + u], s.g[2 * hd + u], s.g[3 * hd + u]) = (i, f, z, o);
+        // one exp, e^{−|d|}, gives both gates (same values as max + two exps + clamps). With
+        // n_{t−1} = 0 (first-step rule) m_t = ĩ and i' = 1; f' = min(e^d, 1) either way.
+        let d = l + m[u] - i_pre;
+        let e = (-d.abs()).fast_exp();
+        let first = n_prev[u] == F::zero();
+        let grow = d >= F::zero();
+        let m_new = if grow && !first { l + m[u] } else { i_pre };
+        let i = if grow && !first { e } else { one };
+        let f = if grow { one } else { e };
+        let z = gz[u].fast_tanh();
+        let o = sigmoid(go[u]);
+        c[u] = f * c_prev[u] + i * z;
+        n[u] = f * n_prev[u] + i;
+        s.h[u] = o * c[u] / n[u];
+        m[u] = m_new;
+        sig_nf[u] = snf;
+        (gi[u], gf[u], gz[u], go[u]) = (i, f, z, o);
     }
 }
 
 /// (logσ(x), σ(−x)) from one exp: with e = e^{−|x|}, logσ(x) = −(max(−x, 0) + ln1p(e)) and
 /// σ(−x) = e/(1+e) for x ≥ 0, 1/(1+e) for x < 0 (no cancellation either way).
-#[inline]
+#[inline(always)]
 fn log_sigmoid_and_sigmoid_neg<F: Float>(x: F) -> (F, F) {
-    let e = (-x.abs()).exp();
-    let l = -((-x).max(F::zero()) + e.ln_1p());
-    let s = if x >= F::zero() {
-        e / (F::one() + e)
-    } else {
-        F::one() / (F::one() + e)
-    };
-    (l, s)
+    let e = (-x.abs()).fast_exp();
+    let l = -((-x).max(F::zero()) + e.fast_ln_1p());
+    let numerator = if x >= F::zero() { e } else { F::one() };
+    (l, numerator / (F::one() + e))
 }
 
-fn run<F: Float>(
+crate::simd_entry!(fn run<F>(
+    p: &SlstmParams<F>,
+    x_if: &Array3<F>,
+    x_zo: Option<&Array3<F>>,
+    state0: Option<&SlstmState<F>>,
+) -> (Array3<F>, SlstmState<F>, SlstmCache<F>) => run_impl);
+
+#[inline(always)]
+fn run_impl<F: Float>(
     p: &SlstmParams<F>,
     x_if: &Array3<F>,
     x_zo: Option<&Array3<F>>,
@@ -299,8 +319,9 @@ fn run<F: Float>(
         n.slice_mut(s![.., 0, ..]).assign(&s0.n);
         m.assign(&s0.m);
     }
+    let r = pack_heads(&p.r); // NH × (DH, 4·DH), packed once for all steps
     for t in 0..t_len {
-        add_recurrent(&p.r, h_prev.slice(s![.., t, ..]), act.slice_mut(s![.., t, ..]));
+        add_recurrent(&r, h_prev.slice(s![.., t, ..]), act.slice_mut(s![.., t, ..]));
         for b in 0..bs {
             let (c_prev, c_new) = prev_next(&mut c, b, t);
             let (n_prev, n_new) = prev_next(&mut n, b, t);
@@ -365,24 +386,22 @@ pub fn forward_split<F: Float>(
     run(p, x_if, Some(x_zo), state0)
 }
 
-/// d_h_{t−1} = Σ_g R_gᵀ d_pre_g per head, written (not added) into `d_h`.
-fn recurrent_back<F: Float>(r: &Array3<F>, d_pre: ArrayView2<F>, d_h: &mut Array2<F>) {
-    let (nh, dh, _) = r.dim();
-    let hd = nh * dh;
-    for k in 0..nh {
-        let mut out = d_h.slice_mut(s![.., k * dh..(k + 1) * dh]); // (B, DH)
-        for g in 0..4 {
-            let rg = r.slice(s![k, .., g * dh..(g + 1) * dh]); // (DH, DH)
-            let col = g * hd + k * dh;
-            let beta = if g == 0 { F::zero() } else { F::one() };
-            general_mat_mul(
-                F::one(),
-                &d_pre.slice(s![.., col..col + dh]),
-                &rg.t(),
-                beta,
-                &mut out,
-            );
-        }
+/// d_h_{t−1} = Σ_g R_gᵀ d_pre_g per head, written (not added) into `d_h`: one product per head of
+/// the head's four gate blocks of d_pre (DH columns every H) with R_kᵀ (4·DH, DH).
+fn recurrent_back<F: Float>(r_t: &[Packed<F>], d_pre: ArrayView2<F>, d_h: &mut Array2<F>) {
+    let (nh, hd) = (r_t.len(), d_h.ncols());
+    let dh = hd / nh;
+    let gates = Segments { len: dh, stride: hd };
+    for (k, rk) in r_t.iter().enumerate() {
+        let out = d_h.slice_mut(s![.., k * dh..(k + 1) * dh]); // (B, DH)
+        gemm_segmented(
+            d_pre.slice(s![.., k * dh..]),
+            gates,
+            rk,
+            out,
+            Segments::dense(dh),
+            false,
+        );
     }
 }
 
@@ -402,6 +421,7 @@ struct BackRow<'a, F> {
 }
 
 /// δpre_t from δh = δy + δh_rec and the carried δc, δn; then carries f'δc, f'δn to step t−1.
+#[inline(always)]
 fn cell_step_back<F: Float>(r: BackRow<'_, F>) {
     let hd = r.h.len();
     let one = F::one();
@@ -420,8 +440,18 @@ fn cell_step_back<F: Float>(r: BackRow<'_, F>) {
     }
 }
 
+crate::simd_entry!(
 /// BPTT through the recurrence (§5.2). Returns d_pre (B, T, 4H) and d_state0; adds ∇R, ∇b.
-fn backward_core<F: Float>(
+fn backward_core<F>(
+    p: &SlstmParams<F>,
+    cache: &SlstmCache<F>,
+    d_h: &Array3<F>,
+    d_final: Option<&SlstmState<F>>,
+    grads: &mut SlstmParams<F>,
+) -> (Array3<F>, SlstmState<F>) => backward_core_impl);
+
+#[inline(always)]
+fn backward_core_impl<F: Float>(
     p: &SlstmParams<F>,
     cache: &SlstmCache<F>,
     d_h: &Array3<F>,
@@ -432,6 +462,7 @@ fn backward_core<F: Float>(
     let one = F::one();
     let mut carry = d_final.cloned().unwrap_or_else(|| SlstmState::zeros(bs, hd)); // (h, c, n) into step t
     let mut d_pre = Array3::<F>::zeros((bs, t_len, 4 * hd)); // (B, T, 4H)
+    let r_t = pack_heads_t(&p.r); // NH × (4·DH, DH), packed once for all steps
     for t in (0..t_len).rev() {
         for b in 0..bs {
             let (dc, dn) = (carry.c.row_mut(b), carry.n.row_mut(b));
@@ -449,7 +480,7 @@ fn backward_core<F: Float>(
                 dn: dn.into_slice().expect("contiguous"),
             });
         }
-        recurrent_back(&p.r, d_pre.slice(s![.., t, ..]), &mut carry.h);
+        recurrent_back(&r_t, d_pre.slice(s![.., t, ..]), &mut carry.h);
     }
     // m_0 enters only through f'_1 = exp(ℓ_1 + m_0 − m_1) (m_1 held fixed): d m_0 = f'_1(δc c_0 + δn n_0).
     carry.m = &carry.c * &cache.c.index_axis(Axis(1), 0) + &carry.n * &cache.n.index_axis(Axis(1), 0);

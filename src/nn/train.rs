@@ -527,21 +527,50 @@ fn fit_in<F: Float>(
     })
 }
 
-/// Forecast every row of `inputs` (N, L) → (N, P), in fixed chunks of windows.
+/// Forecast every row of `inputs` (N, L) → (N, P) on all available cores; see
+/// [`predict_with_threads`].
 pub fn predict(
     params: &ForecasterParams<f64>,
     config: &ForecasterConfig,
     inputs: ArrayView2<f64>,
 ) -> Array2<f64> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    predict_with_threads(params, config, inputs, threads)
+}
+
+/// Forecast every row of `inputs` (N, L) → (N, P) in the training precision (f32), in fixed
+/// chunks of windows spread over `threads` workers. Each row's forecast depends only on that row
+/// (the kernels sum every output in a fixed order), so the result is the same for any `threads`.
+pub fn predict_with_threads(
+    params: &ForecasterParams<f64>,
+    config: &ForecasterConfig,
+    inputs: ArrayView2<f64>,
+    threads: usize,
+) -> Array2<f64> {
     let n = inputs.nrows();
+    let params32: ForecasterParams<f32> = convert(params, forecaster::init(config, 0));
     let mut out = Array2::zeros((n, config.horizon)); // (N, P)
-    let mut start = 0;
-    while start < n {
-        let end = (start + EVAL_CHUNK).min(n);
-        let chunk = inputs.slice(ndarray::s![start..end, ..]);
-        let (pred, _) = forecaster::forward(params, config, chunk);
-        out.slice_mut(ndarray::s![start..end, ..]).assign(&pred);
-        start = end;
+    let chunks: Vec<(usize, usize)> = (0..n.div_ceil(EVAL_CHUNK))
+        .map(|c| (c * EVAL_CHUNK, ((c + 1) * EVAL_CHUNK).min(n)))
+        .collect();
+    let mut parts: Vec<Array2<f64>> = vec![Array2::zeros((0, 0)); chunks.len()];
+    let work = |(&(start, end), part): (&(usize, usize), &mut Array2<f64>)| {
+        let chunk = inputs.slice(ndarray::s![start..end, ..]).mapv(|v| v as f32); // (n, L)
+        let (pred, _) = forecaster::forward(&params32, config, chunk.view());
+        *part = pred.mapv(f64::from);
+    };
+    if threads <= 1 || chunks.len() <= 1 {
+        chunks.iter().zip(parts.iter_mut()).for_each(work);
+    } else {
+        let per_thread = chunks.len().div_ceil(threads);
+        std::thread::scope(|scope| {
+            for (c, p) in chunks.chunks(per_thread).zip(parts.chunks_mut(per_thread)) {
+                scope.spawn(move || c.iter().zip(p.iter_mut()).for_each(work));
+            }
+        });
+    }
+    for (&(start, end), part) in chunks.iter().zip(&parts) {
+        out.slice_mut(ndarray::s![start..end, ..]).assign(part);
     }
     out
 }

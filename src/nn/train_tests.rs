@@ -333,7 +333,30 @@ fn predict_in_chunks_equals_one_forward_pass() {
     let chunked = predict(&params, &config, x.view());
     let (whole, _) = forecaster::forward(&params, &config, x.view());
     assert_eq!(chunked.dim(), (n, 4));
-    assert!((&chunked - &whole).fold(0.0f64, |m, d| m.max(d.abs())) < 1e-12);
+    // prediction runs in f32: agreement with the f64 forward pass to f32 rounding
+    let scale = whole.fold(0.0f64, |m, v| m.max(v.abs()));
+    let worst = (&chunked - &whole).fold(0.0f64, |m, d| m.max(d.abs()));
+    assert!(worst < 1e-5 * scale.max(1.0), "worst difference {worst}");
+}
+
+#[test]
+fn predictions_do_not_depend_on_the_thread_count() {
+    for config in [
+        lstm(),
+        ForecasterConfig::new(CoreKind::Xlstm { blocks: "ms".into() }, 12, 4),
+    ] {
+        let params: ForecasterParams<f64> = init(&config, 8);
+        let mut rng = Rng::new(21);
+        let x = Array2::from_shape_fn((3 * EVAL_CHUNK + 5, config.lookback), |_| rng.normal());
+        let one = predict_with_threads(&params, &config, x.view(), 1);
+        for threads in [2, 3] {
+            assert_eq!(
+                one,
+                predict_with_threads(&params, &config, x.view(), threads),
+                "{threads} threads"
+            );
+        }
+    }
 }
 
 #[test]
@@ -500,4 +523,69 @@ fn step_overhead() {
     }
     let step_ms = start.elapsed().as_secs_f64() * 1e3 / reps as f64;
     eprintln!("core {core_ms:.2} ms, forecaster {model_ms:.2} ms, training step {step_ms:.2} ms");
+}
+
+/// The f32 path (AVX2 kernels and polynomial exp/tanh where the CPU has them) agrees with the
+/// f64 path, which the finite-difference tests check, in outputs and in every gradient tensor,
+/// for every core. Width 32 and 4 heads give head widths of 8 and 16 (partial and full panels).
+#[test]
+fn f32_forward_and_backward_agree_with_f64() {
+    use crate::nn::forecaster::CellKind;
+    let kinds = [
+        CoreKind::Lstm { layers: 2 },
+        CoreKind::Xlstm { blocks: "ms".into() },
+        CoreKind::Cell {
+            cell: CellKind::Slstm,
+        },
+        CoreKind::Cell {
+            cell: CellKind::Mlstm { parallel: false },
+        },
+        CoreKind::Cell {
+            cell: CellKind::Mlstm { parallel: true },
+        },
+    ];
+    for kind in kinds {
+        for (width, patch, head) in [(32, 1, HeadKind::Last), (64, 4, HeadKind::Flatten)] {
+            let mut config = model(kind.clone());
+            (
+                config.width,
+                config.heads,
+                config.patch,
+                config.stride,
+                config.head,
+            ) = (width, 4, patch, patch, head);
+            let p64: ForecasterParams<f64> = init(&config, 3);
+            let p32: ForecasterParams<f32> = convert(&p64, init(&config, 0));
+            let mut rng = Rng::new(5);
+            let x = Array2::from_shape_fn((13, config.lookback), |(_, t)| {
+                (t as f64 * 0.7).sin() + 0.3 * rng.normal()
+            });
+            let (y64, c64) = forecaster::forward(&p64, &config, x.view());
+            let (y32, c32) = forecaster::forward(&p32, &config, x.mapv(|v| v as f32).view());
+            let scale = y64.fold(0.0f64, |m, v| m.max(v.abs()));
+            let worst = (&y32.mapv(f64::from) - &y64).fold(0.0f64, |m, d| m.max(d.abs()));
+            assert!(
+                worst < 1e-4 * scale.max(1.0),
+                "{kind:?} width {width}: outputs differ by {worst}"
+            );
+            let d_out = Array2::from_shape_fn(y64.dim(), |_| rng.normal());
+            let mut g64 = crate::nn::zeros_like(&p64);
+            forecaster::backward(&p64, &config, &c64, d_out.view(), &mut g64);
+            let mut g32 = crate::nn::zeros_like(&p32);
+            forecaster::backward(&p32, &config, &c32, d_out.mapv(|v| v as f32).view(), &mut g32);
+            for ((name, a), (_, b)) in params_to_named(&g64).iter().zip(params_to_named(&g32).iter()) {
+                let norm = a.iter().map(|v| v * v).sum::<f64>().sqrt();
+                let diff = a
+                    .iter()
+                    .zip(b)
+                    .map(|(u, v)| (u - v) * (u - v))
+                    .sum::<f64>()
+                    .sqrt();
+                assert!(
+                    diff <= 1e-3 * norm + 1e-6,
+                    "{kind:?} width {width}: gradient {name} differs by {diff} (norm {norm})"
+                );
+            }
+        }
+    }
 }
