@@ -1,11 +1,12 @@
 //! Integration tests of reading and writing files: CSV dialects, Parquet, broken files, output
-//! formats and atomic writes.
+//! formats, atomic writes, and a million-row file read whole and with problems deep inside.
 
 use std::path::{Path, PathBuf};
 
 use xlstm::data::io::{read_table, write_atomic, write_table, Format};
-use xlstm::data::load::{load, LoadOptions};
+use xlstm::data::load::{inspect, load, LoadOptions};
 use xlstm::data::table::{Column, Table};
+use xlstm::data::time::format_timestamp;
 use xlstm::data::{Frequency, TimeKind};
 
 fn fixture(name: &str) -> PathBuf {
@@ -223,4 +224,153 @@ fn truncated_and_garbled_files_never_panic() {
         }
     }
     assert!(loaded > 0, "some prefixes are valid files");
+}
+
+/// The rows of a million-row file like the one `benches/io.sh` writes: minutely timestamps from
+/// 2020-01-01 and three numeric columns; `load` of row `k` is `500 + (k % 1000) / 8` (exact in
+/// binary, so sums can be checked exactly).
+fn million_rows() -> (Vec<String>, Vec<i64>, Vec<f64>) {
+    let t0 = 1_577_836_800; // 2020-01-01 00:00:00
+    let times: Vec<i64> = (0..1_000_000).map(|k| t0 + 60 * k).collect();
+    let loads: Vec<f64> = (0..1_000_000).map(|k| 500.0 + (k % 1000) as f64 / 8.0).collect();
+    let lines = times
+        .iter()
+        .zip(&loads)
+        .enumerate()
+        .map(|(k, (&t, load))| {
+            let temperature = 12.0 + (k % 97) as f64 / 4.0;
+            format!(
+                "{},{load:.3},{temperature:.2},{:.4}",
+                format_timestamp(t, TimeKind::DateTime),
+                40.0 + (k % 13) as f64 / 16.0
+            )
+        })
+        .collect();
+    (lines, times, loads)
+}
+
+fn write_rows(dir: &Path, name: &str, rows: &[String]) -> PathBuf {
+    let mut text = String::with_capacity(rows.len() * 45 + 40);
+    text.push_str("timestamp,load,temperature,price\n");
+    for row in rows {
+        text.push_str(row);
+        text.push('\n');
+    }
+    write(dir, name, text.as_bytes())
+}
+
+/// Replaces field `k` of a generated row (its fields hold no separator).
+fn set_field(row: &mut String, k: usize, value: &str) {
+    let mut fields: Vec<&str> = row.split(',').collect();
+    fields[k] = value;
+    *row = fields.join(",");
+}
+
+fn target_load() -> LoadOptions {
+    LoadOptions {
+        target: vec!["load".into()],
+        ..Default::default()
+    }
+}
+
+#[test]
+fn a_million_rows_are_read_and_checked() {
+    let dir = tempfile::tempdir().unwrap();
+    let (rows, times, loads) = million_rows();
+    let p = write_rows(dir.path(), "rows.csv", &rows);
+    let report = inspect(&p, &target_load()).unwrap();
+    assert_eq!((report.rows, report.series), (1_000_000, 1));
+    assert_eq!(report.columns, ["timestamp", "load", "temperature", "price"]);
+    assert_eq!(report.first.as_deref(), Some("2020-01-01 00:00:00"));
+    assert_eq!(report.last.as_deref(), Some("2021-11-25 10:39:00"));
+    assert_eq!(report.frequency, Some(Frequency::Seconds(60)));
+    assert!(
+        report.sorted && report.problems.is_empty(),
+        "{:?}",
+        report.problems
+    );
+    assert_eq!(
+        (report.duplicates.count, report.gaps.count, report.missing.count),
+        (0, 0, 0)
+    );
+    let stats = &report.stats[0];
+    let sum = loads.iter().fold(-0.0, |a, b| a + b);
+    assert_eq!(
+        (stats.count, stats.min, stats.max),
+        (1_000_000, Some(500.0), Some(624.875))
+    );
+    assert_eq!(stats.mean, Some(sum / 1e6));
+    let (ds, _) = load(&p, &target_load()).unwrap();
+    assert_eq!(ds.series[0].time, times);
+    assert_eq!(ds.series[0].values, loads);
+}
+
+#[test]
+fn problems_deep_in_a_million_rows_are_found_and_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut rows, times, _) = million_rows();
+    let stamp = |k: usize| format_timestamp(times[k], TimeKind::DateTime);
+    // Row 600,001 has a quoted field over two lines, so later rows start one line further down.
+    let temperature = rows[600_000].split(',').nth(2).unwrap().to_string();
+    set_field(&mut rows[600_000], 2, &format!("\"{temperature}\n\""));
+    let line_of = |k: usize| k + 2 + usize::from(k > 600_000);
+    // A duplicate (and so a gap), a missing value and two rows out of order.
+    set_field(&mut rows[700_000], 0, &stamp(699_999));
+    set_field(&mut rows[800_000], 1, "");
+    rows.swap(900_000, 900_001);
+    let p = write_rows(dir.path(), "problems.csv", &rows);
+    let report = inspect(&p, &target_load()).unwrap();
+    assert_eq!(report.rows, 1_000_000);
+    assert_eq!(report.duplicates.count, 1);
+    let dup = &report.duplicates.first[0];
+    assert_eq!(
+        (dup.timestamp.as_str(), dup.rows.as_slice()),
+        (stamp(699_999).as_str(), &[700_000, 700_001][..])
+    );
+    assert_eq!(
+        dup.location,
+        format!(
+            "row 700000 (line {} of the file) and row 700001 (line {} of the file)",
+            line_of(699_999),
+            line_of(700_000)
+        )
+    );
+    assert_eq!((report.gaps.count, report.gaps.missing_timestamps), (1, 1));
+    assert_eq!(report.gaps.first[0].first_missing, [stamp(700_000)]);
+    assert_eq!(report.missing.count, 1);
+    assert_eq!(
+        report.missing.first[0].location,
+        format!("row 800001 (line {} of the file)", line_of(800_000))
+    );
+    assert!(!report.sorted);
+    assert!(
+        report.notes[0].contains(&format!("row 900002 (line {} of the file)", line_of(900_001))),
+        "{}",
+        report.notes[0]
+    );
+    assert_eq!(report.problems.len(), 2, "{:?}", report.problems);
+    let e = load(&p, &target_load()).unwrap_err().to_string();
+    assert!(
+        e.contains("1 duplicated timestamp(s)") && e.contains("1 missing value(s)"),
+        "{e}"
+    );
+
+    // A value and a timestamp that do not parse are named with their row and line.
+    let (mut rows, _, _) = million_rows();
+    set_field(&mut rows[654_321], 1, "abc");
+    let p = write_rows(dir.path(), "bad_value.csv", &rows);
+    let e = inspect(&p, &target_load()).unwrap_err().to_string();
+    assert!(
+        e.contains("target column 'load' has 'abc' at row 654322 (line 654323 of the file)"),
+        "{e}"
+    );
+    set_field(&mut rows[950_000], 0, "2021-13-01 00:00:00");
+    let p = write_rows(dir.path(), "bad_time.csv", &rows);
+    let e = load(&p, &target_load()).unwrap_err().to_string();
+    assert!(
+        e.contains(
+            "time column 'timestamp' has '2021-13-01 00:00:00' at row 950001 (line 950002 of the file)"
+        ),
+        "{e}"
+    );
 }

@@ -15,7 +15,7 @@ use std::str::FromStr;
 use serde::Serialize;
 
 use super::time::{
-    describe_frequency, format_timestamp, infer_frequency, missing_between, on_grid, season_guess,
+    describe_frequency, format_timestamp, infer_frequency_of_steps, missing_between, on_grid, season_guess,
 };
 use super::{Dataset, Frequency, Series, TimeKind};
 use crate::error::{Error, Result};
@@ -429,16 +429,22 @@ pub fn require_length(dataset: &Dataset, needed_rows: usize, why: &str) -> Resul
 }
 
 fn stats_of(id: &str, obs: &[Obs], missing: usize, kind: TimeKind) -> SeriesStats {
-    let finite: Vec<f64> = obs
-        .iter()
-        .filter_map(|o| o.value)
-        .filter(|v| v.is_finite())
-        .collect();
-    let n = finite.len();
-    let mean = (n > 0).then(|| finite.iter().sum::<f64>() / n as f64);
+    // Two passes over the finite values, without copying them (a series can have millions):
+    // count, sum (in order, from -0.0 like `Iterator::sum`), minimum and maximum, then the
+    // squared deviations.
+    let finite = || obs.iter().filter_map(|o| o.value).filter(|v| v.is_finite());
+    let (mut n, mut sum) = (0usize, -0.0);
+    let (mut min, mut max): (Option<f64>, Option<f64>) = (None, None);
+    for v in finite() {
+        n += 1;
+        sum += v;
+        min = Some(min.map_or(v, |m| m.min(v)));
+        max = Some(max.map_or(v, |m| m.max(v)));
+    }
+    let mean = (n > 0).then(|| sum / n as f64);
     let std = mean
         .filter(|_| n > 1)
-        .map(|m| (finite.iter().map(|v| (v - m) * (v - m)).sum::<f64>() / (n - 1) as f64).sqrt());
+        .map(|m| (finite().map(|v| (v - m) * (v - m)).sum::<f64>() / (n - 1) as f64).sqrt());
     SeriesStats {
         id: id.to_string(),
         rows: obs.len(),
@@ -448,8 +454,8 @@ fn stats_of(id: &str, obs: &[Obs], missing: usize, kind: TimeKind) -> SeriesStat
         count: n,
         mean,
         std,
-        min: finite.iter().copied().reduce(f64::min),
-        max: finite.iter().copied().reduce(f64::max),
+        min,
+        max,
     }
 }
 
@@ -493,6 +499,21 @@ pub fn check(
     prepared: Prepared,
     fill: Option<Fill>,
     label: &dyn Fn(usize) -> String,
+) -> (Option<Dataset>, CheckReport) {
+    check_for(prepared, fill, label, true)
+}
+
+/// [`check`] for the report alone (`xlstm check`): no dataset is built.
+pub fn check_report(prepared: Prepared, fill: Option<Fill>, label: &dyn Fn(usize) -> String) -> CheckReport {
+    check_for(prepared, fill, label, false).1
+}
+
+/// [`check`], building the dataset only when `dataset` says so.
+fn check_for(
+    prepared: Prepared,
+    fill: Option<Fill>,
+    label: &dyn Fn(usize) -> String,
+    dataset: bool,
 ) -> (Option<Dataset>, CheckReport) {
     let kind = prepared.time_kind;
     let fmt = |t: i64| format_timestamp(t, kind);
@@ -563,12 +584,10 @@ pub fn check(
     }
 
     // 3. Frequency.
-    let times: Vec<Vec<i64>> = series
+    let steps = series
         .iter()
-        .map(|s| s.obs.iter().map(|o| o.time).collect())
-        .collect();
-    let slices: Vec<&[i64]> = times.iter().map(Vec::as_slice).collect();
-    let frequency = infer_frequency(&slices, kind);
+        .flat_map(|s| s.obs.windows(2).map(|w| (w[0].time, w[1].time)));
+    let frequency = infer_frequency_of_steps(steps, kind);
     if frequency.is_none() {
         problems.push(
             "the frequency cannot be inferred: no series has two different timestamps; \
@@ -584,7 +603,8 @@ pub fn check(
         for s in &series {
             for w in s.obs.windows(2) {
                 let (a, b) = (w[0].time, w[1].time);
-                if a == b {
+                // Duplicates, and (most steps) exactly one step of the frequency.
+                if a == b || Frequency::Seconds(b - a) == freq {
                     continue;
                 }
                 if !on_grid(a, b, freq) {
@@ -813,7 +833,7 @@ pub fn check(
         stats,
         problems,
     };
-    let dataset = match (report.is_usable(), frequency) {
+    let dataset = match (dataset && report.is_usable(), frequency) {
         (true, Some(frequency)) => Some(Dataset {
             series: series
                 .into_iter()

@@ -1,11 +1,13 @@
 //! Reading and writing tables: the only module that uses polars.
 //!
-//! Reading: `.csv` and `.parquet` by extension (or an explicit [`Format`]). CSV files are read
-//! with every column as text (`infer_schema_length = 0`) so that [`super::load`] decides what a
-//! cell means and can name the row of a bad value; before polars sees a CSV file it is scanned
-//! once to count the fields of every line, which gives clear messages for ragged or truncated
-//! files and the file line of every data row. Parquet columns are converted by type: numbers to
-//! `f64`, dates and date-times to seconds, strings to text.
+//! Reading: `.csv` and `.parquet` by extension (or an explicit [`Format`]). CSV files are split
+//! into cells here, in one pass over the bytes ([`split_csv`]), with every column as text so that
+//! [`super::load`] decides what a cell means and can name the row of a bad value; the pass counts
+//! the fields of every line, which gives clear messages for ragged or truncated files, and keeps
+//! the file line of every data row. The cells stay in one buffer ([`CsvCells`]): a string per cell
+//! cost more time and memory than everything else put together. Parquet files are read with
+//! polars; their columns are converted by type: numbers to `f64`, dates and date-times to
+//! seconds, strings to text.
 //!
 //! Writing: `.csv`, `.parquet` or `.json` (an array of row objects) by extension. Every file is
 //! written to a temporary file in the target's directory and renamed over the target, so a
@@ -20,7 +22,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use polars::prelude as pl;
 use polars::prelude::{NamedFrom, SerReader};
 
-use super::table::{Column, Table};
+use super::table::{CellEnds, Column, CsvCells, Table};
 use super::time::{format_timestamp, DAY};
 use super::TimeKind;
 use crate::error::{Error, Result};
@@ -91,7 +93,7 @@ pub fn read_table(path: &Path, format: Option<Format>, delimiter: Option<u8>) ->
         )));
     }
     match format {
-        Format::Csv => read_csv(path, &bytes, delimiter),
+        Format::Csv => read_csv(path, bytes, delimiter),
         Format::Parquet => read_parquet(path, &bytes),
         Format::Json => Err(Error::usage(format!(
             "cannot read '{file}': JSON input is not supported; convert it to CSV or Parquet"
@@ -99,116 +101,381 @@ pub fn read_table(path: &Path, format: Option<Format>, delimiter: Option<u8>) ->
     }
 }
 
-/// What the pre-scan of a CSV file found.
-struct CsvScan {
-    /// The separator to use.
+/// A CSV file split into cells by [`split_csv`].
+struct SplitCsv {
+    /// The separator used.
     delimiter: u8,
-    /// Fields in the header line.
-    header_fields: usize,
-    /// 1-based line and field count of every non-blank record after the header.
-    records: Vec<(usize, usize)>,
-    /// True when the file does not end with a newline.
-    no_final_newline: bool,
+    /// The header's fields (quotes removed), in order.
+    header: Vec<String>,
+    /// The data cells, row-major; rows are only aligned when `ragged` is `None`.
+    text: Vec<u8>,
+    /// End in `text` of every data cell.
+    ends: CellEnds,
+    /// The 1-based file line where each data row starts.
+    lines: Vec<usize>,
+    /// The first data row whose field count differs from the header's: (index, line, fields).
+    ragged: Option<(usize, usize, usize)>,
     /// The line of a quote that is never closed, if any.
     open_quote: Option<usize>,
-    /// The file without byte-order mark and blank lines, records ending in `\n`: what polars reads.
-    body: Vec<u8>,
+    /// The first line with text after the closing quote of a quoted field, and that text's first
+    /// byte, if any.
+    after_quote: Option<(usize, u8)>,
 }
 
-/// One record of the scan.
-struct Record {
-    line: usize,
-    fields: usize,
-    blank: bool,
-    start: usize,
-    end: usize,
+/// The separator when `--delimiter` is not given: `,`, or `;` / tab when the header line has no
+/// comma but has those.
+fn detect_delimiter(bytes: &[u8]) -> u8 {
+    let header_end = bytes.iter().position(|&b| b == b'\n').unwrap_or(bytes.len());
+    let header = &bytes[..header_end];
+    let n = |c: u8| header.iter().filter(|&&b| b == c).count();
+    if n(b',') == 0 && n(b';') > 0 {
+        b';'
+    } else if n(b',') == 0 && n(b'\t') > 0 {
+        b'\t'
+    } else {
+        b','
+    }
 }
 
-/// Splits the bytes into records (newlines inside quotes do not end a record) and counts fields.
-fn scan_csv(bytes: &[u8], delimiter: Option<u8>) -> CsvScan {
-    let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
-    let delimiter = delimiter.unwrap_or_else(|| {
-        let header_end = bytes.iter().position(|&b| b == b'\n').unwrap_or(bytes.len());
-        let header = &bytes[..header_end];
-        let n = |c: u8| header.iter().filter(|&&b| b == c).count();
-        if n(b',') == 0 && n(b';') > 0 {
-            b';'
-        } else if n(b',') == 0 && n(b'\t') > 0 {
-            b'\t'
-        } else {
-            b','
-        }
-    });
-    let mut records = Vec::new();
-    let mut current = Record {
-        line: 1,
-        fields: 1,
-        blank: true,
-        start: 0,
-        end: 0,
+/// Files from this size are split in two halves on two threads ([`split_csv`]).
+const PARALLEL_BYTES: usize = 4 << 20;
+
+/// Splits CSV text into records and fields, in place: the text of each field (its quotes
+/// removed, `""` inside quotes read as `"`) is moved to the front of the buffer, one field after
+/// the other, so no field is copied into a string of its own.
+///
+/// The rules (RFC 4180, as polars read files before): a field that starts with `"` is quoted: it
+/// runs to the next lone `"` (`""` inside it is one `"`), may hold the separator and line breaks,
+/// and only the separator or the end of the line may follow it; a `"` elsewhere in a field is an
+/// ordinary character. A record ends at a line break outside quoted fields; carriage returns
+/// before a line break or the end of the file are dropped; a record of only whitespace is
+/// skipped (a blank line). The first record is the header.
+///
+/// A large file is split as two halves at once, cut at a line break after the middle; see
+/// [`halfway`] for when that gives the same result.
+fn split_csv(buf: Vec<u8>, delimiter: u8) -> SplitCsv {
+    split_csv_from(buf, delimiter, PARALLEL_BYTES)
+}
+
+/// [`split_csv`], in two halves from `parallel_bytes` bytes.
+fn split_csv_from(mut buf: Vec<u8>, delimiter: u8, parallel_bytes: usize) -> SplitCsv {
+    let bom = if buf.starts_with(b"\xef\xbb\xbf") { 3 } else { 0 };
+    let whole = buf.len();
+    let Some((middle, width)) = halfway(&buf, bom, delimiter, parallel_bytes) else {
+        let part = split_part(&mut buf, bom, delimiter, None, whole);
+        buf.truncate(part.text_len);
+        return SplitCsv {
+            delimiter,
+            header: part.header.unwrap_or_default(),
+            text: buf,
+            ends: part.ends,
+            lines: part.lines,
+            ragged: part.ragged,
+            open_quote: part.open_quote,
+            after_quote: part.after_quote,
+        };
     };
-    let (mut line, mut quoted, mut quote_line) = (1, false, 0);
-    for (i, &b) in bytes.iter().enumerate() {
-        match b {
-            b'"' => {
-                quoted = !quoted;
-                quote_line = line;
-                current.blank = false;
+    let (first, second) = buf.split_at_mut(middle);
+    let (mut a, b) = std::thread::scope(|scope| {
+        let b = scope.spawn(|| split_part(second, 0, delimiter, Some(width), 0));
+        let a = split_part(first, bom, delimiter, None, whole);
+        (
+            a,
+            b.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+        )
+    });
+    // The second half's text goes right after the first's; its ends, rows and lines follow.
+    buf.copy_within(middle..middle + b.text_len, a.text_len);
+    buf.truncate(a.text_len + b.text_len);
+    let line_offset = a.line - 1;
+    let rows_before = a.lines.len();
+    a.ends.extend_shifted(&b.ends, a.text_len);
+    a.lines.extend(b.lines.iter().map(|line| line + line_offset));
+    SplitCsv {
+        delimiter,
+        header: a.header.unwrap_or_default(),
+        text: buf,
+        ends: a.ends,
+        lines: a.lines,
+        ragged: a.ragged.or_else(|| {
+            b.ragged
+                .map(|(row, line, fields)| (row + rows_before, line + line_offset, fields))
+        }),
+        open_quote: a.open_quote.or(b.open_quote.map(|line| line + line_offset)),
+        after_quote: a
+            .after_quote
+            .or(b.after_quote.map(|(line, byte)| (line + line_offset, byte))),
+    }
+}
+
+/// Where a file of `parallel_bytes` or more can be split in two halves that read the same as the
+/// whole, and the header's field count: at the first line break after the middle, when the
+/// first line is a whole header record (not blank, no line break in a quoted field) and no quote
+/// follows it in the first half (so every line there is a record and the second half starts one).
+fn halfway(bytes: &[u8], bom: usize, delimiter: u8, parallel_bytes: usize) -> Option<(usize, usize)> {
+    let n = bytes.len();
+    if n < parallel_bytes.max(2) {
+        return None;
+    }
+    let header_end = bom + bytes[bom..].iter().position(|&b| b == b'\n')?;
+    let middle = n / 2 + bytes[n / 2..].iter().position(|&b| b == b'\n')? + 1;
+    let header = &bytes[bom..header_end];
+    if middle <= header_end
+        || middle == n
+        || header.iter().all(u8::is_ascii_whitespace)
+        || bytes[header_end..middle].contains(&b'"')
+    {
+        return None;
+    }
+    // The header's fields; a quoted field must close on the line.
+    let (mut width, mut field_start, mut i) = (1, true, 0);
+    while i < header.len() {
+        let b = header[i];
+        i += 1;
+        if b == delimiter {
+            (width, field_start) = (width + 1, true);
+            continue;
+        }
+        if b == b'"' && field_start {
+            // To the closing quote, past any `""`.
+            loop {
+                i += header[i..].iter().position(|&b| b == b'"')? + 1;
+                if header.get(i) != Some(&b'"') {
+                    break;
+                }
+                i += 1;
             }
-            b'\n' => {
-                line += 1;
-                if !quoted {
-                    current.end = i;
-                    records.push(std::mem::replace(
-                        &mut current,
-                        Record {
-                            line,
-                            fields: 1,
-                            blank: true,
-                            start: i + 1,
-                            end: 0,
-                        },
-                    ));
+        }
+        field_start = false;
+    }
+    Some((middle, width))
+}
+
+/// What [`split_part`] found in a stretch of records.
+struct Part {
+    /// The header, when the part started the file.
+    header: Option<Vec<String>>,
+    /// Bytes of cell text at the front of the part.
+    text_len: usize,
+    /// End of every data cell in that text.
+    ends: CellEnds,
+    /// Line of every data row, counted from 1 at the part's start.
+    lines: Vec<usize>,
+    /// The first data row whose field count differs from the header's: (index, line, fields).
+    ragged: Option<(usize, usize, usize)>,
+    /// The line of a quote that is never closed, if any.
+    open_quote: Option<usize>,
+    /// The first line with text after the closing quote of a quoted field, and that text's first
+    /// byte, if any.
+    after_quote: Option<(usize, u8)>,
+    /// The line after the part's last line break (1 + the line breaks read).
+    line: usize,
+}
+
+/// Splits the records of `bytes` from byte `start` (see [`split_csv`]). With `width` the part
+/// has no header and its rows should have `width` fields; without, the first record is the
+/// header. `capacity_bytes` (at least the part's length) sizes the vectors for the records.
+fn split_part(
+    bytes: &mut [u8],
+    start: usize,
+    delimiter: u8,
+    width: Option<usize>,
+    capacity_bytes: usize,
+) -> Part {
+    const PLAIN: u8 = 0;
+    const SEPARATOR: u8 = 1;
+    const NEWLINE: u8 = 2;
+    const QUOTE: u8 = 3;
+    const RETURN: u8 = 4;
+    let mut class = [PLAIN; 256];
+    class[usize::from(delimiter)] = SEPARATOR;
+    class[usize::from(b'\n')] = NEWLINE;
+    class[usize::from(b'"')] = QUOTE;
+    class[usize::from(b'\r')] = RETURN;
+
+    let n = bytes.len();
+    let capacity_bytes = capacity_bytes.max(n);
+    // Room for the records, estimated from the first megabyte (growing a vector copies it), and
+    // for their cells; neither can outnumber the bytes (a record takes two, a cell one).
+    let sample = &bytes[..n.min(1 << 20)];
+    let sample_lines = sample.iter().filter(|&&b| b == b'\n').count() + 1;
+    let records = sample_lines
+        .saturating_mul(capacity_bytes / sample.len().max(1) + 1)
+        .min(capacity_bytes / 2 + 1);
+    let cells = |width: usize| records.saturating_mul(width).min(capacity_bytes + 1);
+    let mut header: Option<Vec<String>> = None;
+    let mut width = width;
+    let mut ends = CellEnds::for_text(capacity_bytes, width.map_or(64, cells));
+    let mut lines: Vec<usize> = Vec::with_capacity(records);
+    let (mut ragged, mut open_quote, mut after_quote) = (None, None, None);
+    let (mut r, mut w, mut line) = (start, 0, 1);
+    // The record being read: its first line, its fields so far, whether it had a quoted field,
+    // and where its text and its cell ends begin; and where the current field begins.
+    let (mut rec_line, mut fields, mut quoted, mut rec_w, mut rec_ends) = (1, 1, false, 0, 0);
+    let mut field_r = start;
+    loop {
+        // Plain text up to the next special byte, moved to the front.
+        while r < n && class[usize::from(bytes[r])] == PLAIN {
+            bytes[w] = bytes[r];
+            (r, w) = (r + 1, w + 1);
+        }
+        let end_of_record = if r == n {
+            true
+        } else {
+            match class[usize::from(bytes[r])] {
+                SEPARATOR => {
+                    ends.push(w);
+                    fields += 1;
+                    r += 1;
+                    field_r = r;
+                    false
+                }
+                NEWLINE => {
+                    r += 1;
+                    line += 1;
+                    true
+                }
+                RETURN => {
+                    let mut run = r;
+                    while run < n && bytes[run] == b'\r' {
+                        run += 1;
+                    }
+                    if run < n && bytes[run] != b'\n' && bytes[run] != delimiter {
+                        // Carriage returns inside a field are text.
+                        bytes.copy_within(r..run, w);
+                        w += run - r;
+                    }
+                    r = run;
+                    false
+                }
+                _ if r != field_r => {
+                    // A quote inside a field is text.
+                    bytes[w] = b'"';
+                    (r, w) = (r + 1, w + 1);
+                    false
+                }
+                _ => {
+                    // A quoted field: text up to the closing quote; `""` is a quote.
+                    quoted = true;
+                    let mut quote_line = line;
+                    r += 1;
+                    loop {
+                        while r < n && bytes[r] != b'"' {
+                            line += usize::from(bytes[r] == b'\n');
+                            bytes[w] = bytes[r];
+                            (r, w) = (r + 1, w + 1);
+                        }
+                        if r == n {
+                            open_quote = Some(quote_line);
+                            break;
+                        }
+                        if r + 1 < n && bytes[r + 1] == b'"' {
+                            bytes[w] = b'"';
+                            (r, w) = (r + 2, w + 1);
+                            quote_line = line;
+                        } else {
+                            r += 1;
+                            break;
+                        }
+                    }
+                    if open_quote.is_some() {
+                        break;
+                    }
+                    // Only the separator or the end of the line may follow.
+                    let mut next = r;
+                    while next < n && bytes[next] == b'\r' {
+                        next += 1;
+                    }
+                    let ends_field = next == n || bytes[next] == b'\n' || bytes[next] == delimiter;
+                    if !ends_field && after_quote.is_none() {
+                        after_quote = Some((line, bytes[next]));
+                    }
+                    false
                 }
             }
-            b'\r' => {}
-            _ if b == delimiter && !quoted => {
-                current.fields += 1;
-                current.blank = false;
-            }
-            _ => current.blank = current.blank && b.is_ascii_whitespace(),
+        };
+        if !end_of_record {
+            continue;
         }
+        ends.push(w);
+        let blank = fields == 1 && !quoted && bytes[rec_w..w].iter().all(u8::is_ascii_whitespace);
+        match width {
+            _ if blank => {
+                ends.truncate(rec_ends);
+                w = rec_w;
+            }
+            None => {
+                let mut from = 0;
+                let names = (0..ends.len())
+                    .map(|k| {
+                        let to = ends.get(k);
+                        let name = String::from_utf8_lossy(&bytes[from..to]).into_owned();
+                        from = to;
+                        name
+                    })
+                    .collect();
+                header = Some(names);
+                width = Some(fields);
+                ends = CellEnds::for_text(capacity_bytes, cells(fields));
+                w = 0;
+            }
+            Some(width) => {
+                if fields != width && ragged.is_none() {
+                    ragged = Some((lines.len(), rec_line, fields));
+                }
+                lines.push(rec_line);
+            }
+        }
+        if r == n {
+            break;
+        }
+        (rec_line, fields, quoted, rec_w, rec_ends) = (line, 1, false, w, ends.len());
+        field_r = r;
     }
-    if current.start < bytes.len() {
-        current.end = bytes.len();
-        records.push(current);
-    }
-    let mut body = Vec::with_capacity(bytes.len() + 1);
-    let mut non_blank = records.into_iter().filter(|r| !r.blank).inspect(|r| {
-        let text = &bytes[r.start..r.end];
-        body.extend_from_slice(text.strip_suffix(b"\r").unwrap_or(text));
-        body.push(b'\n');
-    });
-    let header_fields = non_blank.next().map_or(0, |r| r.fields);
-    let records = non_blank.map(|r| (r.line, r.fields)).collect();
-    CsvScan {
-        delimiter,
-        header_fields,
-        records,
-        no_final_newline: !bytes.ends_with(b"\n"),
-        body,
-        open_quote: quoted.then_some(quote_line),
+    Part {
+        header,
+        text_len: w,
+        ends,
+        lines,
+        ragged,
+        open_quote,
+        after_quote,
+        line,
     }
 }
 
-fn read_csv(path: &Path, bytes: &[u8], delimiter: Option<u8>) -> Result<Table> {
+/// Column names as polars named them (kept so that files read the same as before): a repeated
+/// name gets `_duplicated_0`, `_duplicated_1`, ...; then surrounding spaces and a byte-order mark
+/// are trimmed and an empty name becomes `column_K`.
+fn column_names(raw: Vec<String>) -> Vec<String> {
+    let mut seen: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    let mut names = Vec::with_capacity(raw.len());
+    for (k, name) in raw.into_iter().enumerate() {
+        let repeats = seen.entry(name.clone()).or_insert(0);
+        let name = if *repeats == 0 {
+            name
+        } else {
+            format!("{name}_duplicated_{}", *repeats - 1)
+        };
+        *repeats += 1;
+        let trimmed = name.trim_start_matches('\u{feff}').trim();
+        names.push(if trimmed.is_empty() {
+            format!("column_{}", k + 1)
+        } else {
+            trimmed.to_string()
+        });
+    }
+    names
+}
+
+fn read_csv(path: &Path, bytes: Vec<u8>, delimiter: Option<u8>) -> Result<Table> {
     let file = name_of(path);
     if bytes.starts_with(PARQUET_MAGIC) {
         return Err(Error::data(format!(
             "'{file}' is a Parquet file (it starts with 'PAR1'), not CSV: rename it to .parquet or pass --format parquet"
         )));
     }
-    if let Err(e) = std::str::from_utf8(bytes) {
+    if let Err(e) = std::str::from_utf8(&bytes) {
         let at = e.valid_up_to();
         let line = 1 + bytes[..at].iter().filter(|&&b| b == b'\n').count();
         let column = at - bytes[..at].iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1) + 1;
@@ -222,68 +489,74 @@ fn read_csv(path: &Path, bytes: &[u8], delimiter: Option<u8>) -> Result<Table> {
             bytes[at]
         )));
     }
-    let scan = scan_csv(bytes, delimiter);
-    if let Some(line) = scan.open_quote {
+    let delimiter = match delimiter {
+        Some(d) if !d.is_ascii() || matches!(d, b'"' | b'\n' | b'\r') => {
+            return Err(Error::usage(format!(
+                "--delimiter {:?} cannot separate CSV fields: use an ASCII character other than a \
+                 quote or a line break",
+                d as char
+            )))
+        }
+        Some(d) => d,
+        None => detect_delimiter(bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(&bytes)),
+    };
+    let no_final_newline = !bytes.ends_with(b"\n");
+    let split = split_csv(bytes, delimiter);
+    if let Some(line) = split.open_quote {
         return Err(Error::data(format!(
             "'{file}': the quote (\") opened on line {line} is never closed; close it, or write a quote \
              inside a quoted field as \"\""
         )));
     }
-    if scan.records.is_empty() {
+    if split.lines.is_empty() {
         return Err(Error::data(format!(
             "'{file}' has a header line but no data rows: add data rows below the header"
         )));
     }
-    let last = scan.records.len() - 1;
-    for (k, &(line, fields)) in scan.records.iter().enumerate() {
-        if fields != scan.header_fields {
-            let sep = match scan.delimiter {
-                b'\t' => "tab".to_string(),
-                d => format!("'{}'", d as char),
-            };
-            let mut msg = format!(
-                "'{file}': line {line} has {fields} field(s) but the header has {} (separator {sep})",
-                scan.header_fields
-            );
-            if k == last && fields < scan.header_fields && scan.no_final_newline {
-                msg.push_str(": the file looks truncated; re-export it or delete the incomplete last line");
-            } else if scan.header_fields == 1 || fields == 1 {
-                msg.push_str(": if the file uses another separator, pass --delimiter (e.g. --delimiter ';')");
-            } else {
-                msg.push_str(": fix that line (quote fields that contain the separator)");
-            }
-            return Err(Error::data(msg));
+    let header_fields = split.header.len();
+    if let Some((k, line, fields)) = split.ragged {
+        let sep = match split.delimiter {
+            b'\t' => "tab".to_string(),
+            d => format!("'{}'", d as char),
+        };
+        let mut msg = format!(
+            "'{file}': line {line} has {fields} field(s) but the header has {header_fields} (separator {sep})"
+        );
+        if k + 1 == split.lines.len() && fields < header_fields && no_final_newline {
+            msg.push_str(": the file looks truncated; re-export it or delete the incomplete last line");
+        } else if header_fields == 1 || fields == 1 {
+            msg.push_str(": if the file uses another separator, pass --delimiter (e.g. --delimiter ';')");
+        } else {
+            msg.push_str(": fix that line (quote fields that contain the separator)");
         }
+        return Err(Error::data(msg));
     }
-    let polars_error = |e: pl::PolarsError| {
-        Error::data(format!(
-            "could not read '{file}' as CSV: {e}. Check that it is a text file with a header line \
-             (pass --delimiter if fields are not separated by commas)"
-        ))
-    };
-    let df = guard(&file, || {
-        pl::CsvReadOptions::default()
-            .with_has_header(true)
-            .with_infer_schema_length(Some(0))
-            .with_raise_if_empty(true)
-            .map_parse_options(|p| {
-                p.with_separator(scan.delimiter)
-                    .with_quote_char(Some(b'"'))
-                    .with_missing_is_null(true)
-            })
-            .into_reader_with_file_handle(std::io::Cursor::new(scan.body))
-            .finish()
-            .map_err(polars_error)
-    })?;
-    let mut table = table_from_frame(&file, &df)?;
-    if table.rows() == 0 {
+    if let Some((line, next)) = split.after_quote {
+        let hint = match next {
+            b',' | b';' | b'\t' | b'|' => format!(
+                " (if fields are separated by {}, pass --delimiter)",
+                if next == b'\t' {
+                    "tabs".to_string()
+                } else {
+                    format!("'{}'", next as char)
+                }
+            ),
+            _ => String::new(),
+        };
         return Err(Error::data(format!(
-            "'{file}' has a header line but no data rows: add data rows below the header"
+            "'{file}': line {line} has text after the closing quote of a quoted field{hint}; quote \
+             the whole field, and write a quote inside it as \"\""
         )));
     }
-    if table.rows() == scan.records.len() {
-        table.lines = Some(scan.records.iter().map(|r| r.0).collect());
-    }
+    // Only ASCII bytes (quotes, separators, line ends) were removed from valid UTF-8 text, so
+    // the cells are valid UTF-8 too.
+    let text = String::from_utf8(split.text)
+        .map_err(|e| Error::runtime(format!("internal: CSV cells of '{file}' are not UTF-8: {e}")))?;
+    let cells = CsvCells::new(text, split.ends, header_fields)?;
+    let columns = cells.into_columns().into_iter().map(Column::CsvText).collect();
+    let mut table =
+        Table::new(column_names(split.header), columns).map_err(|e| Error::data(format!("'{file}': {e}")))?;
+    table.lines = Some(split.lines);
     Ok(table)
 }
 
@@ -479,10 +752,8 @@ pub fn write_json<W: Write>(mut writer: W, table: &Table) -> Result<()> {
             out.push_str(key);
             out.push_str(": ");
             let value = match col {
-                Column::Text(v) => v
-                    .get(row)
-                    .cloned()
-                    .flatten()
+                Column::Text(_) | Column::CsvText(_) => col
+                    .cell_text(row)
                     .map_or(serde_json::Value::Null, serde_json::Value::String),
                 Column::Number(v) => v
                     .get(row)
@@ -523,8 +794,8 @@ fn frame_from_table(table: &Table) -> Result<pl::DataFrame> {
                 .map_err(|e| Error::runtime(format!("could not convert column '{name}': {e}")))
         };
         let series = match col {
-            Column::Text(v) => {
-                let v: Vec<Option<&str>> = v.iter().map(|c| c.as_deref()).collect();
+            Column::Text(_) | Column::CsvText(_) => {
+                let v: Vec<Option<&str>> = col.texts().into_iter().flatten().collect();
                 pl::Series::new(name.clone(), v)
             }
             Column::Number(v) => pl::Series::new(name.clone(), v.as_slice()),
@@ -722,5 +993,147 @@ mod tests {
         assert_eq!(std::fs::read(&p).unwrap(), b"old");
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
         assert!(write_atomic(&dir.path().join("missing/x.csv"), b"x").is_err());
+    }
+
+    fn cells(t: &Table) -> Vec<Vec<Option<String>>> {
+        (0..t.rows())
+            .map(|r| t.columns.iter().map(|c| c.cell_text(r)).collect())
+            .collect()
+    }
+
+    #[test]
+    fn quotes_follow_rfc_4180_and_carriage_returns_end_fields() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = write(
+            dir.path(),
+            "q.csv",
+            b"\"a \"\"b\"\"\",c,\n\"\",x\"y,\"1\r\n2\"\r\n \"z\",\"\"\"\"\r,v\rw\r\n\n",
+        );
+        let t = read_table(&p, None, None).unwrap();
+        // `""` in a quoted name is a quote; an empty name is named by its position.
+        assert_eq!(t.names, ["a \"b\"", "c", "column_3"]);
+        let s = |x: &str| Some(x.to_string());
+        assert_eq!(
+            cells(&t),
+            [
+                // A quoted empty field is missing; a quote inside a field is text; a quoted
+                // field keeps its line break.
+                vec![None, s("x\"y"), s("1\r\n2")],
+                // A quote after a space does not start a quoted field; a carriage return
+                // before the separator is dropped, inside a field it is kept.
+                vec![s(" \"z\""), s("\""), s("v\rw")],
+            ]
+        );
+        assert_eq!(t.lines.as_deref(), Some(&[2, 4][..]));
+        // A record with only a quoted empty field is not a blank line.
+        let p = write(dir.path(), "one.csv", b"a\n\"\"\n1\n");
+        let t = read_table(&p, None, None).unwrap();
+        assert_eq!(
+            (cells(&t), t.lines.clone()),
+            (vec![vec![None], vec![s("1")]], Some(vec![2, 3]))
+        );
+    }
+
+    #[test]
+    fn repeated_names_are_numbered_as_polars_did() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = write(dir.path(), "d.csv", b"a,a, b ,a,\xef\xbb\xbfc\n1,2,3,4,5\n");
+        let t = read_table(&p, None, None).unwrap();
+        assert_eq!(t.names, ["a", "a_duplicated_0", "b", "a_duplicated_1", "c"]);
+        let p = write(dir.path(), "e.csv", b"a, a\n1,2\n");
+        let e = read_table(&p, None, None).unwrap_err().to_string();
+        assert!(e.contains("column name 'a' appears twice"), "{e}");
+    }
+
+    #[test]
+    fn text_after_a_closing_quote_and_odd_separators_are_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = write(dir.path(), "q.csv", b"a,b\n1,2\n\"3\"x,4\n");
+        let e = read_table(&p, None, None).unwrap_err().to_string();
+        assert!(e.contains("line 3 has text after the closing quote"), "{e}");
+        assert!(!e.contains("--delimiter"), "{e}");
+        // A comma file read with ';': the quoted fields are followed by commas.
+        let p = write(dir.path(), "c.csv", b"\"a\",\"b\"\n1,2\n");
+        let e = read_table(&p, None, Some(b';')).unwrap_err().to_string();
+        assert!(
+            e.contains("line 1 has text after the closing quote") && e.contains("','"),
+            "{e}"
+        );
+        for bad in [b'"', b'\n', b'\r', 0xE9] {
+            let e = read_table(&p, None, Some(bad)).unwrap_err();
+            assert_eq!(e.exit_code(), 2, "{e}");
+        }
+        // An unclosed quote is named by the line it opens on, before any other problem.
+        let p = write(dir.path(), "u.csv", b"a,b\n1\n\"2,3\n4,5\n");
+        let e = read_table(&p, None, None).unwrap_err().to_string();
+        assert!(e.contains("opened on line 3 is never closed"), "{e}");
+    }
+
+    /// Pseudo-random CSV-like inputs: mutations of well-formed files and byte soup.
+    fn messy_inputs() -> Vec<Vec<u8>> {
+        let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state as usize
+        };
+        let mut well_formed = String::from("\u{feff}time,\"note\",y\r\n");
+        for k in 0..40 {
+            let note = match k % 5 {
+                0 => "\"a, \"\"b\"\"\"".to_string(),
+                1 => "\"two\nlines\"".to_string(),
+                2 => String::new(),
+                _ => format!("n{k}"),
+            };
+            let end = if k % 7 == 0 { "\r\n\n" } else { "\n" };
+            well_formed.push_str(&format!("2024-01-01 {:02}:00,{note},{k}.5{end}", k % 24));
+        }
+        let plain: String = (0..60).map(|k| format!("{k},{}\n", k * 3)).collect();
+        let seeds = [well_formed.into_bytes(), format!("a,b\n{plain}").into_bytes()];
+        let alphabet = b",;\"\n\r0123456789.-: aZ\t";
+        let mut inputs: Vec<Vec<u8>> = seeds.to_vec();
+        for k in 0..1500 {
+            let mut b = seeds[k % 2].clone();
+            for _ in 0..1 + next() % 4 {
+                let i = next() % b.len();
+                match next() % 4 {
+                    0 => b[i] = alphabet[next() % alphabet.len()],
+                    1 => b.insert(i, alphabet[next() % alphabet.len()]),
+                    2 => {
+                        b.remove(i);
+                    }
+                    _ => b.truncate(i.max(1)),
+                }
+            }
+            inputs.push(b);
+        }
+        for _ in 0..500 {
+            let len = 1 + next() % 120;
+            inputs.push((0..len).map(|_| alphabet[next() % alphabet.len()]).collect());
+        }
+        inputs
+    }
+
+    #[test]
+    fn two_halves_split_the_same_as_one_pass() {
+        let mut halved = 0;
+        for bytes in messy_inputs() {
+            for delimiter in [b',', b';'] {
+                let bom = if bytes.starts_with(b"\xef\xbb\xbf") { 3 } else { 0 };
+                halved += usize::from(halfway(&bytes, bom, delimiter, 0).is_some());
+                let one = split_csv_from(bytes.clone(), delimiter, usize::MAX);
+                let two = split_csv_from(bytes.clone(), delimiter, 0);
+                let text = String::from_utf8_lossy(&bytes);
+                assert_eq!(one.header, two.header, "{text:?}");
+                assert_eq!(one.text, two.text, "{text:?}");
+                assert_eq!(one.ends, two.ends, "{text:?}");
+                assert_eq!(one.lines, two.lines, "{text:?}");
+                assert_eq!(one.ragged, two.ragged, "{text:?}");
+                assert_eq!(one.open_quote, two.open_quote, "{text:?}");
+                assert_eq!(one.after_quote, two.after_quote, "{text:?}");
+            }
+        }
+        assert!(halved > 500, "the two-half path ran {halved} times");
     }
 }

@@ -16,10 +16,12 @@
 
 use std::path::Path;
 
-use super::check::{check, CheckReport, Fill, Obs, Prepared, RawSeries};
+use super::check::{check, check_report, CheckReport, Fill, Obs, Prepared, RawSeries};
 use super::io::{read_table, Format};
 use super::table::{format_number, quote_list, Column, Table};
-use super::time::{format_timestamp, parse_time_column, ACCEPTED_FORMATS, DAY, EPOCH_MAX, EPOCH_MIN};
+use super::time::{
+    format_timestamp, parse_time_column, trim, TimeColumn, ACCEPTED_FORMATS, DAY, EPOCH_MAX, EPOCH_MIN,
+};
 use super::{Dataset, TimeKind};
 use crate::error::{Error, Result};
 
@@ -69,7 +71,8 @@ impl LoadOptions {
 /// without `--fill`, ...). The report carries the notes (sorting, gaps, fills).
 pub fn load(path: &Path, options: &LoadOptions) -> Result<(Dataset, CheckReport)> {
     let table = read_table(path, options.format, options.delimiter)?;
-    let (dataset, report) = load_table(&table, &path.display().to_string(), options)?;
+    let (prepared, rows) = prepare(table, &path.display().to_string(), options)?;
+    let (dataset, report) = check(prepared, options.fill, &|row| rows.row_label(row));
     report.ensure_usable()?;
     match dataset {
         Some(d) => Ok((d, report)),
@@ -81,7 +84,8 @@ pub fn load(path: &Path, options: &LoadOptions) -> Result<(Dataset, CheckReport)
 /// rather than errors. Files that cannot be read or interpreted at all are still errors.
 pub fn inspect(path: &Path, options: &LoadOptions) -> Result<CheckReport> {
     let table = read_table(path, options.format, options.delimiter)?;
-    Ok(load_table(&table, &path.display().to_string(), options)?.1)
+    let (prepared, rows) = prepare(table, &path.display().to_string(), options)?;
+    Ok(check_report(prepared, options.fill, &|row| rows.row_label(row)))
 }
 
 /// Interprets an already read table (`file` names it in messages); the dataset is `None` when
@@ -91,6 +95,76 @@ pub fn load_table(
     file: &str,
     options: &LoadOptions,
 ) -> Result<(Option<Dataset>, CheckReport)> {
+    let prepared = extract(table, file, options)?.into_prepared();
+    Ok(check(prepared, options.fill, &|row| table.row_label(row)))
+}
+
+/// The observations of `table` for the checks, and the table without its cells (its file lines
+/// name rows in messages). The cells are freed before the observations are built, which then
+/// reuse their memory: for a large file, fresh memory costs more time than the checks.
+fn prepare(mut table: Table, file: &str, options: &LoadOptions) -> Result<(Prepared, Table)> {
+    let extracted = extract(&table, file, options)?;
+    table.columns.clear();
+    Ok((extracted.into_prepared(), table))
+}
+
+/// Rows from which [`extract`] parses the time and target columns at the same time.
+const PARALLEL_ROWS: usize = 100_000;
+
+/// What [`extract`] takes from a table: the roles of its columns and their parsed cells.
+struct Extracted {
+    /// Everything but the series.
+    prepared: Prepared,
+    /// The time of every row (none without a time column).
+    times: Option<Vec<i64>>,
+    /// The values of every row, per target; NaN for a missing value (as a parsed NaN is).
+    values: Vec<Vec<f64>>,
+    /// The rows of each id in long format (none: all rows are one series per target).
+    groups: Option<Vec<(String, Vec<usize>)>>,
+}
+
+impl Extracted {
+    /// The series: ids in order of first appearance, then targets.
+    fn into_prepared(self) -> Prepared {
+        let Extracted {
+            mut prepared,
+            times,
+            values,
+            groups,
+        } = self;
+        let targets = &prepared.targets;
+        let mut series = Vec::new();
+        match &groups {
+            Some(groups) => {
+                for (id, rows) in groups {
+                    for (t, target) in targets.iter().enumerate() {
+                        let name = if targets.len() > 1 {
+                            format!("{id}/{target}")
+                        } else {
+                            id.clone()
+                        };
+                        let obs = observations(rows.iter().copied(), times.as_deref(), &values[t]);
+                        series.push(RawSeries { id: name, obs });
+                    }
+                }
+            }
+            None => {
+                for (t, target) in targets.iter().enumerate() {
+                    let obs = observations(0..prepared.rows, times.as_deref(), &values[t]);
+                    series.push(RawSeries {
+                        id: target.clone(),
+                        obs,
+                    });
+                }
+            }
+        }
+        prepared.series = series;
+        prepared
+    }
+}
+
+/// Chooses the time, target and id columns of `table` and parses their cells.
+fn extract(table: &Table, file: &str, options: &LoadOptions) -> Result<Extracted> {
     let find = |name: &str, flag: &str| {
         table.index_of(name).ok_or_else(|| {
             Error::usage(format!(
@@ -130,10 +204,23 @@ pub fn load_table(
         }
     }
 
-    let time = match time_index {
-        Some(k) => Some((k, parse_time(table, file, k, true)?)),
-        None => detect_time(table, file, id_index, &target_indices)?,
+    let parse_targets = |targets: &[usize]| -> Result<Vec<Vec<f64>>> {
+        targets.iter().map(|&k| parse_values(table, file, k)).collect()
     };
+    // With --target, the values are parsed on a second thread while the time column is found
+    // and parsed (each takes a pass over a large file's cells); a time column error still
+    // comes first.
+    let (time, given_values) = std::thread::scope(|scope| {
+        let given = (!target_indices.is_empty() && table.rows() >= PARALLEL_ROWS)
+            .then(|| scope.spawn(|| parse_targets(&target_indices)));
+        let time = match time_index {
+            Some(k) => parse_time(table, file, k, true).map(|t| Some((k, t))),
+            None => detect_time(table, file, id_index, &target_indices),
+        };
+        let given = given.map(|h| h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)));
+        (time, given)
+    });
+    let time = time?;
     let time_k = time.as_ref().map(|t| t.0);
     if target_indices.is_empty() {
         target_indices.push(detect_target(table, file, time_k, id_index)?);
@@ -144,64 +231,42 @@ pub fn load_table(
             table.names[*k]
         )));
     }
-
-    let values: Vec<Vec<Option<f64>>> = target_indices
-        .iter()
-        .map(|&k| parse_values(table, file, k))
-        .collect::<Result<_>>()?;
-    let ids: Option<Vec<String>> = id_index.map(|k| id_values(table, file, k)).transpose()?;
-    let (time_kind, times) = match &time {
-        Some((_, (times, kind))) => (*kind, Some(times)),
+    let values = match given_values {
+        Some(values) => values?,
+        None => parse_targets(&target_indices)?,
+    };
+    let (time_kind, times) = match time {
+        Some((_, (times, kind))) => (kind, Some(times)),
         None => (TimeKind::RowNumber, None),
     };
+    let groups = id_index.map(|k| group_by_id(table, file, k)).transpose()?;
+    Ok(Extracted {
+        prepared: Prepared {
+            file: file.to_string(),
+            rows: table.rows(),
+            columns: table.names.clone(),
+            series: Vec::new(),
+            time_kind,
+            time_column: time_k.map(|k| table.names[k].clone()),
+            targets: target_indices.iter().map(|&k| table.names[k].clone()).collect(),
+            id_column: id_index.map(|k| table.names[k].clone()),
+        },
+        times,
+        values,
+        groups,
+    })
+}
 
-    // Group rows into series: ids in order of first appearance, then targets.
-    let mut groups: Vec<(String, Vec<usize>)> = Vec::new();
-    match &ids {
-        Some(ids) => {
-            let mut index = std::collections::HashMap::new();
-            for (row, id) in ids.iter().enumerate() {
-                let g = *index.entry(id.as_str()).or_insert_with(|| {
-                    groups.push((id.clone(), Vec::new()));
-                    groups.len() - 1
-                });
-                groups[g].1.push(row);
-            }
-        }
-        None => groups.push((String::new(), (0..table.rows()).collect())),
-    }
-    let mut series = Vec::new();
-    for (id, rows) in &groups {
-        for (t, &k) in target_indices.iter().enumerate() {
-            let name = match (ids.is_some(), target_indices.len() > 1) {
-                (true, true) => format!("{id}/{}", table.names[k]),
-                (true, false) => id.clone(),
-                (false, _) => table.names[k].clone(),
-            };
-            let obs = rows
-                .iter()
-                .enumerate()
-                .map(|(n, &row)| Obs {
-                    time: times.map_or(n as i64, |ts| ts[row]),
-                    value: values[t][row],
-                    row: Some(row),
-                })
-                .collect();
-            series.push(RawSeries { id: name, obs });
-        }
-    }
-    let prepared = Prepared {
-        file: file.to_string(),
-        rows: table.rows(),
-        columns: table.names.clone(),
-        series,
-        time_kind,
-        time_column: time_k.map(|k| table.names[k].clone()),
-        targets: target_indices.iter().map(|&k| table.names[k].clone()).collect(),
-        id_column: id_index.map(|k| table.names[k].clone()),
-    };
-    let label = |row: usize| table.row_label(row);
-    Ok(check(prepared, options.fill, &label))
+/// The observations of `rows` (in that order) of one target column: the time of each row (or
+/// its position in `rows` when there is no time column) and its value.
+fn observations(rows: impl Iterator<Item = usize>, times: Option<&[i64]>, values: &[f64]) -> Vec<Obs> {
+    rows.enumerate()
+        .map(|(n, row)| Obs {
+            time: times.map_or(n as i64, |ts| ts[row]),
+            value: Some(values[row]).filter(|v| !v.is_nan()),
+            row: Some(row),
+        })
+        .collect()
 }
 
 /// The time of every row and how times are represented.
@@ -214,8 +279,8 @@ pub struct NotANumber;
 /// Parses column `k` as the time column; every row needs a timestamp.
 fn parse_time(table: &Table, file: &str, k: usize, allow_epoch: bool) -> Result<ParsedTime> {
     let name = &table.names[k];
-    let (cells, kind): (Vec<Option<i64>>, TimeKind) = match &table.columns[k] {
-        Column::Time(v, kind) => (v.clone(), *kind),
+    let column = match &table.columns[k] {
+        Column::Time(v, kind) => time_column(v, *kind),
         Column::Number(v) => {
             let bad = v.iter().position(|x| {
                 x.is_some_and(|x| x.fract() != 0.0 || !(EPOCH_MIN as f64..=EPOCH_MAX as f64).contains(&x))
@@ -228,45 +293,47 @@ fn parse_time(table: &Table, file: &str, k: usize, allow_epoch: bool) -> Result<
                     table.row_label(row)
                 )));
             }
-            (
-                v.iter().map(|x| x.map(|x| x as i64)).collect(),
-                TimeKind::DateTime,
-            )
+            let seconds: Vec<Option<i64>> = v.iter().map(|x| x.map(|x| x as i64)).collect();
+            time_column(&seconds, TimeKind::DateTime)
         }
-        Column::Text(v) => {
-            let cells: Vec<Option<&str>> = v
-                .iter()
-                .map(|c| c.as_deref().map(str::trim).filter(|s| !s.is_empty()))
-                .collect();
-            parse_time_column(&cells, allow_epoch).map_err(|bad| {
-                Error::data(format!(
-                    "{file}: time column '{name}' has '{}' at {}, which is not a date or date-time \
-                     in a supported format ({ACCEPTED_FORMATS}). Fix the value, or choose the time \
-                     column with --time-col",
-                    shorten(&bad.value),
-                    table.row_label(bad.row)
-                ))
-            })?
-        }
+        text => parse_time_column(|| text.texts().into_iter().flatten(), allow_epoch).map_err(|bad| {
+            Error::data(format!(
+                "{file}: time column '{name}' has '{}' at {}, which is not a date or date-time \
+                 in a supported format ({ACCEPTED_FORMATS}). Fix the value, or choose the time \
+                 column with --time-col",
+                shorten(&bad.value),
+                table.row_label(bad.row)
+            ))
+        })?,
     };
-    let mut times = Vec::with_capacity(cells.len());
-    for (row, cell) in cells.into_iter().enumerate() {
-        match cell {
-            Some(t) => times.push(t),
-            None => {
-                return Err(Error::data(format!(
-                    "{file}: time column '{name}' is empty at {}: every row needs a timestamp; \
-                     fill it in or delete the row",
-                    table.row_label(row)
-                )))
-            }
-        }
+    every_row_timed(table, file, k, column)
+}
+
+/// A typed (Parquet) time column as a [`TimeColumn`].
+fn time_column(cells: &[Option<i64>], kind: TimeKind) -> TimeColumn {
+    TimeColumn {
+        times: cells.iter().map(|t| t.unwrap_or(0)).collect(),
+        first_missing: cells.iter().position(Option::is_none),
+        kind,
     }
+}
+
+/// The times of time column `k` once parsed: an error when a cell is empty.
+fn every_row_timed(table: &Table, file: &str, k: usize, column: TimeColumn) -> Result<ParsedTime> {
+    if let Some(row) = column.first_missing {
+        return Err(Error::data(format!(
+            "{file}: time column '{}' is empty at {}: every row needs a timestamp; \
+             fill it in or delete the row",
+            table.names[k],
+            table.row_label(row)
+        )));
+    }
+    let times = column.times;
     // Midnight date-times from a Date column stay dates; check the invariant for typed columns.
-    let kind = if kind == TimeKind::Date && times.iter().any(|t| t % DAY != 0) {
+    let kind = if column.kind == TimeKind::Date && times.iter().any(|t| t % DAY != 0) {
         TimeKind::DateTime
     } else {
-        kind
+        column.kind
     };
     Ok((times, kind))
 }
@@ -294,13 +361,13 @@ fn detect_time(
         return Ok(Some((k, parse_time(table, file, k, true)?)));
     }
     for &k in &candidates {
-        if let Column::Text(v) = &table.columns[k] {
-            let cells: Vec<Option<&str>> = v
-                .iter()
-                .map(|c| c.as_deref().map(str::trim).filter(|s| !s.is_empty()))
-                .collect();
-            if cells.iter().any(Option::is_some) && parse_time_column(&cells, false).is_ok() {
-                return Ok(Some((k, parse_time(table, file, k, false)?)));
+        let column = &table.columns[k];
+        let Some(mut cells) = column.texts() else {
+            continue;
+        };
+        if cells.any(|c| c.is_some_and(|s| !trim(s).is_empty())) {
+            if let Ok(parsed) = parse_time_column(|| column.texts().into_iter().flatten(), false) {
+                return Ok(Some((k, every_row_timed(table, file, k, parsed)?)));
             }
         }
     }
@@ -309,17 +376,19 @@ fn detect_time(
 
 /// Parses one value cell: `Ok(None)` for missing (empty, NaN, NA, null), `Err` for non-numbers.
 pub fn parse_value(text: &str) -> std::result::Result<Option<f64>, NotANumber> {
-    let t = text.trim();
-    if t.is_empty()
-        || ["nan", "na", "n/a", "null", "none", "-nan"]
-            .iter()
-            .any(|m| t.eq_ignore_ascii_case(m))
-    {
-        return Ok(None);
-    }
+    let t = trim(text);
+    // Numbers first (almost every cell); no missing-value marker reads as a number but NaN.
     match t.parse::<f64>() {
         Ok(v) if v.is_nan() => Ok(None),
         Ok(v) => Ok(Some(v)),
+        Err(_)
+            if t.is_empty()
+                || ["nan", "na", "n/a", "null", "none", "-nan"]
+                    .iter()
+                    .any(|m| t.eq_ignore_ascii_case(m)) =>
+        {
+            Ok(None)
+        }
         Err(_) => Err(NotANumber),
     }
 }
@@ -329,9 +398,9 @@ fn is_numeric(column: &Column) -> bool {
     match column {
         Column::Number(v) => v.iter().any(Option::is_some),
         Column::Time(..) => false,
-        Column::Text(v) => {
+        text => {
             let mut any = false;
-            for cell in v.iter().flatten() {
+            for cell in text.texts().into_iter().flatten().flatten() {
                 match parse_value(cell) {
                     Ok(Some(_)) => any = true,
                     Ok(None) => {}
@@ -388,32 +457,37 @@ fn detect_target(table: &Table, file: &str, time: Option<usize>, id: Option<usiz
     }
 }
 
-/// Parses target column `k` into values; a non-numeric cell is an error naming it.
-fn parse_values(table: &Table, file: &str, k: usize) -> Result<Vec<Option<f64>>> {
+/// Parses target column `k` into values (NaN for a missing value); a non-numeric cell is an
+/// error naming it.
+fn parse_values(table: &Table, file: &str, k: usize) -> Result<Vec<f64>> {
     let name = &table.names[k];
     match &table.columns[k] {
-        Column::Number(v) => Ok(v.iter().map(|x| x.filter(|x| !x.is_nan())).collect()),
+        Column::Number(v) => Ok(v.iter().map(|x| x.unwrap_or(f64::NAN)).collect()),
         Column::Time(..) => Err(Error::data(format!(
             "{file}: column '{name}' holds dates or times, not numbers; choose a numeric --target"
         ))),
-        Column::Text(v) => v
-            .iter()
+        column => column
+            .texts()
+            .into_iter()
+            .flatten()
             .enumerate()
             .map(|(row, cell)| match cell {
-                None => Ok(None),
-                Some(text) => parse_value(text).map_err(|NotANumber| {
-                    let hint = if text.contains(',') && parse_value(&text.replace(',', ".")).is_ok() {
-                        " (decimal commas are not supported: write 2.5, not 2,5)"
-                    } else {
-                        ""
-                    };
-                    Error::data(format!(
-                        "{file}: target column '{name}' has '{}' at {}, which is not a number{hint}. \
+                None => Ok(f64::NAN),
+                Some(text) => parse_value(text)
+                    .map(|v| v.unwrap_or(f64::NAN))
+                    .map_err(|NotANumber| {
+                        let hint = if text.contains(',') && parse_value(&text.replace(',', ".")).is_ok() {
+                            " (decimal commas are not supported: write 2.5, not 2,5)"
+                        } else {
+                            ""
+                        };
+                        Error::data(format!(
+                            "{file}: target column '{name}' has '{}' at {}, which is not a number{hint}. \
                          Fix the value, or leave the cell empty and pass --fill to fill it",
-                        shorten(text),
-                        table.row_label(row)
-                    ))
-                }),
+                            shorten(text),
+                            table.row_label(row)
+                        ))
+                    }),
             })
             .collect(),
     }
@@ -432,24 +506,35 @@ fn shorten(text: &str) -> String {
     }
 }
 
-/// The id of every row of the id column (numbers and times as text); missing ids are an error.
-fn id_values(table: &Table, file: &str, k: usize) -> Result<Vec<String>> {
+/// The rows of each id of id column `k` (numbers and times as text), ids trimmed and in order of
+/// first appearance; a missing id is an error.
+fn group_by_id(table: &Table, file: &str, k: usize) -> Result<Vec<(String, Vec<usize>)>> {
     let column = &table.columns[k];
-    (0..table.rows())
-        .map(|row| {
-            column
-                .cell_text(row)
-                .map(|s| s.trim().to_string())
-                .filter(|s| !s.is_empty())
-                .ok_or_else(|| {
-                    Error::data(format!(
-                        "{file}: id column '{}' is empty at {}; every row needs a series id",
-                        table.names[k],
-                        table.row_label(row)
-                    ))
-                })
-        })
-        .collect()
+    let formatted: Vec<Option<String>>;
+    let cells: Vec<Option<&str>> = match column.texts() {
+        Some(texts) => texts.collect(),
+        None => {
+            formatted = (0..table.rows()).map(|row| column.cell_text(row)).collect();
+            formatted.iter().map(Option::as_deref).collect()
+        }
+    };
+    let mut groups: Vec<(String, Vec<usize>)> = Vec::new();
+    let mut index: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    for (row, cell) in cells.into_iter().enumerate() {
+        let id = cell.map(trim).filter(|s| !s.is_empty()).ok_or_else(|| {
+            Error::data(format!(
+                "{file}: id column '{}' is empty at {}; every row needs a series id",
+                table.names[k],
+                table.row_label(row)
+            ))
+        })?;
+        let g = *index.entry(id).or_insert_with(|| {
+            groups.push((id.to_string(), Vec::new()));
+            groups.len() - 1
+        });
+        groups[g].1.push(row);
+    }
+    Ok(groups)
 }
 
 /// The timestamps of a dataset's series formatted for output (helper for writers).

@@ -214,11 +214,30 @@ fn parse_offset(c: &mut Cursor) -> Option<i64> {
 /// [`parse_epoch_seconds`]). Surrounding spaces are ignored. Returns `None` when the text is not a
 /// valid date or date-time.
 pub fn parse_timestamp(text: &str, order: DateOrder) -> Option<Stamp> {
-    let mut c = Cursor {
-        b: text.trim().as_bytes(),
-        i: 0,
+    parse_timestamp_with(text, order, &mut None)
+}
+
+/// The date part of the last cell [`parse_timestamp_with`] parsed, and its day number.
+type DateMemo<'a> = Option<(&'a [u8], i64)>;
+
+/// [`parse_timestamp`] that reuses the date of the previous cell when this one starts with the
+/// same date text (consecutive rows mostly share their date).
+fn parse_timestamp_with<'a>(text: &'a str, order: DateOrder, memo: &mut DateMemo<'a>) -> Option<Stamp> {
+    let b = trim(text).as_bytes();
+    let mut c = Cursor { b, i: 0 };
+    // The same date text followed by a non-digit reads the same: `parse_date` stops at the same
+    // place (its last field ends at its maximum length or at that non-digit).
+    let days = match *memo {
+        Some((date, days)) if same_start(b, date) && !b.get(date.len()).is_some_and(u8::is_ascii_digit) => {
+            c.i = date.len();
+            days
+        }
+        _ => {
+            let days = parse_date(&mut c, order)?;
+            *memo = Some((&b[..c.i], days));
+            days
+        }
     };
-    let days = parse_date(&mut c, order)?;
     if c.done() {
         return Some(Stamp {
             secs: days * DAY,
@@ -244,13 +263,28 @@ pub fn parse_timestamp(text: &str, order: DateOrder) -> Option<Stamp> {
 /// Parses an integer number of seconds since the epoch in the plausible range
 /// [`EPOCH_MIN`]..=[`EPOCH_MAX`]; anything else is `None`.
 pub fn parse_epoch_seconds(text: &str) -> Option<i64> {
-    let t = text.trim();
+    let t = trim(text);
     let t = t.strip_suffix(".0").unwrap_or(t);
     if t.is_empty() || !t.bytes().all(|b| b.is_ascii_digit()) || t.len() > 12 {
         return None;
     }
     let v: i64 = t.parse().ok()?;
     (EPOCH_MIN..=EPOCH_MAX).contains(&v).then_some(v)
+}
+
+/// `text.starts_with(start)` for a short `start`, without a call to `memcmp`.
+#[inline]
+fn same_start(text: &[u8], start: &[u8]) -> bool {
+    text.len() >= start.len() && text.iter().zip(start).all(|(a, b)| a == b)
+}
+
+/// `text.trim()`, without looking for whitespace when the text starts and ends with a visible
+/// ASCII character (almost every cell).
+pub fn trim(text: &str) -> &str {
+    match (text.as_bytes().first(), text.as_bytes().last()) {
+        (Some(a), Some(b)) if a.is_ascii_graphic() && b.is_ascii_graphic() => text,
+        _ => text.trim(),
+    }
 }
 
 /// A cell of a time column that could not be parsed.
@@ -262,27 +296,44 @@ pub struct BadTime {
     pub value: String,
 }
 
-/// Parses a whole text column. Missing cells (`None`) stay `None`. All non-missing cells must
-/// parse with one reading: month-first dates, else day-first, else (with `allow_epoch`) epoch
-/// seconds. The kind is [`TimeKind::Date`] when every cell is a plain date. On failure the first
-/// cell that the most successful reading could not parse is returned.
-pub fn parse_time_column(
-    cells: &[Option<&str>],
-    allow_epoch: bool,
-) -> Result<(Vec<Option<i64>>, TimeKind), BadTime> {
+/// A parsed time column ([`parse_time_column`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TimeColumn {
+    /// The time of every cell (0 for a missing cell).
+    pub times: Vec<i64>,
+    /// The first missing cell (0-based), if any.
+    pub first_missing: Option<usize>,
+    /// [`TimeKind::Date`] when every present cell is a plain date, else [`TimeKind::DateTime`].
+    pub kind: TimeKind,
+}
+
+/// Parses a whole text column; `cells` gives its cells (from the first, each time it is
+/// called). Cells are trimmed; empty cells are missing. All present cells must parse with one
+/// reading: month-first dates, else day-first, else (with `allow_epoch`) epoch seconds. On
+/// failure the first cell that the most successful reading could not parse is returned.
+pub fn parse_time_column<'a, I>(cells: impl Fn() -> I, allow_epoch: bool) -> Result<TimeColumn, BadTime>
+where
+    I: Iterator<Item = Option<&'a str>>,
+{
     let mut best: Option<BadTime> = None;
     for order in [DateOrder::MonthFirst, DateOrder::DayFirst] {
-        match parse_cells(cells, |text| {
-            parse_timestamp(text, order).map(|s| (s.secs, s.date_only))
+        let mut memo = None;
+        match parse_cells(cells(), |text| {
+            parse_timestamp_with(text, order, &mut memo).map(|s| (s.secs, s.date_only))
         }) {
-            Ok((out, true)) => return Ok((out, TimeKind::Date)),
-            Ok((out, false)) => return Ok((out, TimeKind::DateTime)),
+            Ok((column, true)) => {
+                return Ok(TimeColumn {
+                    kind: TimeKind::Date,
+                    ..column
+                })
+            }
+            Ok((column, false)) => return Ok(column),
             Err(bad) => keep_furthest(&mut best, bad),
         }
     }
     if allow_epoch {
-        match parse_cells(cells, |text| parse_epoch_seconds(text).map(|v| (v, false))) {
-            Ok((out, _)) => return Ok((out, TimeKind::DateTime)),
+        match parse_cells(cells(), |text| parse_epoch_seconds(text).map(|v| (v, false))) {
+            Ok((column, _)) => return Ok(column),
             Err(bad) => keep_furthest(&mut best, bad),
         }
     }
@@ -292,28 +343,36 @@ pub fn parse_time_column(
     }))
 }
 
-/// Parse every non-missing cell with `parse` (returning seconds and whether the cell was a plain
-/// date); stops at the first cell it cannot read. The flag says whether every cell was a date.
-fn parse_cells(
-    cells: &[Option<&str>],
-    parse: impl Fn(&str) -> Option<(i64, bool)>,
-) -> Result<(Vec<Option<i64>>, bool), BadTime> {
-    let mut out = Vec::with_capacity(cells.len());
+/// Parse every present cell with `parse` (returning seconds and whether the cell was a plain
+/// date); stops at the first cell it cannot read. The flag says whether every cell was a date
+/// (the column's kind is left as date-times).
+fn parse_cells<'a>(
+    cells: impl Iterator<Item = Option<&'a str>>,
+    mut parse: impl FnMut(&'a str) -> Option<(i64, bool)>,
+) -> Result<(TimeColumn, bool), BadTime> {
+    let mut column = TimeColumn {
+        times: Vec::with_capacity(cells.size_hint().0),
+        first_missing: None,
+        kind: TimeKind::DateTime,
+    };
     let mut all_dates = true;
-    for (row, cell) in cells.iter().enumerate() {
-        match cell {
-            None => out.push(None),
+    for (row, cell) in cells.enumerate() {
+        match cell.map(trim).filter(|text| !text.is_empty()) {
+            None => {
+                column.first_missing.get_or_insert(row);
+                column.times.push(0);
+            }
             Some(text) => {
                 let (secs, date_only) = parse(text).ok_or_else(|| BadTime {
                     row,
                     value: text.to_string(),
                 })?;
                 all_dates &= date_only;
-                out.push(Some(secs));
+                column.times.push(secs);
             }
         }
     }
-    Ok((out, all_dates))
+    Ok((column, all_dates))
 }
 
 /// Keep the failure that got furthest into the column (the reading most likely meant).
@@ -367,24 +426,45 @@ pub fn add_months(t: i64, months: i64, anchor_day: u32, month_end: bool) -> i64 
 /// share the most common length in seconds; ties between step lengths go to the shorter one.
 /// `None` when there is no positive step at all.
 pub fn infer_frequency(series_times: &[&[i64]], kind: TimeKind) -> Option<Frequency> {
+    let steps = series_times
+        .iter()
+        .flat_map(|times| times.windows(2).map(|w| (w[0], w[1])));
+    infer_frequency_of_steps(steps, kind)
+}
+
+/// [`infer_frequency`] from the consecutive pairs of times `(earlier, later)` of every series.
+pub fn infer_frequency_of_steps(
+    steps: impl Iterator<Item = (i64, i64)>,
+    kind: TimeKind,
+) -> Option<Frequency> {
     if kind == TimeKind::RowNumber {
         return Some(Frequency::Rows);
     }
     let mut secs: HashMap<i64, usize> = HashMap::new();
     let mut months: HashMap<u32, usize> = HashMap::new();
-    for times in series_times {
-        for w in times.windows(2) {
-            let step = w[1] - w[0];
-            if step <= 0 {
-                continue;
+    // Runs of equal steps (most of a regular series) are counted with one map update.
+    let mut run: (i64, usize) = (0, 0);
+    for (a, b) in steps {
+        let step = b - a;
+        if step <= 0 {
+            continue;
+        }
+        if step == run.0 {
+            run.1 += 1;
+        } else {
+            if run.1 > 0 {
+                *secs.entry(run.0).or_insert(0) += run.1;
             }
-            *secs.entry(step).or_insert(0) += 1;
-            if step >= 28 * DAY {
-                if let Some(m) = month_step(w[0], w[1]) {
-                    *months.entry(m).or_insert(0) += 1;
-                }
+            run = (step, 1);
+        }
+        if step >= 28 * DAY {
+            if let Some(m) = month_step(a, b) {
+                *months.entry(m).or_insert(0) += 1;
             }
         }
+    }
+    if run.1 > 0 {
+        *secs.entry(run.0).or_insert(0) += run.1;
     }
     let best_secs = secs
         .into_iter()
@@ -473,7 +553,7 @@ pub fn missing_between(a: i64, b: i64, frequency: Frequency, limit: usize) -> (V
 /// Whether the step from `a` to `b` is a whole number of `frequency` steps.
 pub fn on_grid(a: i64, b: i64, frequency: Frequency) -> bool {
     match frequency {
-        Frequency::Seconds(s) => s > 0 && (b - a) % s == 0,
+        Frequency::Seconds(s) => s > 0 && (b - a == s || (b - a) % s == 0),
         Frequency::Months(m) => month_step(a, b).is_some_and(|k| k % m == 0),
         Frequency::Rows => true,
     }
@@ -631,15 +711,20 @@ mod tests {
         assert_eq!(parse_epoch_seconds("99999999999"), None);
     }
 
+    fn column(cells: &[Option<&'static str>], allow_epoch: bool) -> Result<TimeColumn, BadTime> {
+        parse_time_column(|| cells.iter().copied(), allow_epoch)
+    }
+
     #[test]
     fn column_parsing_switches_to_day_first_and_reports_the_bad_cell() {
-        let cells = [Some("01/02/2020"), None, Some("25/02/2020")];
-        let (times, kind) = parse_time_column(&cells, false).unwrap();
-        assert_eq!(kind, TimeKind::Date);
-        assert_eq!(times[0], Some(days_from_civil(2020, 2, 1) * DAY));
-        assert_eq!(times[1], None);
-        let cells = [Some("2020-01-01"), Some("2020-01-01 06:00"), Some("nope")];
-        let bad = parse_time_column(&cells, true).unwrap_err();
+        let cells = [Some("01/02/2020"), None, Some("25/02/2020"), Some("  ")];
+        let parsed = column(&cells, false).unwrap();
+        assert_eq!(parsed.kind, TimeKind::Date);
+        assert_eq!(parsed.times[0], days_from_civil(2020, 2, 1) * DAY);
+        assert_eq!(parsed.times[2], days_from_civil(2020, 2, 25) * DAY);
+        assert_eq!(parsed.first_missing, Some(1));
+        let cells = [Some("2020-01-01"), Some("2020-01-01 06:00"), Some(" nope ")];
+        let bad = column(&cells, true).unwrap_err();
         assert_eq!(
             bad,
             BadTime {
@@ -648,9 +733,39 @@ mod tests {
             }
         );
         let cells = [Some("1467331200"), Some("1467334800")];
-        assert!(parse_time_column(&cells, false).is_err());
-        let (times, kind) = parse_time_column(&cells, true).unwrap();
-        assert_eq!((times[1], kind), (Some(1_467_334_800), TimeKind::DateTime));
+        assert!(column(&cells, false).is_err());
+        let parsed = column(&cells, true).unwrap();
+        assert_eq!(
+            (parsed.times[1], parsed.kind),
+            (1_467_334_800, TimeKind::DateTime)
+        );
+        assert_eq!(parsed.first_missing, None);
+    }
+
+    #[test]
+    fn a_shared_date_is_read_once_and_the_same_as_alone() {
+        // Consecutive cells with the same date text reuse its day; the text after it still
+        // decides (a digit right after the date is not the same date).
+        let cells = [
+            Some("2020-03-01 10:00"),
+            Some("2020-03-01 11:00"),
+            Some("2020-03-01T12:00:00+01:00"),
+            Some("2020-03-01"),
+            Some("2020-03-012"),
+        ];
+        let bad = column(&cells, false).unwrap_err();
+        assert_eq!(bad.row, 4);
+        let parsed = column(&cells[..4], false).unwrap();
+        let alone: Vec<i64> = cells[..4].iter().map(|c| ts(c.unwrap())).collect();
+        assert_eq!(parsed.times, alone);
+        let cells = [
+            Some("1/2/2020 10:00"),
+            Some("1/2/2020 11:00"),
+            Some("1/22/2020 11:00"),
+        ];
+        let parsed = column(&cells, false).unwrap();
+        let alone: Vec<i64> = cells.iter().map(|c| ts(c.unwrap())).collect();
+        assert_eq!(parsed.times, alone);
     }
 
     #[test]
