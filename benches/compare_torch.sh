@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/xlstm-target}"
 threads="${THREADS:-2}"
 epochs="${EPOCHS:-1}"
-if [ -z "${XLSTM_BIN:-}" ]; then cargo build --release --quiet; fi
+if [ -z "${XLSTM_BIN:-}" ]; then cargo build --release --locked --all-targets --quiet; fi  # same features as the tests: no second polars build
 bin="${XLSTM_BIN:-$CARGO_TARGET_DIR/release/xlstm}"
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT

@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/xlstm-target}"
-if [ -z "${XLSTM_BIN:-}" ]; then cargo build --release --quiet; fi
+if [ -z "${XLSTM_BIN:-}" ]; then cargo build --release --locked --all-targets --quiet; fi  # same features as the tests: no second polars build
 bin="${XLSTM_BIN:-$CARGO_TARGET_DIR/release/xlstm}"
 ett="../shared/datasets/ett/ETTh1.csv"
 models="${MODELS:-xlstm slstm mlstm lstm nlinear naive snaive}"

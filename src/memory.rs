@@ -10,7 +10,9 @@ use crate::error::{Error, Result};
 use crate::nn::forecaster::{CellKind, CoreKind, ForecasterConfig, HeadKind};
 use crate::nn::train::TrainConfig;
 
-/// Windows evaluated at once per thread (validation, scoring, forecasting): `nn::train`'s chunk.
+/// Windows evaluated at once per thread, kept at 256 although `nn::train` now uses chunks of 64
+/// (validation) and 32 (prediction): a conservative estimate that still refuses configurations
+/// whose T×T activations cannot fit.
 const EVAL_CHUNK: f64 = 256.0;
 const GIB: f64 = 1024.0 * 1024.0 * 1024.0;
 

@@ -443,6 +443,91 @@ pub fn forward<F: Float>(
     )
 }
 
+/// Forecast `inputs` (B, L) → (B, P) for inference: the same function as [`forward`], with the
+/// patch embedding folded into the first core layer when that layer starts with a dense input
+/// map (LSTM, bare sLSTM, bare mLSTM layer) and the patch is narrower than the model:
+///
+/// ```text
+/// W_x (x_p W_eᵀ + b_e) + b = x_p (W_x W_e)ᵀ + (W_x b_e + b)      W_x W_e: (rows, p) instead of (rows, D)
+/// ```
+/// so the first layer's input projection reads the p patch values instead of the D-wide tokens
+/// (p = 1 in the bench: the projection of every step shrinks from D·rows to rows multiply-adds).
+/// The embedding becomes the identity on patches. Equal to [`forward`] up to rounding (tested).
+/// LSTM layers and the bare mLSTM layer run their cache-free inference paths ([`lstm::infer`],
+/// [`mlstm_layer::infer`]).
+pub fn predict<F: Float>(
+    params: &ForecasterParams<F>,
+    config: &ForecasterConfig,
+    inputs: ArrayView2<F>,
+) -> Array2<F> {
+    let folded = fold_embedding(params, config);
+    let params = folded.as_ref().unwrap_or(params);
+    let b = inputs.nrows();
+    let (x_hat, revin_cache) = revin::normalise(&params.revin, inputs); // (B, L)
+    let (mut hidden, _) = patch::forward(&params.embed, &config.geometry(), x_hat.view()); // (B, T, D)
+    for layer in &params.layers {
+        hidden = match layer {
+            Layer::Lstm(p) => lstm::infer(p, &hidden),
+            Layer::MlstmCell(p) => mlstm_layer::infer(p, &hidden),
+            _ => layer_forward(layer, &hidden).0,
+        };
+    }
+    let head_in = match config.head {
+        HeadKind::Flatten => norm::layer_norm(&params.norm, &hidden)
+            .0
+            .into_shape_with_order((b, config.head_inputs()))
+            .expect("contiguous"), // (B, T·D)
+        HeadKind::Last => {
+            let last = hidden.index_axis(Axis(1), config.tokens() - 1).to_owned(); // (B, D)
+            norm::layer_norm(&params.norm, &last).0
+        }
+    };
+    let mut y_hat = linear::apply(&params.head, head_in.view()); // (B, P)
+    if let Some(skip) = &params.skip {
+        y_hat += &linear::apply(skip, x_hat.view());
+    }
+    revin::denormalise(&params.revin, &revin_cache, y_hat.view()) // (B, P)
+}
+
+/// The parameters with the embedding folded into layer 0 (see [`predict`]), when that applies.
+pub(crate) fn fold_embedding<F: Float>(
+    params: &ForecasterParams<F>,
+    config: &ForecasterConfig,
+) -> Option<ForecasterParams<F>> {
+    let (w_e, b_e) = (&params.embed.w, &params.embed.b); // (D, p), (D)
+    let p = w_e.ncols();
+    if p >= w_e.nrows() {
+        return None;
+    }
+    // (W, b) of a dense input map (rows, D) → (W W_e, W b_e + b)
+    let fold = |w: &Array2<F>, b: &ndarray::Array1<F>| (w.dot(w_e), w.dot(b_e) + b);
+    let first = match params.layers.first()? {
+        Layer::Lstm(l) => {
+            let (w_x, b) = fold(&l.w_x, &l.b);
+            Layer::Lstm(LstmParams { w_x, b, ..l.clone() })
+        }
+        Layer::SlstmCell(l) => {
+            let (w_x, b) = fold(&l.w_x, &l.b);
+            Layer::SlstmCell(SlstmParams { w_x, b, ..l.clone() })
+        }
+        Layer::MlstmCell(l) => {
+            let (w, b) = fold(&l.w, &l.b);
+            let mut cfg = l.cfg.clone();
+            cfg.d_input = p;
+            Layer::MlstmCell(MlstmLayerParams { cfg, w, b })
+        }
+        _ => return None,
+    };
+    let mut folded = params.clone();
+    folded.embed = LinearParams {
+        w: Array2::eye(p),
+        b: ndarray::Array1::zeros(p),
+    };
+    folded.layers[0] = first;
+    debug_assert_eq!(folded.embed.d_in(), config.patch, "fold: patch width");
+    Some(folded)
+}
+
 /// Backward for the upstream gradient `d_out` (B, P); adds every parameter gradient into `grads`.
 pub fn backward<F: Float>(
     params: &ForecasterParams<F>,

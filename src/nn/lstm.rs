@@ -206,6 +206,43 @@ fn forward_impl<F: Float>(
     )
 }
 
+crate::simd_entry!(
+/// Inference: the hidden states (B, T, H) of [`forward`] from the zero state, without the cache.
+/// Only one step's pre-activations (B, 4H) and the running (h, c) are kept, so a step touches a
+/// few kilobytes instead of rows of the (B, T, 4H) cache.
+pub fn infer<F>(p: &LstmParams<F>, x: &Array3<F>) -> Array3<F> => infer_impl);
+
+#[inline(always)]
+fn infer_impl<F: Float>(p: &LstmParams<F>, x: &Array3<F>) -> Array3<F> {
+    let (bs, t_len, _) = x.dim();
+    let hd = p.d_hidden();
+    let (w_x_t, w_h_t) = (Packed::new(p.w_x.t()), Packed::new(p.w_h.t())); // (D, 4H), (H, 4H)
+    let mut pre = Array2::<F>::zeros((bs, 4 * hd)); // (B, 4H) one step
+    let mut h = Array2::<F>::zeros((bs, hd)); // (B, H) h_{t−1}, then h_t
+    let mut c = Array2::<F>::zeros((bs, hd)); // (B, H) c_{t−1}, then c_t
+    let mut c_next = Array2::<F>::zeros((bs, hd)); // (B, H)
+    let mut tanh_c = vec![F::zero(); hd]; // (H) scratch
+    let mut y = Array3::<F>::zeros((bs, t_len, hd)); // (B, T, H)
+    for t in 0..t_len {
+        pre.rows_mut().into_iter().for_each(|mut r| r.assign(&p.b));
+        gemm(x.slice(s![.., t, ..]), &w_x_t, pre.view_mut(), true);
+        gemm(h.view(), &w_h_t, pre.view_mut(), true);
+        for b in 0..bs {
+            let out = y.slice_mut(s![b, t, ..]).into_slice().expect("contiguous row");
+            cell_step(
+                pre.row_mut(b).into_slice().expect("contiguous row"),
+                c.row(b).to_slice().expect("contiguous row"),
+                c_next.row_mut(b).into_slice().expect("contiguous row"),
+                &mut tanh_c,
+                out,
+            );
+            h.row_mut(b).assign(&y.slice(s![b, t, ..]));
+        }
+        std::mem::swap(&mut c, &mut c_next);
+    }
+    y
+}
+
 /// δpre for one batch row at one step from δh = δy + δh_rec and the carried δc; leaves f·δc in
 /// `dc` for step t−1. Branch-free over units.
 #[inline(always)]
@@ -393,5 +430,19 @@ mod tests {
         let (y0, _, _) = forward(&p, &x, None);
         let (y1, _, _) = forward(&p, &x, Some(&LstmState::zeros(2, 3)));
         assert_eq!(y0, y1);
+        let (p32, x32) = (
+            LstmParams {
+                w_x: p.w_x.mapv(|v| v as f32),
+                w_h: p.w_h.mapv(|v| v as f32),
+                b: p.b.mapv(|v| v as f32),
+            },
+            x.mapv(|v| v as f32),
+        );
+        assert_eq!(infer(&p, &x), y0, "inference without the cache, f64");
+        assert_eq!(
+            infer(&p32, &x32),
+            forward(&p32, &x32, None).0,
+            "inference without the cache, f32"
+        );
     }
 }

@@ -19,6 +19,7 @@
 //! Inputs are (B, T, ·) arrays in standard layout.
 
 use super::activation::{log_sigmoid, sigmoid};
+use super::fastmath::dot_lanes;
 use super::{cast, Float};
 use ndarray::{s, Array2, Array3, Array4};
 
@@ -145,6 +146,17 @@ fn forward_recurrent_body<F: Float>(
     s0: &MlstmState<F>,
 ) -> (Array3<F>, MlstmState<F>, RecurrentCache<F>) {
     cell.forward_recurrent_impl(x, s0)
+}
+
+crate::simd_entry!(fn infer_recurrent<F>(
+    cell: &MlstmCell,
+    x: &MlstmInput<F>,
+    s0: &MlstmState<F>,
+) -> Array3<F> => infer_recurrent_body);
+
+#[inline(always)]
+fn infer_recurrent_body<F: Float>(cell: &MlstmCell, x: &MlstmInput<F>, s0: &MlstmState<F>) -> Array3<F> {
+    cell.infer_recurrent_impl(x, s0)
 }
 
 crate::simd_entry!(fn backward_recurrent<F>(
@@ -310,6 +322,61 @@ impl MlstmCell {
         m_prev
     }
 
+    /// Inference: h̃ (B, T, E) of [`MlstmCell::forward_recurrent`] without the cache. Only the
+    /// running C (d, d) and n (d) of one (batch, head) pair are kept, instead of C_t for every step.
+    pub fn infer_recurrent<F: Float>(&self, x: &MlstmInput<F>, s0: &MlstmState<F>) -> Array3<F> {
+        infer_recurrent(self, x, s0)
+    }
+
+    #[inline(always)]
+    fn infer_recurrent_impl<F: Float>(&self, x: &MlstmInput<F>, s0: &MlstmState<F>) -> Array3<F> {
+        let (batch, t_len, e) = x.q.dim();
+        let (nh, d) = (self.nh, e / self.nh);
+        let scale = cast::<F>(1.0 / (d as f64).sqrt());
+        let eps = cast::<F>(self.eps);
+        let (q, k, v) = (slice(&x.q), slice(&x.k), slice(&x.v));
+        let (i_pre, f_pre) = (slice(&x.i_pre), slice(&x.f_pre));
+        let mut h = Array3::zeros((batch, t_len, e)); // (B, T, E)
+        let h_all = h.as_slice_mut().expect("standard layout");
+        let mut c = vec![F::zero(); d * d]; // (d, d) running C, key-major
+        let mut n = vec![F::zero(); d]; // (d) running n
+        for bi in 0..batch {
+            for hi in 0..nh {
+                c.iter_mut()
+                    .zip(s0.c.slice(s![bi, hi, .., ..]).iter())
+                    .for_each(|(a, b)| *a = *b);
+                n.iter_mut()
+                    .zip(s0.n.slice(s![bi, hi, ..]).iter())
+                    .for_each(|(a, b)| *a = *b);
+                let hd = Head { bi, hi, t_len, nh, d };
+                let mut m_prev = s0.m[[bi, hi]];
+                for t in 0..t_len {
+                    let (x0, g) = (hd.x(t), hd.gate(t));
+                    let (ip, fp, m) = stabilised_gates(i_pre[g], f_pre[g], m_prev);
+                    let (q_t, k_t, v_t) = (&q[x0..x0 + d], &k[x0..x0 + d], &v[x0..x0 + d]);
+                    let mut b = F::zero();
+                    for a in 0..d {
+                        let ik = ip * k_t[a] * scale;
+                        c[a * d..(a + 1) * d]
+                            .iter_mut()
+                            .zip(v_t)
+                            .for_each(|(c, &v_j)| *c = fp * *c + ik * v_j);
+                        n[a] = fp * n[a] + ik;
+                        b += q_t[a] * n[a];
+                    }
+                    let norm = b.abs().max((-m).exp()) + eps;
+                    let h_t = &mut h_all[x0..x0 + d];
+                    for (a, c_row) in c.chunks_exact(d).enumerate() {
+                        let qa = q_t[a] / norm;
+                        h_t.iter_mut().zip(c_row).for_each(|(h, &c)| *h += c * qa);
+                    }
+                    m_prev = m;
+                }
+            }
+        }
+        h
+    }
+
     /// Exact recurrent backward (§5.3) for the upstream gradient `d_h` (B, T, E). Returns the
     /// gradients with respect to the inputs and to the initial state (δm_0 = ⟨δC_0, C_0⟩ + δn_0·n_0,
     /// the derivative through C̄_0 = C_0·e^{m_0} with m_1.. held constant).
@@ -397,7 +464,7 @@ impl MlstmCell {
             let n_t = &n_all[hd.state(t + 1, d)..hd.state(t + 2, d)];
             let (dh_t, h_t) = (&d_h[x0..x0 + d], &h[x0..x0 + d]);
             // δa = δh̃/N; δN = −δh̃·h̃/N; δb only on the |q·n| branch (the floor depends on m only).
-            let d_norm = -dh_t.iter().zip(h_t).fold(F::zero(), |s, (a, b)| s + *a * *b) / norm;
+            let d_norm = -dot_lanes(dh_t, h_t) / norm;
             let (b, floor) = (b_all[st], floor_all[st]);
             let d_b = if b.abs() > floor {
                 d_norm * b.signum()
@@ -408,37 +475,32 @@ impl MlstmCell {
             let (q_t, k_t, v_t) = (&q[x0..x0 + d], &k[x0..x0 + d], &v[x0..x0 + d]);
             let inv_norm = F::one() / norm;
             for a in 0..d {
-                let rows = c_t[a * d..(a + 1) * d].iter().zip(&mut d_c[a * d..(a + 1) * d]);
-                let mut acc = F::zero();
-                rows.zip(dh_t).for_each(|((&c, dc), &dh)| {
-                    acc += c * dh;
-                    *dc += q_t[a] * inv_norm * dh;
-                });
-                dq[x0 + a] += acc * inv_norm + n_t[a] * d_b;
+                let (c_row, dc_row) = (&c_t[a * d..(a + 1) * d], &mut d_c[a * d..(a + 1) * d]);
+                dq[x0 + a] += dot_lanes(c_row, dh_t) * inv_norm + n_t[a] * d_b;
+                let qa = q_t[a] * inv_norm;
+                dc_row.iter_mut().zip(dh_t).for_each(|(dc, &dh)| *dc += qa * dh);
                 d_n[a] += q_t[a] * d_b;
             }
             // δk̂ = i'(δC v + δn); δĩ = k̂·δk̂; δv = i' δCᵀ k̂; δf̃ = f'(⟨δC, C_{t−1}⟩ + δn·n_{t−1}) σ(−f̃).
+            // Each row of δC and δn is then scaled by f' for step t−1 (the carry).
             let (mut d_i, mut d_f) = (F::zero(), F::zero());
             let dv_t = &mut dv[x0..x0 + d];
             for a in 0..d {
-                let (dc_row, c_row) = (&d_c[a * d..(a + 1) * d], &c_prev[a * d..(a + 1) * d]);
+                let (dc_row, c_row) = (&mut d_c[a * d..(a + 1) * d], &c_prev[a * d..(a + 1) * d]);
                 let ikh = ip * k_t[a] * scale;
-                let (mut dcv, mut dcc) = (d_n[a], d_n[a] * n_prev[a]);
-                for ((&dc, &c), (&v_j, dv_j)) in dc_row.iter().zip(c_row).zip(v_t.iter().zip(dv_t.iter_mut()))
-                {
-                    dcv += dc * v_j;
-                    dcc += dc * c;
-                    *dv_j += ikh * dc;
-                }
+                let dcv = d_n[a] + dot_lanes(dc_row, v_t);
+                let dcc = d_n[a] * n_prev[a] + dot_lanes(dc_row, c_row);
+                dv_t.iter_mut().zip(dc_row.iter_mut()).for_each(|(dv_j, dc)| {
+                    *dv_j += ikh * *dc;
+                    *dc *= fp;
+                });
+                d_n[a] *= fp;
                 d_f += dcc;
                 dk[x0 + a] += ip * dcv * scale;
                 d_i += ikh * dcv;
             }
             di[g] += d_i;
             df[g] += fp * d_f * sigmoid(-f_pre[g]);
-            // Carry to t−1.
-            d_c.iter_mut().for_each(|z| *z *= fp);
-            d_n.iter_mut().for_each(|z| *z *= fp);
         }
     }
 }

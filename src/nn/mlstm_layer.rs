@@ -110,11 +110,20 @@ fn cols3<F: Float>(a: &Array2<F>, (lo, hi): (usize, usize), (b, t): (usize, usiz
     part.into_shape_with_order((b, t, hi - lo)).expect("contiguous")
 }
 
-/// Forward over `x` (B, T, D) → h (B, T, E), from the empty cell state.
-pub fn forward<F: Float>(p: &MlstmLayerParams<F>, x: &Array3<F>) -> (Array3<F>, MlstmLayerCache<F>) {
+/// Inference: h (B, T, E) of [`forward`] without the cache. The cell runs in its recurrent form
+/// whatever `form` says (both forms compute the same function, to rounding; without a cache the
+/// recurrent form keeps only the running C of one (batch, head) pair).
+pub fn infer<F: Float>(p: &MlstmLayerParams<F>, x: &Array3<F>) -> Array3<F> {
+    let (bs, e, nh) = (x.dim().0, p.cfg.d_inner, p.cfg.n_heads);
+    let (cell_in, o) = project(p, x);
+    let h_tilde = MlstmCell::new(nh).infer_recurrent(&cell_in, &MlstmState::zeros(bs, nh, e / nh));
+    &o * &h_tilde // (B, T, E)
+}
+
+/// The projection: the cell inputs and σ(õ) (B, T, E).
+fn project<F: Float>(p: &MlstmLayerParams<F>, x: &Array3<F>) -> (MlstmInput<F>, Array3<F>) {
     let (bs, t_len, d) = x.dim();
     let (e, nh) = (p.cfg.d_inner, p.cfg.n_heads);
-    debug_assert_eq!(p.w.dim(), (p.cfg.projections(), d), "mLSTM layer: input width");
     let x2 = x
         .as_standard_layout()
         .into_owned()
@@ -130,7 +139,20 @@ pub fn forward<F: Float>(p: &MlstmLayerParams<F>, x: &Array3<F>) -> (Array3<F>, 
         i_pre: col(4 * e, nh),      // (B, T, NH)
         f_pre: col(4 * e + nh, nh), // (B, T, NH)
     };
-    let o = col(3 * e, e).mapv(sigmoid); // (B, T, E)
+    (cell_in, col(3 * e, e).mapv(sigmoid))
+}
+
+/// Forward over `x` (B, T, D) → h (B, T, E), from the empty cell state.
+pub fn forward<F: Float>(p: &MlstmLayerParams<F>, x: &Array3<F>) -> (Array3<F>, MlstmLayerCache<F>) {
+    let (bs, t_len, d) = x.dim();
+    let (e, nh) = (p.cfg.d_inner, p.cfg.n_heads);
+    debug_assert_eq!(p.w.dim(), (p.cfg.projections(), d), "mLSTM layer: input width");
+    let (cell_in, o) = project(p, x); // cell inputs, σ(õ) (B, T, E)
+    let x2 = x
+        .as_standard_layout()
+        .into_owned()
+        .into_shape_with_order((bs * t_len, d))
+        .expect("contiguous"); // (B·T, D)
     let cell = MlstmCell::new(nh);
     let (h_tilde, cell_cache) = match p.cfg.form {
         MlstmForm::Recurrent => {
@@ -304,6 +326,12 @@ mod tests {
         let max_diff = |a: &Array3<f64>, b: &Array3<f64>| (a - b).fold(0.0f64, |m, d| m.max(d.abs()));
         assert!(max_diff(&h_r, &h_p) < 1e-12);
         assert!(max_diff(&dx_r, &dx_p) < 1e-12);
+        // inference without the cache (always the recurrent form) gives the same h
+        assert_eq!(infer(&rec, &x), h_r, "inference, recurrent layer");
+        assert!(
+            max_diff(&infer(&par, &x), &h_p) < 1e-12,
+            "inference, parallel layer"
+        );
         assert!((&g_r.w - &g_p.w).fold(0.0f64, |m, d| m.max(d.abs())) < 1e-12);
     }
 }

@@ -98,7 +98,7 @@ impl Default for TrainConfig {
             max_time: None,
             seed: 0,
             threads: 1,
-            shard_size: 8,
+            shard_size: 16,
             precision: Precision::F32,
             stop: None,
         }
@@ -350,7 +350,10 @@ fn load<F: Float>(src: &dyn WindowSource, indices: &[usize]) -> (Array2<F>, Arra
 }
 
 /// Windows per evaluation chunk (fixed, so evaluation sums are thread-independent).
-const EVAL_CHUNK: usize = 256;
+const EVAL_CHUNK: usize = 64;
+
+/// Windows per prediction chunk: small enough that one chunk's activations stay in the caches.
+const PREDICT_CHUNK: usize = 32;
 
 /// Mean loss of `params` over all windows of `src` (fixed chunks, summed in order).
 fn evaluate<F: Float>(
@@ -550,14 +553,13 @@ pub fn predict_with_threads(
     let n = inputs.nrows();
     let params32: ForecasterParams<f32> = convert(params, forecaster::init(config, 0));
     let mut out = Array2::zeros((n, config.horizon)); // (N, P)
-    let chunks: Vec<(usize, usize)> = (0..n.div_ceil(EVAL_CHUNK))
-        .map(|c| (c * EVAL_CHUNK, ((c + 1) * EVAL_CHUNK).min(n)))
+    let chunks: Vec<(usize, usize)> = (0..n.div_ceil(PREDICT_CHUNK))
+        .map(|c| (c * PREDICT_CHUNK, ((c + 1) * PREDICT_CHUNK).min(n)))
         .collect();
     let mut parts: Vec<Array2<f64>> = vec![Array2::zeros((0, 0)); chunks.len()];
     let work = |(&(start, end), part): (&(usize, usize), &mut Array2<f64>)| {
         let chunk = inputs.slice(ndarray::s![start..end, ..]).mapv(|v| v as f32); // (n, L)
-        let (pred, _) = forecaster::forward(&params32, config, chunk.view());
-        *part = pred.mapv(f64::from);
+        *part = forecaster::predict(&params32, config, chunk.view()).mapv(f64::from);
     };
     if threads <= 1 || chunks.len() <= 1 {
         chunks.iter().zip(parts.iter_mut()).for_each(work);

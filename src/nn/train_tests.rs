@@ -328,7 +328,7 @@ fn predict_in_chunks_equals_one_forward_pass() {
     let config = lstm();
     let params: ForecasterParams<f64> = init(&config, 5);
     let mut rng = Rng::new(13);
-    let n = EVAL_CHUNK + 7;
+    let n = PREDICT_CHUNK * 3 + 7;
     let x = Array2::from_shape_fn((n, config.lookback), |_| rng.normal());
     let chunked = predict(&params, &config, x.view());
     let (whole, _) = forecaster::forward(&params, &config, x.view());
@@ -347,7 +347,7 @@ fn predictions_do_not_depend_on_the_thread_count() {
     ] {
         let params: ForecasterParams<f64> = init(&config, 8);
         let mut rng = Rng::new(21);
-        let x = Array2::from_shape_fn((3 * EVAL_CHUNK + 5, config.lookback), |_| rng.normal());
+        let x = Array2::from_shape_fn((3 * PREDICT_CHUNK + 5, config.lookback), |_| rng.normal());
         let one = predict_with_threads(&params, &config, x.view(), 1);
         for threads in [2, 3] {
             assert_eq!(
@@ -586,6 +586,46 @@ fn f32_forward_and_backward_agree_with_f64() {
                     "{kind:?} width {width}: gradient {name} differs by {diff} (norm {norm})"
                 );
             }
+        }
+    }
+}
+
+/// Inference with the embedding folded into the first layer equals the training forward pass, for
+/// every core that folds (and the block stack, which does not), with patches of 1 and 4.
+#[test]
+fn folded_prediction_equals_the_forward_pass() {
+    use crate::nn::forecaster::CellKind;
+    let kinds = [
+        CoreKind::Lstm { layers: 2 },
+        CoreKind::Xlstm { blocks: "sm".into() },
+        CoreKind::Cell {
+            cell: CellKind::Slstm,
+        },
+        CoreKind::Cell {
+            cell: CellKind::Mlstm { parallel: false },
+        },
+        CoreKind::Cell {
+            cell: CellKind::Mlstm { parallel: true },
+        },
+    ];
+    for kind in kinds {
+        for patch in [1, 4] {
+            let mut config = model(kind.clone());
+            (config.width, config.patch, config.stride) = (16, patch, patch);
+            let mut params: ForecasterParams<f64> = init(&config, 4);
+            params.embed.b.mapv_inplace(|_| 0.3); // a non-zero embedding bias must fold too
+            let blocks = matches!(kind, CoreKind::Xlstm { .. });
+            let folds = crate::nn::forecaster::fold_embedding(&params, &config).is_some();
+            assert_eq!(
+                folds, !blocks,
+                "{kind:?}: fold applies to dense-input first layers only"
+            );
+            let mut rng = Rng::new(2);
+            let x = Array2::from_shape_fn((5, config.lookback), |_| rng.normal());
+            let folded = forecaster::predict(&params, &config, x.view());
+            let (plain, _) = forecaster::forward(&params, &config, x.view());
+            let worst = (&folded - &plain).fold(0.0f64, |m, d| m.max(d.abs()));
+            assert!(worst < 1e-10, "{kind:?} patch {patch}: differs by {worst}");
         }
     }
 }
