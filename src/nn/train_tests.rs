@@ -530,21 +530,7 @@ fn step_overhead() {
 /// for every core. Width 32 and 4 heads give head widths of 8 and 16 (partial and full panels).
 #[test]
 fn f32_forward_and_backward_agree_with_f64() {
-    use crate::nn::forecaster::CellKind;
-    let kinds = [
-        CoreKind::Lstm { layers: 2 },
-        CoreKind::Xlstm { blocks: "ms".into() },
-        CoreKind::Cell {
-            cell: CellKind::Slstm,
-        },
-        CoreKind::Cell {
-            cell: CellKind::Mlstm { parallel: false },
-        },
-        CoreKind::Cell {
-            cell: CellKind::Mlstm { parallel: true },
-        },
-    ];
-    for kind in kinds {
+    for kind in every_core() {
         for (width, patch, head) in [(32, 1, HeadKind::Last), (64, 4, HeadKind::Flatten)] {
             let mut config = model(kind.clone());
             (
@@ -594,21 +580,7 @@ fn f32_forward_and_backward_agree_with_f64() {
 /// every core that folds (and the block stack, which does not), with patches of 1 and 4.
 #[test]
 fn folded_prediction_equals_the_forward_pass() {
-    use crate::nn::forecaster::CellKind;
-    let kinds = [
-        CoreKind::Lstm { layers: 2 },
-        CoreKind::Xlstm { blocks: "sm".into() },
-        CoreKind::Cell {
-            cell: CellKind::Slstm,
-        },
-        CoreKind::Cell {
-            cell: CellKind::Mlstm { parallel: false },
-        },
-        CoreKind::Cell {
-            cell: CellKind::Mlstm { parallel: true },
-        },
-    ];
-    for kind in kinds {
+    for kind in every_core() {
         for patch in [1, 4] {
             let mut config = model(kind.clone());
             (config.width, config.patch, config.stride) = (16, patch, patch);
@@ -628,4 +600,18 @@ fn folded_prediction_equals_the_forward_pass() {
             assert!(worst < 1e-10, "{kind:?} patch {patch}: differs by {worst}");
         }
     }
+}
+
+/// One core of every kind: a two-layer LSTM, the block stack "ms", the bare sLSTM and the bare
+/// mLSTM layer in both forms.
+fn every_core() -> Vec<CoreKind> {
+    use crate::nn::forecaster::CellKind;
+    let cell = |cell| CoreKind::Cell { cell };
+    vec![
+        CoreKind::Lstm { layers: 2 },
+        CoreKind::Xlstm { blocks: "ms".into() },
+        cell(CellKind::Slstm),
+        cell(CellKind::Mlstm { parallel: false }),
+        cell(CellKind::Mlstm { parallel: true }),
+    ]
 }
