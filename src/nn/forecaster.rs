@@ -400,7 +400,6 @@ pub fn forward<F: Float>(
     config: &ForecasterConfig,
     inputs: ArrayView2<F>,
 ) -> (Array2<F>, ForecasterCache<F>) {
-    let b = inputs.nrows();
     let (x_hat, revin_cache) = revin::normalise(&params.revin, inputs); // (B, L)
     let (tokens, embed) = patch::forward(&params.embed, &config.geometry(), x_hat.view()); // (B, T, D)
     let mut hidden = tokens; // (B, T, D)
@@ -410,24 +409,7 @@ pub fn forward<F: Float>(
         hidden = next;
         layers.push(cache);
     }
-    // LayerNorm is per token, so with the last-state head only the last token is normalised.
-    let (head_in, norm) = match config.head {
-        HeadKind::Flatten => {
-            let (h, norm) = norm::layer_norm(&params.norm, &hidden); // (B, T, D)
-            let h = h
-                .into_shape_with_order((b, config.head_inputs()))
-                .expect("contiguous");
-            (h, norm) // (B, T·D)
-        }
-        HeadKind::Last => {
-            let last = hidden.index_axis(Axis(1), config.tokens() - 1).to_owned(); // (B, D)
-            norm::layer_norm(&params.norm, &last)
-        }
-    };
-    let mut y_hat = linear::apply(&params.head, head_in.view()); // (B, P)
-    if let Some(skip) = &params.skip {
-        y_hat += &linear::apply(skip, x_hat.view());
-    }
+    let (head_in, norm, y_hat) = read_out(params, config, &hidden, x_hat.view());
     let y = revin::denormalise(&params.revin, &revin_cache, y_hat.view()); // (B, P)
     (
         y,
@@ -441,6 +423,36 @@ pub fn forward<F: Float>(
             x_hat: params.skip.as_ref().map(|_| x_hat),
         },
     )
+}
+
+/// From the core's output `hidden` (B, T, D) to ŷ (B, P) in normalised units: LayerNorm, head and
+/// the linear skip from `x_hat` (B, L). Returns the head input (B, T·D) or (B, D), the norm cache
+/// and ŷ. LayerNorm is per token, so with the last-state head only the last token is normalised.
+fn read_out<F: Float>(
+    params: &ForecasterParams<F>,
+    config: &ForecasterConfig,
+    hidden: &Array3<F>,
+    x_hat: ArrayView2<F>,
+) -> (Array2<F>, NormCache<F>, Array2<F>) {
+    let b = hidden.dim().0;
+    let (head_in, norm) = match config.head {
+        HeadKind::Flatten => {
+            let (h, norm) = norm::layer_norm(&params.norm, hidden); // (B, T, D)
+            let h = h
+                .into_shape_with_order((b, config.head_inputs()))
+                .expect("contiguous");
+            (h, norm) // (B, T·D)
+        }
+        HeadKind::Last => {
+            let last = hidden.index_axis(Axis(1), config.tokens() - 1).to_owned(); // (B, D)
+            norm::layer_norm(&params.norm, &last)
+        }
+    };
+    let mut y_hat = linear::apply(&params.head, head_in.view()); // (B, P)
+    if let Some(skip) = &params.skip {
+        y_hat += &linear::apply(skip, x_hat);
+    }
+    (head_in, norm, y_hat)
 }
 
 /// Forecast `inputs` (B, L) → (B, P) for inference: the same function as [`forward`], with the
@@ -462,7 +474,6 @@ pub fn predict<F: Float>(
 ) -> Array2<F> {
     let folded = fold_embedding(params, config);
     let params = folded.as_ref().unwrap_or(params);
-    let b = inputs.nrows();
     let (x_hat, revin_cache) = revin::normalise(&params.revin, inputs); // (B, L)
     let (mut hidden, _) = patch::forward(&params.embed, &config.geometry(), x_hat.view()); // (B, T, D)
     for layer in &params.layers {
@@ -472,20 +483,7 @@ pub fn predict<F: Float>(
             _ => layer_forward(layer, &hidden).0,
         };
     }
-    let head_in = match config.head {
-        HeadKind::Flatten => norm::layer_norm(&params.norm, &hidden)
-            .0
-            .into_shape_with_order((b, config.head_inputs()))
-            .expect("contiguous"), // (B, T·D)
-        HeadKind::Last => {
-            let last = hidden.index_axis(Axis(1), config.tokens() - 1).to_owned(); // (B, D)
-            norm::layer_norm(&params.norm, &last).0
-        }
-    };
-    let mut y_hat = linear::apply(&params.head, head_in.view()); // (B, P)
-    if let Some(skip) = &params.skip {
-        y_hat += &linear::apply(skip, x_hat.view());
-    }
+    let (_, _, y_hat) = read_out(params, config, &hidden, x_hat.view());
     revin::denormalise(&params.revin, &revin_cache, y_hat.view()) // (B, P)
 }
 
