@@ -6,6 +6,8 @@
 //! [`model_file`] saves and loads them, [`metrics`] and [`evaluate`] score forecasts, and
 //! [`cli`] and [`commands`] implement the `xlstm` command.
 
+#![deny(unsafe_op_in_unsafe_fn)]
+
 pub mod allocator;
 pub mod baseline;
 pub mod cli;

@@ -219,7 +219,7 @@ fn pack_heads_t<F: Float>(r: &Array3<F>) -> Vec<Packed<F>> {
 fn add_recurrent<F: Float>(r: &[Packed<F>], h_prev: ArrayView2<F>, mut pre: ArrayViewMut2<F>) {
     let (nh, hd) = (r.len(), h_prev.ncols());
     let dh = hd / nh;
-    let gates = Segments { len: dh, stride: hd };
+    let gates = Segments::new(dh, hd).expect("head blocks DH ≤ H");
     for (k, rk) in r.iter().enumerate() {
         let hk = h_prev.slice(s![.., k * dh..(k + 1) * dh]); // (B, DH)
         gemm_segmented(
@@ -391,7 +391,7 @@ pub fn forward_split<F: Float>(
 fn recurrent_back<F: Float>(r_t: &[Packed<F>], d_pre: ArrayView2<F>, d_h: &mut Array2<F>) {
     let (nh, hd) = (r_t.len(), d_h.ncols());
     let dh = hd / nh;
-    let gates = Segments { len: dh, stride: hd };
+    let gates = Segments::new(dh, hd).expect("head blocks DH ≤ H");
     for (k, rk) in r_t.iter().enumerate() {
         let out = d_h.slice_mut(s![.., k * dh..(k + 1) * dh]); // (B, DH)
         gemm_segmented(
