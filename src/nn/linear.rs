@@ -17,7 +17,7 @@
 //!   for callers that keep the input themselves.
 
 use ndarray::linalg::general_mat_mul;
-use ndarray::{Array1, Array2, Array3, ArrayView2, Axis};
+use ndarray::{s, Array1, Array2, Array3, ArrayView2, Axis};
 
 use super::rng::Rng;
 use super::{cast, Float};
@@ -110,6 +110,13 @@ pub fn rows<F: Float>(x: &Array3<F>) -> ArrayView2<'_, F> {
     x.view()
         .into_shape_with_order((b * t, d))
         .expect("(B, T, D) tensor in standard layout")
+}
+
+/// Columns lo..hi of a (B·T, W) matrix as a standard-layout (B, T, hi − lo) tensor: one part of
+/// a fused projection (such as q, k and v from one GEMM).
+pub fn cols3<F: Float>(a: &Array2<F>, (lo, hi): (usize, usize), (b, t): (usize, usize)) -> Array3<F> {
+    let part = a.slice(s![.., lo..hi]).as_standard_layout().into_owned(); // (B·T, hi − lo)
+    part.into_shape_with_order((b, t, hi - lo)).expect("contiguous")
 }
 
 /// Forward over a (B, T, I) tensor → (B, T, O). The cache keeps `x` as (B·T, I) rows.

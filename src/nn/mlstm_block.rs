@@ -20,13 +20,13 @@
 
 use super::activation::{silu, silu_grad};
 use super::conv::{self, ConvCache, ConvParams};
-use super::linear::{self, rows, LinearParams};
+use super::linear::{self, cols3, rows, LinearParams};
 use super::mlstm::{MlstmCell, MlstmInput, MlstmState, RecurrentCache, EPS};
 use super::mlstm_parallel::ParallelCache;
 use super::norm::{self, NormCache, NormParams};
 use super::rng::Rng;
 use super::{cast, join, Float, Params};
-use ndarray::{s, Array1, Array2, Array3, Axis, Zip};
+use ndarray::{Array1, Array2, Array3, Axis, Zip};
 
 /// Which form of the cell the block runs (same outputs and gradients up to rounding).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -214,12 +214,6 @@ impl<F: Float> MlstmBlockCache<F> {
     pub fn kink_margin(&self) -> (f64, f64) {
         self.cell.kink_margin()
     }
-}
-
-/// Columns lo..hi of a (B·T, W) matrix as a standard-layout (B, T, hi − lo) tensor.
-fn cols3<F: Float>(a: &Array2<F>, (lo, hi): (usize, usize), (b, t): (usize, usize)) -> Array3<F> {
-    let part = a.slice(s![.., lo..hi]).as_standard_layout().into_owned();
-    part.into_shape_with_order((b, t, hi - lo)).expect("contiguous")
 }
 
 /// (B, T, W_i) tensors side by side as one (B·T, ΣW_i) matrix.

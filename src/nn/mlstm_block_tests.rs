@@ -4,6 +4,7 @@
 use super::*;
 use crate::nn::gradcheck::GradCheck;
 use crate::nn::{zeros_like, Params};
+use ndarray::s;
 
 const B: usize = 2;
 const T: usize = 5;

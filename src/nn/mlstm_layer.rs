@@ -20,10 +20,10 @@
 //! [`backward`]`(&p, &cache, &d_h, &mut grads) -> d_x (B,T,D)`.
 
 use ndarray::linalg::general_mat_mul;
-use ndarray::{concatenate, s, Array1, Array2, Array3, Axis, Zip};
+use ndarray::{concatenate, Array1, Array2, Array3, Axis, Zip};
 
 use super::activation::sigmoid;
-use super::linear::rows;
+use super::linear::{cols3, rows};
 use super::mlstm::{MlstmCell, MlstmInput, MlstmState};
 use super::mlstm_block::{CellCache, MlstmForm};
 use super::rng::Rng;
@@ -102,12 +102,6 @@ impl<F: Float> MlstmLayerCache<F> {
     pub fn kink_margin(&self) -> (f64, f64) {
         self.cell.kink_margin()
     }
-}
-
-/// Columns lo..hi of a (B·T, W) matrix as a standard-layout (B, T, hi − lo) tensor.
-fn cols3<F: Float>(a: &Array2<F>, (lo, hi): (usize, usize), (b, t): (usize, usize)) -> Array3<F> {
-    let part = a.slice(s![.., lo..hi]).as_standard_layout().into_owned(); // (B·T, hi − lo)
-    part.into_shape_with_order((b, t, hi - lo)).expect("contiguous")
 }
 
 /// Inference: h (B, T, E) of [`forward`] without the cache. The cell runs in its recurrent form
@@ -210,7 +204,7 @@ mod tests {
     use crate::nn::gradcheck::GradCheck;
     use crate::nn::linear::testing::{dot_all, randn, WithInputs};
     use crate::nn::zeros_like;
-    use ndarray::{array, Ix3};
+    use ndarray::{array, s, Ix3};
 
     fn config(form: MlstmForm) -> MlstmLayerConfig {
         MlstmLayerConfig {
