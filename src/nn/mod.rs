@@ -38,6 +38,7 @@ pub mod mlstm_layer;
 pub mod mlstm_parallel;
 pub mod norm;
 pub mod optim;
+pub mod parallel;
 pub mod patch;
 pub mod revin;
 pub mod rng;

@@ -19,6 +19,7 @@ use super::forecaster::convert;
 use super::forecaster::{self, ForecasterConfig, ForecasterParams};
 use super::loss::Loss;
 use super::optim::{clip_grad_norm, AdamW, AdamWConfig, LrSchedule};
+use super::parallel::Workers;
 use super::rng::Rng;
 use super::{cast, Float, Params};
 
@@ -261,7 +262,7 @@ struct Shard<F> {
 struct Trainer<'a, F> {
     model: &'a ForecasterConfig,
     loss: Loss,
-    threads: usize,
+    workers: Workers,
     shards: Vec<Shard<F>>,
     /// Flat scratch for summing shard gradients.
     flat: Vec<F>,
@@ -292,17 +293,7 @@ impl<'a, F: Float> Trainer<'a, F> {
             super::fill(&mut shard.grads, F::zero());
             forecaster::backward(params, model, &cache, d_pred.view(), &mut shard.grads);
         };
-        let active = &mut self.shards[..n_shards];
-        if self.threads <= 1 || n_shards == 1 {
-            active.iter_mut().for_each(work);
-        } else {
-            let per_thread = n_shards.div_ceil(self.threads);
-            std::thread::scope(|scope| {
-                for chunk in active.chunks_mut(per_thread) {
-                    scope.spawn(|| chunk.iter_mut().for_each(work));
-                }
-            });
-        }
+        self.workers.for_each(&mut self.shards[..n_shards], work);
         // Sum in shard order: bit-identical whatever thread computed which shard.
         super::fill(grads, F::zero());
         let mut total = F::zero();
@@ -355,39 +346,33 @@ const EVAL_CHUNK: usize = 64;
 /// Windows per prediction chunk: small enough that one chunk's activations stay in the caches.
 const PREDICT_CHUNK: usize = 32;
 
+/// Rows start..end of `n`, cut in chunks of `size`: (start, end, slot for the chunk's result).
+fn chunks<T: Default>(n: usize, size: usize) -> Vec<(usize, usize, T)> {
+    (0..n.div_ceil(size))
+        .map(|c| (c * size, ((c + 1) * size).min(n), T::default()))
+        .collect()
+}
+
 /// Mean loss of `params` over all windows of `src` (fixed chunks, summed in order).
 fn evaluate<F: Float>(
     params: &ForecasterParams<F>,
     model: &ForecasterConfig,
     loss: Loss,
     src: &dyn WindowSource,
-    threads: usize,
+    workers: &Workers,
 ) -> f64 {
     let n = src.len();
-    let chunks: Vec<(usize, usize)> = (0..n.div_ceil(EVAL_CHUNK))
-        .map(|c| (c * EVAL_CHUNK, ((c + 1) * EVAL_CHUNK).min(n)))
-        .collect();
-    let mut sums = vec![0.0f64; chunks.len()];
-    let work = |(&(a, b), sum): (&(usize, usize), &mut f64)| {
-        let indices: Vec<usize> = (a..b).collect();
+    let mut sums = chunks::<f64>(n, EVAL_CHUNK);
+    workers.for_each(&mut sums, |(a, b, sum)| {
+        let indices: Vec<usize> = (*a..*b).collect();
         let (x, y) = load::<F>(src, &indices);
         let (pred, _) = forecaster::forward(params, model, x.view());
         *sum = loss
             .forward(pred.view(), y.view(), 1)
             .to_f64()
             .unwrap_or(f64::NAN);
-    };
-    if threads <= 1 || chunks.len() <= 1 {
-        chunks.iter().zip(sums.iter_mut()).for_each(work);
-    } else {
-        let per = chunks.len().div_ceil(threads);
-        std::thread::scope(|scope| {
-            for (cs, ss) in chunks.chunks(per).zip(sums.chunks_mut(per)) {
-                scope.spawn(move || cs.iter().zip(ss.iter_mut()).for_each(work));
-            }
-        });
-    }
-    sums.iter().sum::<f64>() / (n * model.horizon).max(1) as f64
+    });
+    sums.iter().map(|(_, _, sum)| sum).sum::<f64>() / (n * model.horizon).max(1) as f64
 }
 
 /// Whether AdamW decays a tensor: weight matrices (`w*` of dense, conv and recurrent layers, and
@@ -425,7 +410,7 @@ fn fit_in<F: Float>(
     let mut trainer = Trainer {
         model: &model,
         loss: config.loss,
-        threads: config.threads,
+        workers: Workers::new(config.threads),
         shards: (0..n_shards)
             .map(|_| Shard {
                 start: 0,
@@ -480,7 +465,7 @@ fn fit_in<F: Float>(
         let val_loss = if val.is_empty() {
             train_loss
         } else {
-            evaluate(&params, &model, config.loss, val, config.threads)
+            evaluate(&params, &model, config.loss, val, &trainer.workers)
         };
         let report = EpochReport {
             epoch,
@@ -553,26 +538,14 @@ pub fn predict_with_threads(
     let n = inputs.nrows();
     let params32: ForecasterParams<f32> = convert(params, forecaster::init(config, 0));
     let mut out = Array2::zeros((n, config.horizon)); // (N, P)
-    let chunks: Vec<(usize, usize)> = (0..n.div_ceil(PREDICT_CHUNK))
-        .map(|c| (c * PREDICT_CHUNK, ((c + 1) * PREDICT_CHUNK).min(n)))
-        .collect();
-    let mut parts: Vec<Array2<f64>> = vec![Array2::zeros((0, 0)); chunks.len()];
-    let work = |(&(start, end), part): (&(usize, usize), &mut Array2<f64>)| {
-        let chunk = inputs.slice(ndarray::s![start..end, ..]).mapv(|v| v as f32); // (n, L)
+    let mut parts = chunks::<Array2<f64>>(n, PREDICT_CHUNK);
+    Workers::new(threads).for_each(&mut parts, |(start, end, part)| {
+        let chunk = inputs.slice(ndarray::s![*start..*end, ..]).mapv(|v| v as f32); // (n, L)
         *part = forecaster::predict(&params32, config, chunk.view()).mapv(f64::from);
-    };
-    if threads <= 1 || chunks.len() <= 1 {
-        chunks.iter().zip(parts.iter_mut()).for_each(work);
-    } else {
-        let per_thread = chunks.len().div_ceil(threads);
-        std::thread::scope(|scope| {
-            for (c, p) in chunks.chunks(per_thread).zip(parts.chunks_mut(per_thread)) {
-                scope.spawn(move || c.iter().zip(p.iter_mut()).for_each(work));
-            }
-        });
-    }
-    for (&(start, end), part) in chunks.iter().zip(&parts) {
-        out.slice_mut(ndarray::s![start..end, ..]).assign(part);
+        // (n, P)
+    });
+    for (start, end, part) in &parts {
+        out.slice_mut(ndarray::s![*start..*end, ..]).assign(part);
     }
     out
 }

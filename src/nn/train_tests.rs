@@ -80,7 +80,7 @@ fn quick(epochs: usize) -> TrainConfig {
 }
 
 fn mean_loss(params: &ForecasterParams<f64>, config: &ForecasterConfig, src: &dyn WindowSource) -> f64 {
-    evaluate(params, config, Loss::Mse, src, 1)
+    evaluate(params, config, Loss::Mse, src, &Workers::new(1))
 }
 
 #[test]
@@ -502,7 +502,7 @@ fn step_overhead() {
     let mut trainer = Trainer {
         model: &m,
         loss: Loss::Mse,
-        threads: 1,
+        workers: Workers::new(1),
         shards: (0..4)
             .map(|_| Shard {
                 start: 0,
