@@ -114,10 +114,8 @@ pub fn backward<F: Float>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::nn::gradcheck::GradCheck;
-    use crate::nn::linear::testing::{dot_all, randn, WithInputs};
-    use crate::nn::zeros_like;
-    use ndarray::{array, Ix3};
+    use crate::nn::gradcheck::{as3, randn, GradCheck};
+    use ndarray::array;
 
     /// One channel, K = 2, w = [0.5, 2] (0.5 on the previous step), bias 1, x = [1, 2, 3]:
     /// y0 = 1 + 2·1 = 3 (zero padding), y1 = 1 + 0.5·1 + 2·2 = 5.5, y2 = 1 + 0.5·2 + 2·3 = 8.
@@ -136,9 +134,7 @@ mod tests {
     fn output_does_not_depend_on_future_inputs() {
         let mut rng = Rng::new(4);
         let p = ConvParams::<f64>::init(3, 4, &mut rng);
-        let x = randn(&mut rng, &[1, 6, 3], 1.0)
-            .into_dimensionality::<Ix3>()
-            .unwrap();
+        let x = as3(&randn(&mut rng, &[1, 6, 3], 1.0));
         let mut x2 = x.clone();
         x2[[0, 4, 1]] += 1.0;
         let (y, _) = forward(&p, &x);
@@ -155,20 +151,6 @@ mod tests {
         let p = ConvParams::<f64>::init(3, 4, &mut rng);
         let x = randn(&mut rng, &[2, 7, 3], 1.0);
         let g = randn(&mut rng, &[2, 7, 3], 1.0);
-        let all = WithInputs {
-            params: p,
-            inputs: vec![("x", x)],
-        };
-        let x3 = |a: &WithInputs<ConvParams<f64>>| a.get("x").clone().into_dimensionality::<Ix3>().unwrap();
-        let loss = |a: &WithInputs<ConvParams<f64>>| dot_all(&forward(&a.params, &x3(a)).0.into_dyn(), &g);
-        let (_, cache) = forward(&all.params, &x3(&all));
-        let mut grads = zeros_like(&all.params);
-        let g3 = g.clone().into_dimensionality::<Ix3>().unwrap();
-        let d_x = backward(&all.params, &cache, &g3, &mut grads);
-        let analytic = WithInputs {
-            params: grads,
-            inputs: vec![("x", d_x.into_dyn())],
-        };
-        GradCheck::default().assert("conv", &all, &analytic, loss);
+        GradCheck::default().assert_sequence_layer("conv", p, x, g, forward, backward);
     }
 }

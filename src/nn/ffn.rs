@@ -150,10 +150,8 @@ pub fn backward<F: Float>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::nn::gradcheck::GradCheck;
-    use crate::nn::linear::testing::{dot_all, randn, WithInputs};
-    use crate::nn::zeros_like;
-    use ndarray::{array, Ix3};
+    use crate::nn::gradcheck::{randn, GradCheck};
+    use ndarray::array;
 
     #[test]
     fn width_is_four_thirds_rounded_up_to_eight() {
@@ -188,21 +186,7 @@ mod tests {
         p.w_down.mapv_inplace(|_| 0.7 * rng.normal());
         let x = randn(&mut rng, &[2, 5, 4], 1.0);
         let g = randn(&mut rng, &[2, 5, 4], 1.0);
-        let all = WithInputs {
-            params: p,
-            inputs: vec![("x", x)],
-        };
-        let x3 = |a: &WithInputs<FfnParams<f64>>| a.get("x").clone().into_dimensionality::<Ix3>().unwrap();
-        let loss = |a: &WithInputs<FfnParams<f64>>| dot_all(&forward(&a.params, &x3(a)).0.into_dyn(), &g);
-        let (_, cache) = forward(&all.params, &x3(&all));
-        let mut grads = zeros_like(&all.params);
-        let g3 = g.clone().into_dimensionality::<Ix3>().unwrap();
-        let d_x = backward(&all.params, &cache, &g3, &mut grads);
-        let analytic = WithInputs {
-            params: grads,
-            inputs: vec![("x", d_x.into_dyn())],
-        };
-        GradCheck::default().assert("ffn", &all, &analytic, loss);
+        GradCheck::default().assert_sequence_layer("ffn", p, x, g, forward, backward);
     }
 
     #[test]

@@ -1,8 +1,7 @@
 //! Tests of the whole forecaster: gradient checks of every kind with its loss, names, precision.
 use super::*;
-use crate::nn::gradcheck::GradCheck;
+use crate::nn::gradcheck::{GradCheck, WithInputs};
 use crate::nn::loss::Loss;
-use crate::nn::zeros_like;
 
 pub(crate) fn config(kind: CoreKind, head: HeadKind) -> ForecasterConfig {
     ForecasterConfig {
@@ -39,16 +38,24 @@ fn check_whole_model(kind: CoreKind, head: HeadKind) {
         (t as f64 * 0.7).sin() * 2.0 + 5.0 + 0.5 * rng.normal()
     });
     let y = Array2::from_shape_fn((b, config.horizon), |_| 5.0 + rng.normal());
-    let loss = Loss::Mse;
-    let denom = b * config.horizon;
-    let (pred, cache) = forward(&params, &config, x.view());
-    let d_pred = loss.backward(pred.view(), y.view(), denom);
-    let mut grads = zeros_like(&params);
-    backward(&params, &config, &cache, d_pred.view(), &mut grads);
+    let (loss, denom) = (Loss::Mse, b * config.horizon);
     let what = format!("forecaster {:?} {:?}", config.kind, config.head);
-    GradCheck::default().assert(&what, &params, &grads, |p| {
-        loss.forward(forward(p, &config, x.view()).0.view(), y.view(), denom)
-    });
+    // The real loss is the one output, with upstream gradient 1.
+    GradCheck::default().assert_layer(
+        &what,
+        &WithInputs::new(params, vec![]),
+        &[ndarray::arr1(&[1.0]).into_dyn()],
+        |pt| {
+            let (pred, cache) = forward(&pt.params, &config, x.view());
+            let value = loss.forward(pred.view(), y.view(), denom);
+            (vec![ndarray::arr1(&[value]).into_dyn()], (pred, cache))
+        },
+        |pt, (pred, cache), _, grads| {
+            let d_pred = loss.backward(pred.view(), y.view(), denom);
+            backward(&pt.params, &config, cache, d_pred.view(), grads);
+            vec![]
+        },
+    );
 }
 
 #[test]

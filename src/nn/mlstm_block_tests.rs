@@ -2,7 +2,8 @@
 //! parameter tensor and the input (both cell forms), recurrent == parallel, causality.
 
 use super::*;
-use crate::nn::gradcheck::GradCheck;
+use crate::nn::gradcheck::{as3, GradCheck, WithInputs};
+use crate::nn::mlstm::tests::judge;
 use crate::nn::{zeros_like, Params};
 use ndarray::s;
 
@@ -30,26 +31,7 @@ fn random_params(cfg: &MlstmBlockConfig, rng: &mut Rng) -> MlstmBlockParams<f64>
 }
 
 /// Parameters and input together, so one gradient check covers both.
-#[derive(Clone, Debug)]
-struct Point {
-    p: MlstmBlockParams<f64>,
-    x: Array3<f64>, // (B, T, D)
-}
-
-impl Params<f64> for Point {
-    fn visit(&self, prefix: &str, f: &mut dyn FnMut(&str, &[f64])) {
-        self.p.visit(&join(prefix, "block"), f);
-        f(&join(prefix, "x"), self.x.as_slice().expect("contiguous"));
-    }
-    fn visit_mut(&mut self, prefix: &str, f: &mut dyn FnMut(&str, &mut [f64])) {
-        self.p.visit_mut(&join(prefix, "block"), f);
-        f(&join(prefix, "x"), self.x.as_slice_mut().expect("contiguous"));
-    }
-}
-
-fn fake_loss(y: &Array3<f64>, w: &Array3<f64>) -> f64 {
-    y.iter().zip(w).map(|(a, b)| a * b).sum()
-}
+type Point = WithInputs<MlstmBlockParams<f64>>;
 
 /// A seeded point whose cell steps keep the kink margin of §6.4 and use both normaliser
 /// branches (so the δN term is exercised); seeds that miss are rejected.
@@ -62,7 +44,7 @@ fn test_point(cfg: &MlstmBlockConfig) -> (Point, Array3<f64>) {
         let (margin, abs_fraction) = forward(&p, &x).1.kink_margin();
         if margin > 1e-3 && (0.2..=0.8).contains(&abs_fraction) {
             eprintln!("seed {seed}: kink margin {margin:.2e}, |q·n| branch in {abs_fraction:.2} of steps");
-            return (Point { p, x }, w);
+            return (WithInputs::new(p, vec![("x", x.into_dyn())]), w);
         }
     }
     panic!("no seed gives a block test point with the kink margin");
@@ -74,24 +56,17 @@ fn check_block(form: MlstmForm) {
     let (point, w) = test_point(&config(form, 0.0));
     for eps in [0.0, EPS] {
         let mut pt = point.clone();
-        pt.p.cfg.eps = eps;
-        let (_, cache) = forward(&pt.p, &pt.x);
-        let mut grads = zeros_like(&pt.p);
-        let d_x = backward(&pt.p, &cache, &w, &mut grads);
-        let analytic = Point { p: grads, x: d_x };
-        let loss = |q: &Point| fake_loss(&forward(&q.p, &q.x).0, &w);
-        let what = format!("mLSTM block, {form:?} form, ε = {eps:e}");
-        if eps == 0.0 {
-            GradCheck::default().assert(&what, &pt, &analytic, loss);
-        } else {
-            let worst = GradCheck::default()
-                .run(&pt, &analytic, loss)
-                .iter()
-                .map(|r| r.normalised_error)
-                .fold(0.0, f64::max);
-            eprintln!("{what}: worst normalised error {worst:.2e}");
-            assert!(worst < 1e-4, "{what}: normalised error {worst:.2e}");
-        }
+        pt.params.cfg.eps = eps;
+        let reports = GradCheck::default().layer(
+            &pt,
+            &[w.clone().into_dyn()],
+            |pt| {
+                let (y, cache) = forward(&pt.params, &pt.get3("x"));
+                (vec![y.into_dyn()], cache)
+            },
+            |pt, cache, g, grads| vec![backward(&pt.params, cache, &as3(&g[0]), grads).into_dyn()],
+        );
+        judge(&format!("mLSTM block, {form:?} form"), eps, &reports);
     }
 }
 
@@ -109,9 +84,9 @@ fn block_grads_match_finite_differences_recurrent_form() {
 fn recurrent_and_parallel_blocks_agree_in_outputs_and_gradients() {
     let (point, w) = test_point(&config(MlstmForm::Parallel, EPS));
     let run = |form: MlstmForm| {
-        let mut p = point.p.clone();
+        let mut p = point.params.clone();
         p.cfg.form = form;
-        let (y, cache) = forward(&p, &point.x);
+        let (y, cache) = forward(&p, &point.get3("x"));
         let mut grads = zeros_like(&p);
         let d_x = backward(&p, &cache, &w, &mut grads);
         let mut flat = y.into_raw_vec_and_offset().0;
@@ -131,10 +106,10 @@ fn recurrent_and_parallel_blocks_agree_in_outputs_and_gradients() {
 #[test]
 fn block_output_is_causal() {
     let (point, _) = test_point(&config(MlstmForm::Parallel, EPS));
-    let y = forward(&point.p, &point.x).0;
-    let mut x = point.x.clone();
+    let y = forward(&point.params, &point.get3("x")).0;
+    let mut x = point.get3("x");
     x.slice_mut(s![.., T - 2, ..]).mapv_inplace(|v| v + 1.0);
-    let y2 = forward(&point.p, &x).0;
+    let y2 = forward(&point.params, &x).0;
     assert_eq!(
         y.slice(s![.., ..T - 2, ..]),
         y2.slice(s![.., ..T - 2, ..]),

@@ -196,10 +196,9 @@ pub fn backward<F: Float>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::nn::gradcheck::GradCheck;
-    use crate::nn::linear::testing::{dot_all, randn, WithInputs};
-    use crate::nn::{count, zeros_like};
-    use ndarray::{s, Ix3};
+    use crate::nn::count;
+    use crate::nn::gradcheck::{randn, GradCheck};
+    use ndarray::s;
 
     fn random_block(conv_kernel: usize, act: Activation, seed: u64) -> SlstmBlockParams<f64> {
         let mut rng = Rng::new(seed);
@@ -224,27 +223,7 @@ mod tests {
         let mut rng = Rng::new(seed + 100);
         let x = randn(&mut rng, &[2, 6, 8], 1.0);
         let g = randn(&mut rng, &[2, 6, 8], 1.0);
-        let all = WithInputs {
-            params: p,
-            inputs: vec![("x", x)],
-        };
-        let x3 =
-            |a: &WithInputs<SlstmBlockParams<f64>>| a.get("x").clone().into_dimensionality::<Ix3>().unwrap();
-        let loss =
-            |a: &WithInputs<SlstmBlockParams<f64>>| dot_all(&forward(&a.params, &x3(a)).0.into_dyn(), &g);
-        let (_, cache) = forward(&all.params, &x3(&all));
-        let mut grads = zeros_like(&all.params);
-        let d_x = backward(
-            &all.params,
-            &cache,
-            &g.clone().into_dimensionality::<Ix3>().unwrap(),
-            &mut grads,
-        );
-        let analytic = WithInputs {
-            params: grads,
-            inputs: vec![("x", d_x.into_dyn())],
-        };
-        GradCheck::default().assert("slstm block", &all, &analytic, loss);
+        GradCheck::default().assert_sequence_layer("slstm block", p, x, g, forward, backward);
     }
 
     #[test]
