@@ -11,7 +11,8 @@ use serde_json::{json, Value};
 use crate::data::window::WindowSet;
 use crate::error::{Error, Result};
 use crate::model::ModelKind;
-use crate::nn::forecaster::{CellKind, CoreKind, ForecasterConfig, HeadKind};
+use crate::nn::ffn::FfnFactor;
+use crate::nn::forecaster::{CellKind, ConvScope, CoreKind, ForecasterConfig, HeadKind};
 use crate::nn::loss::Loss;
 use crate::nn::train::{self, EpochReport, StopReason, TrainConfig, Trained, WindowSource};
 
@@ -243,6 +244,10 @@ pub fn config_to_json(c: &ForecasterConfig) -> Value {
         "conv_kernel": c.conv_kernel,
         "head": match c.head { HeadKind::Flatten => "flatten", HeadKind::Last => "last" },
         "linear_skip": c.linear_skip,
+        "conv_scope": match c.conv_scope { ConvScope::Legacy => "legacy", ConvScope::Both => "both" },
+        "qkv_blocksize": c.qkv_blocksize, "headwise_gates": c.headwise_gates,
+        "ffn_factor": match c.ffn_factor { FfnFactor::FourThirds => "4/3", FfnFactor::OnePointThree => "1.3" },
+        "ffn_multiple": c.ffn_multiple, "dropout": c.dropout, "head_dropout": c.head_dropout,
     });
     if let CoreKind::Cell { cell } = &c.kind {
         doc["cell"] = json!(cell_name(*cell));
@@ -250,7 +255,8 @@ pub fn config_to_json(c: &ForecasterConfig) -> Value {
     doc
 }
 
-/// The architecture from the model file's JSON.
+/// The architecture from the model file's JSON. Block options that files written before them do
+/// not have take their defaults (the network those files hold).
 pub fn config_from_json(v: &Value) -> Result<ForecasterConfig> {
     let bad = |field: &str| {
         Error::runtime(format!(
@@ -293,10 +299,58 @@ pub fn config_from_json(v: &Value) -> Result<ForecasterConfig> {
             _ => return Err(bad("head")),
         },
         linear_skip: v["linear_skip"].as_bool().ok_or_else(|| bad("linear_skip"))?,
+        ..ForecasterConfig::new(CoreKind::Lstm { layers: 1 }, 1, 1)
     };
+    let config = block_options_from_json(v, config)?;
     config
         .validate()
         .map_err(|e| Error::runtime(format!("the model file's network settings are invalid: {e}")))?;
+    Ok(config)
+}
+
+/// The block options of `v` into `config`, each left at `config`'s value when absent.
+fn block_options_from_json(v: &Value, mut config: ForecasterConfig) -> Result<ForecasterConfig> {
+    let bad = |field: &str| {
+        Error::runtime(format!(
+            "the model file's network settings have an invalid '{field}'"
+        ))
+    };
+    let present = |field: &str| !v[field].is_null();
+    if present("conv_scope") {
+        config.conv_scope = match v["conv_scope"].as_str() {
+            Some("legacy") => ConvScope::Legacy,
+            Some("both") => ConvScope::Both,
+            _ => return Err(bad("conv_scope")),
+        };
+    }
+    if present("ffn_factor") {
+        config.ffn_factor = match v["ffn_factor"].as_str() {
+            Some("4/3") => FfnFactor::FourThirds,
+            Some("1.3") => FfnFactor::OnePointThree,
+            _ => return Err(bad("ffn_factor")),
+        };
+    }
+    for (field, slot) in [
+        ("qkv_blocksize", &mut config.qkv_blocksize),
+        ("ffn_multiple", &mut config.ffn_multiple),
+    ] {
+        if present(field) {
+            *slot = v[field].as_u64().ok_or_else(|| bad(field))? as usize;
+        }
+    }
+    if present("headwise_gates") {
+        config.headwise_gates = v["headwise_gates"]
+            .as_bool()
+            .ok_or_else(|| bad("headwise_gates"))?;
+    }
+    for (field, slot) in [
+        ("dropout", &mut config.dropout),
+        ("head_dropout", &mut config.head_dropout),
+    ] {
+        if present(field) {
+            *slot = v[field].as_f64().ok_or_else(|| bad(field))?;
+        }
+    }
     Ok(config)
 }
 
@@ -338,5 +392,41 @@ mod tests {
         bad["cell"] = json!("gru");
         assert!(config_from_json(&bad).unwrap_err().to_string().contains("'cell'"));
         assert!(config_from_json(&json!({"core": "gru"})).is_err());
+    }
+
+    /// Every block option round-trips; a file written before the options (none of their
+    /// fields) loads with the defaults; a bad value names its field.
+    #[test]
+    fn block_options_round_trip_and_old_files_get_the_defaults() {
+        let mut c = ForecasterConfig::new(CoreKind::Xlstm { blocks: "ms".into() }, 96, 24);
+        (c.conv_kernel, c.conv_scope, c.qkv_blocksize, c.headwise_gates) = (4, ConvScope::Both, 4, true);
+        (c.ffn_factor, c.ffn_multiple, c.dropout, c.head_dropout) = (FfnFactor::OnePointThree, 64, 0.1, 0.25);
+        assert_eq!(config_from_json(&config_to_json(&c)).unwrap(), c);
+        let plain = ForecasterConfig::new(CoreKind::Xlstm { blocks: "ms".into() }, 96, 24);
+        let mut old = config_to_json(&plain);
+        for field in [
+            "conv_scope",
+            "qkv_blocksize",
+            "headwise_gates",
+            "ffn_factor",
+            "ffn_multiple",
+            "dropout",
+            "head_dropout",
+        ] {
+            old.as_object_mut().unwrap().remove(field);
+        }
+        assert_eq!(config_from_json(&old).unwrap(), plain);
+        let mut bad = config_to_json(&c);
+        bad["ffn_factor"] = json!("2");
+        assert!(config_from_json(&bad)
+            .unwrap_err()
+            .to_string()
+            .contains("'ffn_factor'"));
+        bad = config_to_json(&c);
+        bad["qkv_blocksize"] = json!(5);
+        assert!(config_from_json(&bad)
+            .unwrap_err()
+            .to_string()
+            .contains("block size 5"));
     }
 }

@@ -7,7 +7,8 @@
 //! backward: d_x[b,s,c] = Σ_j w[c,j] d_y[b, s+K−1−j, c]   (terms with s+K−1−j < T)
 //!           ∇w[c,j] += Σ_{b,t} d_y[b,t,c] x[b,t−K+1+j,c];  ∇bias[c] += Σ_{b,t} d_y[b,t,c]
 //! ```
-//! The cache keeps the input x (B, T, D).
+//! The cache keeps the input x (B, T, D). K = 0 is no convolution: y = x, with no taps and no
+//! bias ([`ConvParams::none`]), as the official `CausalConv1d` with kernel size 0.
 //!
 //! Public API: [`ConvParams::init`]`(d, kernel, rng)`; [`forward`]`(&p, &x) -> (y, ConvCache)`;
 //! [`backward`]`(&p, &cache, &d_y, &mut g) -> d_x`. All tensors are (B, T, D).
@@ -43,6 +44,14 @@ impl<F: Float> ConvParams<F> {
         ConvParams { w, b }
     }
 
+    /// No convolution (K = 0): no taps, no bias; [`forward`] is the identity.
+    pub fn none(d: usize) -> Self {
+        ConvParams {
+            w: Array2::zeros((d, 0)),
+            b: Array1::zeros(0),
+        }
+    }
+
     /// Kernel size K.
     pub fn kernel(&self) -> usize {
         self.w.ncols()
@@ -54,6 +63,9 @@ pub fn forward<F: Float>(p: &ConvParams<F>, x: &Array3<F>) -> (Array3<F>, ConvCa
     let (bs, t_len, d) = x.dim();
     debug_assert_eq!(p.w.nrows(), d, "conv: channels");
     let k = p.kernel();
+    if k == 0 {
+        return (x.clone(), ConvCache { x: x.clone() });
+    }
     let w_t = p.w.t().as_standard_layout().into_owned(); // (K, D), rows contiguous
     let mut y = Array3::<F>::zeros((bs, t_len, d)); // (B, T, D)
     for b in 0..bs {
@@ -84,6 +96,9 @@ pub fn backward<F: Float>(
     let x = &cache.x;
     let (bs, t_len, d) = x.dim();
     let k = p.kernel();
+    if k == 0 {
+        return d_y.clone();
+    }
     let mut d_x = Array3::<F>::zeros((bs, t_len, d)); // (B, T, D)
     let mut d_w_t = Array2::<F>::zeros((k, d)); // (K, D)
     let w_t = p.w.t().as_standard_layout().into_owned(); // (K, D)
@@ -143,6 +158,19 @@ mod tests {
             let same = (0..3).all(|c| y[[0, t, c]] == y2[[0, t, c]]);
             assert_eq!(same, t < 4, "step {t}");
         }
+    }
+
+    #[test]
+    fn kernel_zero_is_the_identity_without_parameters() {
+        let mut rng = Rng::new(5);
+        let p = ConvParams::<f64>::none(3);
+        assert_eq!((p.kernel(), crate::nn::count(&p)), (0, 0));
+        let x = as3(&randn(&mut rng, &[2, 4, 3], 1.0));
+        let (y, cache) = forward(&p, &x);
+        assert_eq!(y, x);
+        let d_y = as3(&randn(&mut rng, &[2, 4, 3], 1.0));
+        let mut grads = crate::nn::zeros_like(&p);
+        assert_eq!(backward(&p, &cache, &d_y, &mut grads), d_y);
     }
 
     #[test]

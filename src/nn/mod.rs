@@ -24,10 +24,12 @@
 
 pub mod activation;
 pub mod conv;
+pub mod dropout;
 pub mod fastmath;
 pub mod ffn;
 pub mod forecaster;
 pub mod gradcheck;
+pub mod headwise;
 pub mod kernel;
 pub mod linear;
 pub mod loss;

@@ -16,12 +16,18 @@ const NH: usize = 2;
 
 /// Weights ~ N(0, 0.5²), non-zero R, forget bias around +2.5 (§7 of xlstm-math.md).
 fn random_params(rng: &mut Rng) -> SlstmParams<f64> {
+    random_params_with(rng, false)
+}
+
+/// [`random_params`] with dense input weights from D inputs, or head-wise ones (D = H).
+fn random_params_with(rng: &mut Rng, headwise: bool) -> SlstmParams<f64> {
     let mut p = init::<f64>(
         &SlstmConfig {
-            d_input: D,
+            d_input: if headwise { H } else { D },
             d_hidden: H,
             n_heads: NH,
             forget_init: ForgetInit::Linspace,
+            headwise,
         },
         rng,
     );
@@ -89,12 +95,14 @@ fn assert_both_branches(cache: &SlstmCache<f64>) {
 }
 
 /// Gradient check of L = Σ h ⊙ g + Σ g_r ⊙ c_T / n_T (a gauge-invariant use of the final state).
-fn check(with_state: bool, split: bool, seed: u64) {
+/// Head-wise input weights read D = H inputs.
+fn check(with_state: bool, split: bool, headwise: bool, seed: u64) {
     let mut rng = Rng::new(seed);
-    let params = random_params(&mut rng);
-    let mut inputs = vec![("x", randn(&mut rng, &[B, T, D], 1.0))];
+    let params = random_params_with(&mut rng, headwise);
+    let d = if headwise { H } else { D };
+    let mut inputs = vec![("x", randn(&mut rng, &[B, T, d], 1.0))];
     if split {
-        inputs.push(("x_zo", randn(&mut rng, &[B, T, D], 1.0)));
+        inputs.push(("x_zo", randn(&mut rng, &[B, T, d], 1.0)));
     }
     if with_state {
         inputs.extend(random_state(&mut rng));
@@ -135,17 +143,54 @@ fn check(with_state: bool, split: bool, seed: u64) {
 
 #[test]
 fn slstm_grads_match_finite_differences_with_initial_state() {
-    check(true, false, 31);
+    check(true, false, false, 31);
 }
 
 #[test]
 fn slstm_grads_match_finite_differences_from_zero_state() {
-    check(false, false, 32);
+    check(false, false, false, 32);
 }
 
 #[test]
 fn slstm_split_input_grads_match_finite_differences() {
-    check(true, true, 33);
+    check(true, true, false, 33);
+}
+
+#[test]
+fn slstm_headwise_grads_match_finite_differences() {
+    check(true, false, true, 34);
+    check(true, true, true, 35);
+}
+
+/// Head-wise input weights are the dense (4H, H) matrix with each gate row's DH weights on its
+/// head's columns and zeros elsewhere: same outputs (plain and split inputs).
+#[test]
+fn headwise_inputs_equal_the_block_diagonal_dense_matrix() {
+    let mut rng = Rng::new(36);
+    let p = random_params_with(&mut rng, true);
+    assert_eq!(p.w_x.dim(), (4 * H, H / NH));
+    let dh = H / NH;
+    let dense = Array2::from_shape_fn((4 * H, H), |(u, c)| {
+        let head = (u % H) / dh;
+        if c / dh == head {
+            p.w_x[[u, c % dh]]
+        } else {
+            0.0
+        }
+    });
+    let p_dense = SlstmParams {
+        w_x: dense,
+        ..p.clone()
+    };
+    let x = as3(&randn(&mut rng, &[B, T, H], 1.0));
+    let x_zo = as3(&randn(&mut rng, &[B, T, H], 1.0));
+    let (a, b) = (forward(&p, &x, None).0, forward(&p_dense, &x, None).0);
+    assert!(max_rel_diff(&a, &b) < 1e-13, "plain");
+    let (a, b) = (
+        forward_split(&p, &x, &x_zo, None).0,
+        forward_split(&p_dense, &x, &x_zo, None).0,
+    );
+    assert!(max_rel_diff(&a, &b) < 1e-13, "split");
 }
 
 /// Unstabilised reference: c̄ = σ(f̃) c̄ + e^ĩ z, n̄ = σ(f̃) n̄ + e^ĩ, h = o c̄ / n̄, started from
@@ -313,6 +358,7 @@ fn init_follows_the_official_schedule() {
             block_idx: 0,
             num_blocks: 1,
         },
+        headwise: false,
     };
     let p = init::<f64>(&cfg, &mut rng);
     assert_eq!(p.r.dim(), (2, 4, 16));

@@ -7,7 +7,9 @@
 //! loss factor is the whole batch's 1/(B·P), so shard gradients add up to the batch gradient) and
 //! the buffers are summed in shard order. Threads only decide *who* computes a shard, so the
 //! result is bit-identical for any `threads` (`docs/derivations/forecaster.md` §5). Validation
-//! losses are likewise summed over fixed chunks in order.
+//! losses are likewise summed over fixed chunks in order. Dropout masks come from a generator
+//! seeded by the training seed, the step and the shard index ([`super::dropout::mask_rng`]), so
+//! they too are the same for any thread count.
 //!
 //! The data side implements [`WindowSource`]; `nn` does not depend on `crate::data`.
 
@@ -15,6 +17,7 @@ use std::time::{Duration, Instant};
 
 use ndarray::{Array2, ArrayView2};
 
+use super::dropout::mask_rng;
 use super::forecaster::convert;
 use super::forecaster::{self, ForecasterConfig, ForecasterParams};
 use super::loss::Loss;
@@ -250,8 +253,10 @@ fn validate(
     Ok(())
 }
 
-/// One shard's work space: its window range in the batch, inputs, targets and gradients.
+/// One shard's work space: its index and window range in the batch, inputs, targets and
+/// gradients.
 struct Shard<F> {
+    index: usize,
     start: usize,
     end: usize,
     grads: ForecasterParams<F>,
@@ -262,6 +267,8 @@ struct Shard<F> {
 struct Trainer<'a, F> {
     model: &'a ForecasterConfig,
     loss: Loss,
+    /// Training seed (dropout masks).
+    seed: u64,
     workers: Workers,
     shards: Vec<Shard<F>>,
     /// Flat scratch for summing shard gradients.
@@ -269,25 +276,28 @@ struct Trainer<'a, F> {
 }
 
 impl<'a, F: Float> Trainer<'a, F> {
-    /// Forward + backward of one batch (window indices `batch`) into `grads`; returns the loss.
+    /// Forward + backward of one batch (window indices `batch`) of optimiser step `step` into
+    /// `grads`; returns the loss.
     fn batch_gradient(
         &mut self,
         params: &ForecasterParams<F>,
         src: &dyn WindowSource,
         batch: &[usize],
-        shard_size: usize,
+        (shard_size, step): (usize, usize),
         grads: &mut ForecasterParams<F>,
     ) -> f64 {
         let n_shards = batch.len().div_ceil(shard_size);
         for (s, shard) in self.shards.iter_mut().enumerate().take(n_shards) {
+            shard.index = s;
             shard.start = s * shard_size;
             shard.end = ((s + 1) * shard_size).min(batch.len());
         }
         let denom = batch.len() * self.model.horizon;
-        let (model, loss) = (self.model, self.loss);
+        let (model, loss, seed) = (self.model, self.loss, self.seed);
         let work = |shard: &mut Shard<F>| {
             let (x, y) = load(src, &batch[shard.start..shard.end]);
-            let (pred, cache) = forecaster::forward(params, model, x.view());
+            let mut masks = mask_rng(seed, step, shard.index);
+            let (pred, cache) = forecaster::forward_train(params, model, x.view(), &mut masks);
             shard.loss = loss.forward(pred.view(), y.view(), denom);
             let d_pred = loss.backward(pred.view(), y.view(), denom);
             super::fill(&mut shard.grads, F::zero());
@@ -410,9 +420,11 @@ fn fit_in<F: Float>(
     let mut trainer = Trainer {
         model: &model,
         loss: config.loss,
+        seed: config.seed,
         workers: Workers::new(config.threads),
         shards: (0..n_shards)
             .map(|_| Shard {
+                index: 0,
                 start: 0,
                 end: 0,
                 grads: grads.clone(),
@@ -433,7 +445,7 @@ fn fit_in<F: Float>(
         let (mut loss_sum, mut windows, mut lr) = (0.0, 0, config.lr);
         let (mut out_of_time, mut interrupted) = (false, false);
         for (k, batch) in order.chunks(batch_size).enumerate() {
-            let loss = trainer.batch_gradient(&params, train, batch, config.shard_size, &mut grads);
+            let loss = trainer.batch_gradient(&params, train, batch, (config.shard_size, step), &mut grads);
             let norm = if config.clip > 0.0 {
                 clip_grad_norm(&mut grads, config.clip)
             } else {
