@@ -71,58 +71,23 @@ pub enum Metric {
     MaeStd,
 }
 
-/// A metric's JSON/CSV key, its table heading and how to read and write it.
-struct Column {
-    key: &'static str,
-    heading: &'static str,
-    get: fn(&Metrics) -> f64,
-    set: fn(&mut Metrics, f64),
-}
+/// A metric's JSON/CSV key, its table heading, and how to read and write it.
+type Column = (
+    &'static str,
+    &'static str,
+    fn(&Metrics) -> f64,
+    fn(&mut Metrics, f64),
+);
 
 /// Every metric, in [`Metric`] order: the one list of the metric fields.
 const COLUMNS: [Column; 7] = [
-    Column {
-        key: "mae",
-        heading: "MAE",
-        get: |m| m.mae,
-        set: |m, v| m.mae = v,
-    },
-    Column {
-        key: "rmse",
-        heading: "RMSE",
-        get: |m| m.rmse,
-        set: |m, v| m.rmse = v,
-    },
-    Column {
-        key: "mape",
-        heading: "MAPE%",
-        get: |m| m.mape,
-        set: |m, v| m.mape = v,
-    },
-    Column {
-        key: "smape",
-        heading: "sMAPE",
-        get: |m| m.smape,
-        set: |m, v| m.smape = v,
-    },
-    Column {
-        key: "mase",
-        heading: "MASE",
-        get: |m| m.mase,
-        set: |m, v| m.mase = v,
-    },
-    Column {
-        key: "mse_std",
-        heading: "MSE(std)",
-        get: |m| m.mse_std,
-        set: |m, v| m.mse_std = v,
-    },
-    Column {
-        key: "mae_std",
-        heading: "MAE(std)",
-        get: |m| m.mae_std,
-        set: |m, v| m.mae_std = v,
-    },
+    ("mae", "MAE", |m| m.mae, |m, v| m.mae = v),
+    ("rmse", "RMSE", |m| m.rmse, |m, v| m.rmse = v),
+    ("mape", "MAPE%", |m| m.mape, |m, v| m.mape = v),
+    ("smape", "sMAPE", |m| m.smape, |m, v| m.smape = v),
+    ("mase", "MASE", |m| m.mase, |m, v| m.mase = v),
+    ("mse_std", "MSE(std)", |m| m.mse_std, |m, v| m.mse_std = v),
+    ("mae_std", "MAE(std)", |m| m.mae_std, |m, v| m.mae_std = v),
 ];
 
 impl Metric {
@@ -143,21 +108,21 @@ impl Metric {
 
     /// The JSON and CSV key (`mae`, `mse_std`, ...).
     pub fn key(self) -> &'static str {
-        self.column().key
+        self.column().0
     }
 
     /// The heading of a text table (`MAE`, `MAPE%`, `MSE(std)`, ...).
     pub fn heading(self) -> &'static str {
-        self.column().heading
+        self.column().1
     }
 
     /// Its value in `m`.
     pub fn of(self, m: &Metrics) -> f64 {
-        (self.column().get)(m)
+        (self.column().2)(m)
     }
 
     fn set(self, m: &mut Metrics, value: f64) {
-        (self.column().set)(m, value)
+        (self.column().3)(m, value)
     }
 }
 
