@@ -251,13 +251,20 @@ fn split_legend<DB: DrawingBackend>(
     area.split_horizontally(width.saturating_sub(LEGEND_WIDTH))
 }
 
+/// A chart on `x` × `y` coordinates.
+type Chart<'a, DB, X, Y> = ChartContext<
+    'a,
+    DB,
+    Cartesian2d<<X as AsRangedCoord>::CoordDescType, <Y as AsRangedCoord>::CoordDescType>,
+>;
+
 /// A chart in the house style: its caption above, margins, room for the axis labels.
 fn new_chart<'a, DB: DrawingBackend, X: AsRangedCoord, Y: AsRangedCoord>(
     area: &'a DrawingArea<DB, Shift>,
     caption: &str,
     x: X,
     y: Y,
-) -> Result<ChartContext<'a, DB, Cartesian2d<X::CoordDescType, Y::CoordDescType>>> {
+) -> Result<Chart<'a, DB, X, Y>> {
     ChartBuilder::on(area)
         .caption(caption, (FONT, 18))
         .margin(10)
