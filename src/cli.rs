@@ -5,7 +5,7 @@
 
 use std::path::PathBuf;
 
-use clap::builder::{PossibleValue, RangedU64ValueParser};
+use clap::builder::PossibleValue;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::data::check::Fill;
@@ -77,19 +77,19 @@ pub struct DataArgs {
 #[derive(Debug, Args, Clone, Default)]
 pub struct WindowArgs {
     /// Lookback L: past steps the model sees (default: max(4·horizon, 2·season), shortened to fit the data).
-    #[arg(long, short = 'L', value_name = "L", value_parser = at_least_one())]
+    #[arg(long, short = 'L', value_name = "L", value_parser = at_least_one)]
     pub lookback: Option<usize>,
     /// Horizon H: steps to forecast (default from the frequency: hourly 24, daily 14, weekly 13, monthly 18, quarterly 8, yearly 6, else 12).
-    #[arg(long, short = 'H', value_name = "H", value_parser = at_least_one())]
+    #[arg(long, short = 'H', value_name = "H", value_parser = at_least_one)]
     pub horizon: Option<usize>,
     /// Step between training windows.
-    #[arg(long, default_value_t = 1, value_parser = at_least_one())]
+    #[arg(long, default_value_t = 1, value_parser = at_least_one)]
     pub stride: usize,
     /// Chronological train,validation,test split: fractions (0.7,0.1,0.2) or row counts (8640,2880,2880).
     #[arg(long, default_value = "0.7,0.1,0.2", value_parser = split)]
     pub split: Split,
     /// Season length for seasonal naive and MASE (default from the frequency: hourly 24, daily 7, monthly 12, ...).
-    #[arg(long, value_name = "N", value_parser = at_least_one())]
+    #[arg(long, value_name = "N", value_parser = at_least_one)]
     pub season: Option<usize>,
 }
 
@@ -114,19 +114,19 @@ pub struct NeuralArgs {
     #[arg(long, value_name = "A:B", conflicts_with = "blocks", value_parser = block_ratio)]
     pub ratio: Option<String>,
     /// Stacked LSTM layers (lstm model).
-    #[arg(long, default_value_t = 1, value_parser = at_least_one())]
+    #[arg(long, default_value_t = 1, value_parser = at_least_one)]
     pub layers: usize,
     /// Model width D (32 won on validation loss on every dataset tried; see docs/results.md).
-    #[arg(long, default_value_t = NetworkConfig::default().width, value_parser = at_least_one())]
+    #[arg(long, default_value_t = NetworkConfig::default().width, value_parser = at_least_one)]
     pub hidden: usize,
     /// Heads of the sLSTM/mLSTM cells (the width must be a multiple).
-    #[arg(long, default_value_t = NetworkConfig::default().heads, value_parser = at_least_one())]
+    #[arg(long, default_value_t = NetworkConfig::default().heads, value_parser = at_least_one)]
     pub heads: usize,
     /// Patch length: input steps per token (1 = one token per step; default min(16, lookback)).
-    #[arg(long, value_parser = at_least_one())]
+    #[arg(long, value_parser = at_least_one)]
     pub patch: Option<usize>,
     /// Step between patches (default: half the patch length).
-    #[arg(long, value_parser = at_least_one())]
+    #[arg(long, value_parser = at_least_one)]
     pub patch_stride: Option<usize>,
     /// What the linear head reads: all hidden states flattened, or the last one.
     #[arg(long, value_enum, default_value_t = NetworkConfig::default().head)]
@@ -135,10 +135,10 @@ pub struct NeuralArgs {
     #[arg(long, default_value_t = NetworkConfig::default().linear_skip, action = clap::ArgAction::Set, value_name = "true|false")]
     pub linear_skip: bool,
     /// Maximum training epochs.
-    #[arg(long, default_value_t = TrainSettings::default().epochs, value_parser = at_least_one())]
+    #[arg(long, default_value_t = TrainSettings::default().epochs, value_parser = at_least_one)]
     pub epochs: usize,
     /// Windows per mini-batch.
-    #[arg(long, default_value_t = TrainSettings::default().batch, value_parser = at_least_one())]
+    #[arg(long, default_value_t = TrainSettings::default().batch, value_parser = at_least_one)]
     pub batch: usize,
     /// Peak learning rate (AdamW, warm-up then cosine decay).
     #[arg(long, default_value_t = TrainSettings::default().lr, value_parser = positive)]
@@ -153,7 +153,7 @@ pub struct NeuralArgs {
     #[arg(long, value_name = "SECONDS", value_parser = non_negative)]
     pub max_time: Option<f64>,
     /// Worker threads (results are bit-identical for any count).
-    #[arg(long, default_value_t = TrainSettings::default().threads, value_parser = at_least_one())]
+    #[arg(long, default_value_t = TrainSettings::default().threads, value_parser = at_least_one)]
     pub threads: usize,
 }
 
@@ -212,7 +212,7 @@ pub struct ForecastArgs {
     #[command(flatten)]
     pub data_args: DataArgs,
     /// Steps to forecast (at most the model's horizon).
-    #[arg(long, short = 'H', value_parser = at_least_one())]
+    #[arg(long, short = 'H', value_parser = at_least_one)]
     pub horizon: Option<usize>,
     /// Output file (.csv, .parquet or .json); CSV on stdout without it.
     #[arg(long, short)]
@@ -247,7 +247,7 @@ pub struct EvalArgs {
     #[arg(long)]
     pub force: bool,
     /// Drop the incomplete last batch of test windows, for this batch size (PatchTST's drop_last).
-    #[arg(long, value_name = "BATCH", value_parser = at_least_one())]
+    #[arg(long, value_name = "BATCH", value_parser = at_least_one)]
     pub drop_last: Option<usize>,
     /// Print the results as JSON on stdout.
     #[arg(long)]
@@ -261,28 +261,28 @@ pub struct BenchArgs {
     #[arg(long, short, value_enum, default_value_t = BenchModelArg::Slstm)]
     pub model: BenchModelArg,
     /// Width D.
-    #[arg(long, default_value_t = 64, value_parser = at_least_one())]
+    #[arg(long, default_value_t = 64, value_parser = at_least_one)]
     pub hidden: usize,
     /// Heads of the sLSTM/mLSTM cells.
-    #[arg(long, default_value_t = 4, value_parser = at_least_one())]
+    #[arg(long, default_value_t = 4, value_parser = at_least_one)]
     pub heads: usize,
     /// Lookback L.
-    #[arg(long, default_value_t = 96, value_parser = at_least_one())]
+    #[arg(long, default_value_t = 96, value_parser = at_least_one)]
     pub lookback: usize,
     /// Horizon H.
-    #[arg(long, default_value_t = 24, value_parser = at_least_one())]
+    #[arg(long, default_value_t = 24, value_parser = at_least_one)]
     pub horizon: usize,
     /// Windows per mini-batch.
-    #[arg(long, default_value_t = 64, value_parser = at_least_one())]
+    #[arg(long, default_value_t = 64, value_parser = at_least_one)]
     pub batch: usize,
     /// Worker threads.
-    #[arg(long, default_value_t = 2, value_parser = at_least_one())]
+    #[arg(long, default_value_t = 2, value_parser = at_least_one)]
     pub threads: usize,
     /// Training epochs to time (the median epoch is reported).
-    #[arg(long, default_value_t = 1, value_parser = at_least_one())]
+    #[arg(long, default_value_t = 1, value_parser = at_least_one)]
     pub epochs: usize,
     /// Train on the first N training windows only (a quicker measurement; rates are per window).
-    #[arg(long, value_name = "N", value_parser = at_least_one())]
+    #[arg(long, value_name = "N", value_parser = at_least_one)]
     pub max_windows: Option<usize>,
     /// Data file (default: ../shared/datasets/ett/ETTh1.csv, else a synthetic series of the same length).
     #[arg(long)]
@@ -309,7 +309,7 @@ pub struct BenchArgs {
         value_delimiter = ',',
         value_name = "LIST",
         default_value = "48,96,192,384",
-        value_parser = at_least_one()
+        value_parser = at_least_one
     )]
     pub lookbacks: Vec<usize>,
     /// Widths of the sweep.
@@ -318,7 +318,7 @@ pub struct BenchArgs {
         value_delimiter = ',',
         value_name = "LIST",
         default_value = "16,32,64,128",
-        value_parser = at_least_one()
+        value_parser = at_least_one
     )]
     pub widths: Vec<usize>,
     /// Draw the sweep's training time against lookback and width into FILE (.png or .svg).
@@ -381,10 +381,10 @@ pub struct CompareArgs {
     #[command(flatten)]
     pub neural: NeuralArgs,
     /// Rolling-origin backtest: K forecast origins at the end of each series (expanding window).
-    #[arg(long, value_name = "K", value_parser = at_least_one())]
+    #[arg(long, value_name = "K", value_parser = at_least_one)]
     pub folds: Option<usize>,
     /// Steps between the backtest's origins (default: the horizon).
-    #[arg(long, value_name = "S", requires = "folds", value_parser = at_least_one())]
+    #[arg(long, value_name = "S", requires = "folds", value_parser = at_least_one)]
     pub step: Option<usize>,
     /// Refit at every origin or once at the first.
     #[arg(long, value_enum, default_value_t = Refit::Every, requires = "folds")]
@@ -400,8 +400,11 @@ pub struct CompareArgs {
 }
 
 /// Counts and sizes: a whole number of at least 1.
-fn at_least_one() -> RangedU64ValueParser<usize> {
-    RangedU64ValueParser::new().range(1..)
+fn at_least_one(text: &str) -> Result<usize, String> {
+    match text.trim().parse::<usize>() {
+        Ok(n) if n >= 1 => Ok(n),
+        _ => Err("give a whole number of at least 1".into()),
+    }
 }
 
 /// `--split`: three fractions or three row counts.
