@@ -10,10 +10,7 @@ use crate::commands::setup::{load_for_modelling, model_config, window_request};
 use crate::commands::{print_json, Output};
 use crate::data::io::write_table;
 use crate::data::table::{Column, Table};
-use crate::data::window::SplitPart;
-use crate::error::{Error, Result};
-use crate::evaluate::for_each_forecast;
-use crate::metrics::Accumulator;
+use crate::error::Result;
 use crate::pipeline::{Experiment, Windowing};
 
 /// The `--json` document.
@@ -46,37 +43,19 @@ pub fn run(args: EvalArgs, out: Output) -> Result<()> {
     let experiment = Experiment::new(&dataset, windowing)?;
     let w = &experiment.windowing;
     let fitted = experiment.fit(&experiment.forecaster(config)?, &mut progress)?;
-    let mut test = experiment.windows(SplitPart::Test);
-    if let Some(batch) = args.drop_last {
-        let keep = test.len() / batch * batch;
-        test.starts.truncate(keep);
-    }
-    if test.is_empty() {
-        return Err(Error::data(
-            "the test part holds no complete window; use a shorter --horizon or a larger test split",
-        ));
-    }
-    // scored on standardised values: the accumulator's "data units" are the scaled values here
-    let mut errors = Accumulator::default();
     let mut rows = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     let keep_predictions = args.predictions.is_some();
-    for_each_forecast(
-        &test,
-        |x| fitted.predict(x),
-        |i, predicted| {
-            errors.add(test.target(i), predicted, None, 1.0);
-            for (step, (p, y)) in predicted.iter().zip(test.target(i)).enumerate() {
-                if keep_predictions {
-                    rows.0.push(i as f64);
-                    rows.1.push(step as f64);
-                    rows.2.push(*y);
-                    rows.3.push(*p);
-                }
+    let scored = experiment.score_standardised(&fitted, args.drop_last, |i, actual, predicted| {
+        if keep_predictions {
+            for (step, (y, p)) in actual.iter().zip(predicted).enumerate() {
+                rows.0.push(i as f64);
+                rows.1.push(step as f64);
+                rows.2.push(*y);
+                rows.3.push(*p);
             }
-        },
-    );
-    let scored = errors.finish();
-    let (mse, mae, count) = (scored.mse_std, scored.mae_std, scored.points);
+        }
+    })?;
+    let (mse, mae, count) = (scored.mse, scored.mae, scored.points);
     if let Some(path) = &args.predictions {
         let some = |v: Vec<f64>| Column::Number(v.into_iter().map(Some).collect());
         let names = ["window", "step", "actual", "predicted"]
@@ -101,7 +80,7 @@ pub fn run(args: EvalArgs, out: Output) -> Result<()> {
         kind.name(),
         w.lookback,
         w.horizon,
-        test.len(),
+        scored.windows,
         mse,
         mae
     ));
@@ -110,7 +89,7 @@ pub fn run(args: EvalArgs, out: Output) -> Result<()> {
             model: kind.name(),
             lookback: w.lookback,
             horizon: w.horizon,
-            test_windows: test.len(),
+            test_windows: scored.windows,
             drop_last: args.drop_last,
             mse,
             mae,

@@ -1,6 +1,7 @@
 //! The dataset-level layer between the data and the models: settle the windows of a dataset,
 //! split and scale it, fit a [`Forecaster`](crate::model::Forecaster) on it, score the test part,
-//! backtest over rolling origins, build and read the model file, and forecast the steps after
+//! score it as the public LTSF protocol does, backtest over rolling origins, build and read the
+//! model file, and forecast the steps after
 //! the end of the data. The `xlstm` commands are this layer plus argument handling and output.
 //!
 //! ```
@@ -30,11 +31,13 @@
 mod backtest;
 mod experiment;
 mod future;
+mod ltsf;
 mod saved;
 mod windowing;
 
 pub use backtest::{evaluate, fold_bounds, folds, Evaluation, Fold, Refit};
 pub use experiment::Experiment;
 pub use future::{forecast, History, SeriesForecast};
+pub use ltsf::Standardised;
 pub use saved::{fingerprint, fitted_from_file, load};
 pub use windowing::{default_horizon, WindowRequest, Windowing};
