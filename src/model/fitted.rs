@@ -8,7 +8,7 @@
 use ndarray::{Array1, Array2, ArrayView2};
 
 use super::config::ModelConfig;
-use crate::baseline::{Baseline, BaselineKind, LinearMap, DLINEAR_KERNEL};
+use crate::baseline::{Baseline, LinearMap, DLINEAR_KERNEL};
 use crate::error::{Error, Result};
 use crate::nn::forecaster::{self, CoreKind, ForecasterConfig, ForecasterParams};
 use crate::nn::train::{EpochReport, StopReason};
@@ -147,44 +147,23 @@ impl Fitted {
         horizon: usize,
         tensors: &[NamedTensor],
     ) -> Result<Fitted> {
-        let kind = config.kind();
         let report = FitReport::default();
-        if let Some(neural) = config.neural() {
-            let network = neural
-                .network
-                .forecaster(lookback, horizon)
-                .map_err(|e| Error::runtime(format!("the model file's network settings are invalid: {e}")))?;
-            check_network_size(&network, tensors)?;
-            let params = forecaster::load_named(&network, tensors).map_err(|e| {
-                Error::runtime(format!("the model file's weights do not fit its network: {e}"))
-            })?;
-            return Ok(Fitted::neural(config, network, params, report));
-        }
-        let tensor = |name: &str, len: usize| -> Result<Vec<f64>> {
-            let found = tensors.iter().find(|(n, _)| n == name).ok_or_else(|| {
-                Error::runtime(format!(
-                    "the model file has no tensor '{name}' for a {} model",
-                    kind.name()
-                ))
-            })?;
-            if found.1.len() != len {
-                return Err(Error::runtime(format!(
-                    "tensor '{name}' in the model file has {} values, expected {len}",
-                    found.1.len()
-                )));
+        let baseline = match &config {
+            ModelConfig::Xlstm(neural)
+            | ModelConfig::Slstm(neural)
+            | ModelConfig::Mlstm(neural)
+            | ModelConfig::Lstm(neural) => {
+                let network = neural.network.forecaster(lookback, horizon).map_err(|e| {
+                    Error::runtime(format!("the model file's network settings are invalid: {e}"))
+                })?;
+                check_network_size(&network, tensors)?;
+                let params = forecaster::load_named(&network, tensors).map_err(|e| {
+                    Error::runtime(format!("the model file's weights do not fit its network: {e}"))
+                })?;
+                return Ok(Fitted::neural(config, network, params, report));
             }
-            Ok(found.1.clone())
-        };
-        let map = |features: usize| -> Result<LinearMap> {
-            let weights = Array2::from_shape_vec((features, horizon), tensor("weights", features * horizon)?)
-                .map_err(|e| Error::runtime(e.to_string()))?;
-            Ok(LinearMap {
-                weights,
-                bias: Array1::from(tensor("bias", horizon)?),
-            })
-        };
-        let baseline = match (kind.baseline(), &config) {
-            (_, ModelConfig::SeasonalNaive { season }) => {
+            ModelConfig::Naive => Baseline::Naive,
+            ModelConfig::SeasonalNaive { season } => {
                 // as at fit time: forecasting reads the last `season` values of the lookback
                 let season = season.unwrap_or(0);
                 if season == 0 || season > lookback {
@@ -194,16 +173,45 @@ impl Fitted {
                 }
                 Baseline::SeasonalNaive { season }
             }
-            (Some(BaselineKind::Linear), _) => Baseline::Linear(map(lookback)?),
-            (Some(BaselineKind::NLinear), _) => Baseline::NLinear(map(lookback)?),
-            (Some(BaselineKind::DLinear), _) => Baseline::DLinear {
+            ModelConfig::Linear(_) => Baseline::Linear(linear_map(&config, tensors, lookback, horizon)?),
+            ModelConfig::NLinear(_) => Baseline::NLinear(linear_map(&config, tensors, lookback, horizon)?),
+            ModelConfig::DLinear(_) => Baseline::DLinear {
                 kernel: DLINEAR_KERNEL,
-                map: map(2 * lookback)?,
+                map: linear_map(&config, tensors, 2 * lookback, horizon)?,
             },
-            _ => Baseline::Naive,
         };
         Ok(Fitted::baseline(config, (lookback, horizon), baseline, report))
     }
+}
+
+/// The linear map of `features` → `horizon` stored as the tensors `weights` (F·H) and `bias` (H).
+fn linear_map(
+    config: &ModelConfig,
+    tensors: &[NamedTensor],
+    features: usize,
+    horizon: usize,
+) -> Result<LinearMap> {
+    let tensor = |name: &str, len: usize| -> Result<Vec<f64>> {
+        let found = tensors.iter().find(|(n, _)| n == name).ok_or_else(|| {
+            Error::runtime(format!(
+                "the model file has no tensor '{name}' for a {} model",
+                config.kind().name()
+            ))
+        })?;
+        if found.1.len() != len {
+            return Err(Error::runtime(format!(
+                "tensor '{name}' in the model file has {} values, expected {len}",
+                found.1.len()
+            )));
+        }
+        Ok(found.1.clone())
+    };
+    let weights = Array2::from_shape_vec((features, horizon), tensor("weights", features * horizon)?)
+        .map_err(|e| Error::runtime(e.to_string()))?; // (F, H)
+    Ok(LinearMap {
+        weights,
+        bias: Array1::from(tensor("bias", horizon)?), // (H)
+    })
 }
 
 /// Before allocating the network: its sizes must agree with the weights stored, so a damaged

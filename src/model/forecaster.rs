@@ -148,7 +148,7 @@ fn select_alpha(
     season: usize,
     progress: &mut dyn Progress,
 ) -> Result<f64> {
-    let (inputs, targets) = (validation.inputs(), validation.targets());
+    let (inputs, targets) = (validation.inputs(), validation.targets()); // (N, L), (N, H)
     let mut best = (f64::INFINITY, 0.0);
     for alpha in ALPHA_GRID {
         let model = Baseline::fit(kind, train, season, alpha)?;

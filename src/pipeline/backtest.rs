@@ -189,7 +189,6 @@ pub fn evaluate(
 mod tests {
     use super::*;
     use crate::data::window::{Split, SplitPart};
-    use crate::data::{Frequency, Series, TimeKind};
     use crate::model::{ModelKind, Silent};
 
     #[test]
@@ -203,18 +202,7 @@ mod tests {
         // a huge jump in the last rows: any scaler that saw them would be far from the training mean
         let mut values: Vec<f64> = (0..200).map(|i| (i as f64 * 0.3).sin()).collect();
         values[190..].iter_mut().for_each(|v| *v += 1e6);
-        Dataset {
-            series: vec![Series {
-                id: "y".into(),
-                time: (0..200).collect(),
-                values,
-            }],
-            time_kind: TimeKind::RowNumber,
-            frequency: Frequency::Rows,
-            time_column: None,
-            targets: vec!["y".into()],
-            id_column: None,
-        }
+        crate::pipeline::one_series(values)
     }
 
     fn windowing() -> Windowing {

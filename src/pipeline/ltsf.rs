@@ -67,26 +67,13 @@ impl Experiment<'_> {
 mod tests {
     use super::*;
     use crate::data::window::Split;
-    use crate::data::{Dataset, Frequency, Series, TimeKind};
     use crate::model::{ModelConfig, Silent};
     use crate::pipeline::Windowing;
 
     /// Repeat-last on a ramp: every standardised error is a multiple of the ramp's step.
     #[test]
     fn naive_errors_on_a_ramp_and_whole_batches_only() {
-        let values: Vec<f64> = (0..100).map(f64::from).collect();
-        let dataset = Dataset {
-            series: vec![Series {
-                id: "y".into(),
-                time: (0..100).collect(),
-                values,
-            }],
-            time_kind: TimeKind::RowNumber,
-            frequency: Frequency::Rows,
-            time_column: None,
-            targets: vec!["y".into()],
-            id_column: None,
-        };
+        let dataset = crate::pipeline::one_series((0..100).map(f64::from).collect());
         let windowing = Windowing {
             lookback: 4,
             horizon: 2,

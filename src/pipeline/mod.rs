@@ -41,3 +41,21 @@ pub use future::{forecast, History, SeriesForecast};
 pub use ltsf::Standardised;
 pub use saved::{fingerprint, fitted_from_file, load};
 pub use windowing::{default_horizon, WindowRequest, Windowing};
+
+/// A dataset of one series `y` without a time column, for tests.
+#[cfg(test)]
+fn one_series(values: Vec<f64>) -> crate::data::Dataset {
+    use crate::data::{Dataset, Frequency, Series, TimeKind};
+    Dataset {
+        series: vec![Series {
+            id: "y".into(),
+            time: (0..values.len() as i64).collect(),
+            values,
+        }],
+        time_kind: TimeKind::RowNumber,
+        frequency: Frequency::Rows,
+        time_column: None,
+        targets: vec!["y".into()],
+        id_column: None,
+    }
+}
