@@ -4,7 +4,9 @@
 //!
 //! Keeping the file's shape in its own type keeps `nn` free of serde and makes the model file a
 //! stable contract: a change inside `nn` must be mirrored here (the conversion from
-//! [`ForecasterConfig`] names every field, so a new one stops the build until it is).
+//! [`ForecasterConfig`] names every field, so a new one stops the build until it is). The block
+//! options (conv scope, head-wise projections, FFN factor, dropout) carry serde defaults, so files
+//! written before them read as the network they hold.
 
 use serde::{Deserialize, Serialize};
 
