@@ -128,8 +128,9 @@ pub struct ForecasterConfig {
     pub ffn_factor: FfnFactor,
     /// P is rounded up to a multiple of this (1..=256; default 8; the official code uses 64).
     pub ffn_multiple: usize,
-    /// Dropout rate in the blocks, in training passes only (after the sLSTM cell, after the FFN
-    /// and after the mLSTM down-projection, as the official code); 0 = off (default).
+    /// Dropout rate in the xLSTM blocks, in training passes only (after the sLSTM cell, after
+    /// the FFN and after the mLSTM down-projection, as the official code); 0 = off (default).
+    /// LSTM layers and bare cells have none (`head_dropout` applies to every core).
     pub dropout: f64,
     /// Dropout rate on the head's input, in training passes only; 0 = off (default).
     pub head_dropout: f64,
