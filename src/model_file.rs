@@ -18,6 +18,11 @@ use crate::error::{Error, Result};
 use crate::metrics::ModelMetrics;
 use crate::model::{ModelConfig, ModelKind};
 
+/// The longest horizon a model file may hold.
+pub const MAX_HORIZON: usize = 1_000_000;
+/// The most forecast values (horizon × series) a model file may ask for.
+pub const MAX_FORECAST_VALUES: usize = 100_000_000;
+
 /// The format version this build writes and reads.
 pub const VERSION: u32 = 2;
 const MAGIC: &str = "xlstm-model";
@@ -143,6 +148,15 @@ impl ModelFile {
         if self.lookback == 0 || self.horizon == 0 {
             return Err("its lookback and horizon must be at least 1".into());
         }
+        // The lookback is backed by the stored tails; the horizon of a model without weights
+        // (naive, seasonal naive) is a bare number, and a forecast allocates horizon × series.
+        if self.horizon > MAX_HORIZON || self.horizon.saturating_mul(self.series.len()) > MAX_FORECAST_VALUES {
+            return Err(format!(
+                "its horizon of {} steps for {} series is beyond what xlstm fits (at most {MAX_HORIZON} steps and {MAX_FORECAST_VALUES} forecast values)",
+                self.horizon,
+                self.series.len()
+            ));
+        }
         if self.series.is_empty() {
             return Err("it holds no series".into());
         }
@@ -244,6 +258,22 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("version 1 model file") && e.contains("refit"), "{e}");
+    }
+
+    /// Found by `cargo run --release --example fuzz -- --target model`: a naive model file (no
+    /// weights to check its horizon against) with a horizon of 559,055,983 steps made `forecast`
+    /// allocate tens of gigabytes; now loading it is an error.
+    #[test]
+    fn refuses_a_horizon_no_fit_could_have_made() {
+        for horizon in [MAX_HORIZON + 1, 559_055_983] {
+            let mut file = sample();
+            (file.config, file.weights, file.horizon) = (ModelConfig::Naive, Vec::new(), horizon);
+            let e = ModelFile::from_bytes(&file.to_bytes().unwrap(), Path::new("m.xlstm")).unwrap_err();
+            assert!(e.to_string().contains("beyond what xlstm fits"), "{e}");
+        }
+        let mut file = sample();
+        (file.config, file.weights, file.horizon) = (ModelConfig::Naive, Vec::new(), 48);
+        assert!(ModelFile::from_bytes(&file.to_bytes().unwrap(), Path::new("m.xlstm")).is_ok());
     }
 
     #[test]
