@@ -35,7 +35,7 @@ use ndarray::Array2;
 use xlstm::data::check::Fill;
 use xlstm::data::io::read_table;
 use xlstm::data::load::{load_table, LoadOptions};
-use xlstm::data::time::{format_timestamp, next_timestamps};
+use xlstm::data::time::{format_timestamp, Calendar, Grid, TimeFormat, Weekdays};
 use xlstm::data::{Frequency, TimeKind};
 use xlstm::model::{Model, ModelKind};
 use xlstm::model_file::{fnv1a64, ModelFile, SeriesState, VERSION};
@@ -325,8 +325,10 @@ fn run_model(bytes: &[u8]) -> String {
         "forecast shape"
     );
     for s in &file.series {
-        for t in next_timestamps(&s.times, file.frequency, file.horizon) {
+        let writer = file.time_format.writer(file.time_kind);
+        for t in Grid::new(file.frequency, file.calendar).next_timestamps(&s.times, file.horizon) {
             format_timestamp(t, file.time_kind);
+            writer.write(t);
         }
     }
     format!("ok {}", kind.name())
@@ -391,6 +393,17 @@ fn model_seeds() -> Vec<Vec<u8>> {
             config,
             time_kind: TimeKind::DateTime,
             frequency: Frequency::Seconds(3600),
+            // Half the seeds continue a session calendar and write times in a pattern of their own.
+            calendar: (rng.uniform() < 0.5).then_some(Calendar {
+                days: Weekdays::BUSINESS,
+                open: 9 * 3600,
+                close: 17 * 3600,
+            }),
+            time_format: if rng.uniform() < 0.5 {
+                TimeFormat::from_pattern("%d.%m.%Y %Hh").unwrap_or_default()
+            } else {
+                TimeFormat::default()
+            },
             time_column: Some("date".into()),
             targets: vec!["y".into()],
             id_column: None,

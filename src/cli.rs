@@ -58,6 +58,9 @@ pub struct DataArgs {
     /// CSV field delimiter (default ',').
     #[arg(long, value_name = "CHAR")]
     pub delimiter: Option<char>,
+    /// How the time column is written, as a chrono/strftime pattern such as '%d.%m.%Y %H:%M' or '%Y-%m' (default: detected).
+    #[arg(long, value_name = "FMT")]
+    pub time_format: Option<String>,
 }
 
 /// How to repair missing values.

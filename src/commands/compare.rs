@@ -596,6 +596,8 @@ mod tests {
             }],
             time_kind: TimeKind::RowNumber,
             frequency: Frequency::Rows,
+            calendar: None,
+            time_format: Default::default(),
             time_column: None,
             targets: vec!["y".into()],
             id_column: None,

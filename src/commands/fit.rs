@@ -184,6 +184,8 @@ pub fn model_file(
         config: trained.config.clone(),
         time_kind: dataset.time_kind,
         frequency: dataset.frequency,
+        calendar: dataset.calendar,
+        time_format: dataset.time_format.clone(),
         time_column: dataset.time_column.clone(),
         targets: dataset.targets.clone(),
         id_column: dataset.id_column.clone(),

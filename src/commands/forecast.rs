@@ -9,7 +9,7 @@ use crate::commands::setup::load_for_modelling;
 use crate::commands::{figures, Output};
 use crate::data::io::{write_csv, write_table};
 use crate::data::table::{Column, Table};
-use crate::data::time::next_timestamps;
+use crate::data::time::Grid;
 use crate::data::window::Scaler;
 use crate::error::{Error, Result};
 use crate::model::{Model, ModelKind};
@@ -99,7 +99,7 @@ pub fn forecast(
         .enumerate()
         .map(|(row, (h, scaler))| SeriesForecast {
             id: h.id.clone(),
-            times: next_timestamps(&h.times, file.frequency, horizon),
+            times: Grid::new(file.frequency, file.calendar).next_timestamps(&h.times, horizon),
             values: predicted
                 .row(row)
                 .iter()
@@ -220,7 +220,7 @@ pub fn run(args: ForecastArgs, out: Output) -> Result<()> {
         columns.push(Column::Text(ids));
     }
     names.extend(["timestamp".to_string(), "forecast".to_string()]);
-    columns.push(Column::Time(stamps, file.time_kind));
+    columns.push(Column::styled_times(stamps, file.time_kind, &file.time_format));
     columns.push(Column::Number(values));
     let table = Table::new(names, columns)?;
     match &args.out {

@@ -8,9 +8,8 @@ use crate::commands::Output;
 use crate::data::check::CheckReport;
 use crate::data::check::Fill;
 use crate::data::load::{load, LoadOptions};
-use crate::data::time::season_guess;
 use crate::data::window::{rows_needed, Prepared, Split};
-use crate::data::{Dataset, Frequency};
+use crate::data::{Dataset, Frequency, TimeFormat};
 use crate::error::{Error, Result};
 use crate::model::ModelKind;
 use crate::neural::{parse_blocks, train_config, NeuralSettings};
@@ -111,6 +110,12 @@ pub fn load_options(args: &DataArgs) -> Result<LoadOptions> {
             FormatArg::Parquet => crate::data::io::Format::Parquet,
         }),
         delimiter,
+        time_format: args
+            .time_format
+            .as_deref()
+            .map(TimeFormat::from_pattern)
+            .transpose()
+            .map_err(|e| Error::usage(format!("--time-format {e}")))?,
     })
 }
 
@@ -170,11 +175,7 @@ pub fn windowing(dataset: &Dataset, args: &WindowArgs, split: Split, out: Output
     if args.lookback == Some(0) {
         return Err(Error::usage("--lookback must be at least 1"));
     }
-    let season = args
-        .season
-        .or_else(|| season_guess(dataset.frequency))
-        .unwrap_or(1)
-        .max(1);
+    let season = args.season.or_else(|| dataset.season_guess()).unwrap_or(1).max(1);
     let shortest = dataset.series.iter().map(|s| s.values.len()).min().unwrap_or(0);
     let lookback = match args.lookback {
         Some(l) => l,
