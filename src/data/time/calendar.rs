@@ -232,8 +232,13 @@ impl Calendar {
         } else {
             String::new()
         };
+        let on = if self.days == Weekdays::ALL {
+            days
+        } else {
+            format!("on {days}")
+        };
         format!(
-            "sessions from {} to {} on {days} ({per_day} steps each{week}); the time between \
+            "sessions from {} to {} {on} ({per_day} steps each{week}); the time between \
              sessions is not a gap and forecasts stay inside sessions",
             clock(self.open),
             clock(self.close)
