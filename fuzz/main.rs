@@ -5,7 +5,8 @@
 //! cargo run --release --example fuzz -- --target csv|model --seconds N [--seed S]
 //! ```
 //!
-//! It starts from a seed corpus (`tests/data/*.csv`, `tests/data/bad/*` for `csv`; model files of
+//! It starts from a seed corpus (`tests/data/*.csv`, `tests/data/bad/*`, `tests/data/formats/*`
+//! and `tests/data/calendars/*` for `csv`; model files of
 //! every baseline kind and of small neural networks, written with `ModelFile::to_bytes`, for
 //! `model`), applies 1 to 8 byte-level mutations per input (bit flips, random bytes, byte
 //! insertion and deletion, chunk duplication, splicing with another input, interesting values
@@ -349,7 +350,7 @@ fn signature(stage: &str, message: &str) -> String {
 
 fn csv_seeds(root: &Path) -> Vec<Vec<u8>> {
     let mut files: Vec<PathBuf> = Vec::new();
-    for dir in ["tests/data", "tests/data/bad"] {
+    for dir in ["tests/data", "tests/data/bad", "tests/data/formats", "tests/data/calendars"] {
         let entries =
             std::fs::read_dir(root.join(dir)).unwrap_or_else(|e| fail(&format!("cannot read {dir}: {e}")));
         files.extend(
