@@ -350,7 +350,12 @@ fn signature(stage: &str, message: &str) -> String {
 
 fn csv_seeds(root: &Path) -> Vec<Vec<u8>> {
     let mut files: Vec<PathBuf> = Vec::new();
-    for dir in ["tests/data", "tests/data/bad", "tests/data/formats", "tests/data/calendars"] {
+    for dir in [
+        "tests/data",
+        "tests/data/bad",
+        "tests/data/formats",
+        "tests/data/calendars",
+    ] {
         let entries =
             std::fs::read_dir(root.join(dir)).unwrap_or_else(|e| fail(&format!("cannot read {dir}: {e}")));
         files.extend(

@@ -407,3 +407,34 @@ fn two_readings_are_refused_until_time_format_decides() {
         },
     );
 }
+
+#[test]
+fn forecasting_from_new_data_reads_it_the_way_the_model_was_fitted() {
+    // The model was fitted with --time-format; the data file alone could be read two ways.
+    let path = repo("tests/data/formats/ambiguous.csv");
+    let dir = common::temp();
+    let model = dir.path().join("m.xlstm").display().to_string();
+    let fit = [
+        "fit",
+        &path,
+        "-m",
+        "nlinear",
+        "-H",
+        "3",
+        "-L",
+        "6",
+        "-q",
+        "-o",
+        &model,
+        "--time-format",
+        "%d/%m/%Y",
+    ];
+    assert!(common::xlstm(&fit).status.success());
+    let o = common::xlstm(&["forecast", &path, "-m", &model, "-H", "1"]);
+    assert!(o.status.success(), "{}", common::stderr(&o));
+    assert!(
+        common::stdout(&o).starts_with("timestamp,forecast\n01/01/2022,"),
+        "{}",
+        common::stdout(&o)
+    );
+}

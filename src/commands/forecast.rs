@@ -11,6 +11,7 @@ use crate::data::io::{write_csv, write_table};
 use crate::data::table::{Column, Table};
 use crate::data::time::Grid;
 use crate::data::window::Scaler;
+use crate::data::TimeFormat;
 use crate::error::{Error, Result};
 use crate::model::{Model, ModelKind};
 use crate::model_file::ModelFile;
@@ -130,6 +131,10 @@ pub fn run(args: ForecastArgs, out: Output) -> Result<()> {
             let mut data_args = args.data_args.clone();
             data_args.time_col = data_args.time_col.or(file.time_column.clone());
             data_args.id_col = data_args.id_col.or(file.id_column.clone());
+            // New data are read the way the training data were, when that was a pattern.
+            if let (None, TimeFormat::Pattern { read, .. }) = (&data_args.time_format, &file.time_format) {
+                data_args.time_format = Some(read.clone());
+            }
             if data_args.target.is_none() {
                 data_args.target = Some(file.targets.join(","));
             }
