@@ -38,95 +38,23 @@ fn detect_delimiter(bytes: &[u8]) -> u8 {
 /// Reads the CSV file at `path`, whose bytes are `bytes`, with `delimiter` (detected when `None`).
 pub fn read_csv(path: &Path, bytes: &[u8], delimiter: Option<u8>) -> Result<Table> {
     let file = name_of(path);
-    if bytes.starts_with(PARQUET_MAGIC) {
-        return Err(Error::data(format!(
-            "'{file}' is a Parquet file (it starts with 'PAR1'), not CSV: rename it to .parquet or pass --format parquet"
-        )));
-    }
-    check_utf8(&file, bytes)?;
-    let delimiter = match delimiter {
-        Some(d) if !d.is_ascii() || matches!(d, b'"' | b'\n' | b'\r') => {
-            return Err(Error::usage(format!(
-                "--delimiter {:?} cannot separate CSV fields: use an ASCII character other than a \
-                 quote or a line break",
-                d as char
-            )))
-        }
-        Some(d) => d,
-        None => detect_delimiter(bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes)),
-    };
+    let delimiter = check_text(&file, bytes, delimiter)?;
     let skip = leading_blank_lines(bytes);
-    let frame = guard(&file, || {
-        pl::CsvReadOptions::default()
-            .with_has_header(true)
-            .with_infer_schema_length(Some(0))
-            .with_skip_lines(skip)
-            .map_parse_options(|p| {
-                p.with_separator(delimiter)
-                    .with_quote_char(Some(b'"'))
-                    .with_missing_is_null(true)
-            })
-            .into_reader_with_file_handle(std::io::Cursor::new(bytes))
-            .finish()
-            .map_err(|e| Error::data(polars_message(&e)))
-    });
-    let frame = match frame {
-        Ok(frame) => frame,
-        Err(refused) => {
-            let scanned = scan(bytes, delimiter, skip);
-            return Err(problem(&file, &scanned, delimiter, true).unwrap_or_else(|| {
-                Error::data(format!(
-                    "could not read '{file}' as CSV: {refused}. Check that it is a text file with a \
-                     header line (pass --delimiter if fields are not separated by commas)"
-                ))
-            }));
-        }
-    };
-    let mut columns: Vec<pl::StringChunked> = Vec::with_capacity(frame.width());
-    for column in frame.columns() {
-        let text = column
-            .as_materialized_series()
-            .str()
-            .map_err(|e| Error::runtime(format!("internal: CSV column of '{file}' is not text: {e}")))?;
-        columns.push(text.clone());
-    }
-    let names: Vec<String> = frame.get_column_names().iter().map(|n| n.to_string()).collect();
-    drop(frame);
-    let mut lines = RowLines::deferred(LineFinder {
-        path: path.to_path_buf(),
-        delimiter,
-        skip,
-        rows: columns.first().map_or(0, pl::StringChunked::len),
-    });
-    // Without quotes, records are lines: the deferred scan finds the rows' lines. With quotes
-    // (polars and the rules above may split a stray one differently), or with rows that may be
+    let (names, mut columns) = read_with_polars(&file, bytes, delimiter, skip)?;
+    let rows = columns.first().map_or(0, pl::StringChunked::len);
+    // Without quotes, records are lines: the rows' lines are found when first needed. With
+    // quotes (polars and the rules may split a stray one differently), or with rows that may be
     // short or blank, the scan runs now.
-    if bytes.contains(&b'"') || may_have_short_rows(&columns) {
-        let scanned = scan(bytes, delimiter, skip);
-        if let Some(e) = problem(&file, &scanned, delimiter, false) {
-            return Err(e);
-        }
-        let rows = columns.first().map_or(0, pl::StringChunked::len);
-        if scanned.records.len() != rows {
-            return Err(Error::data(format!(
-                "'{file}': the file splits into {} records where polars read {rows} rows{}; \
-                 quote fields that hold quotes or line breaks",
-                scanned.records.len(),
-                scanned.stray_quote.map_or(String::new(), |line| format!(
-                    " (line {line} has a quote inside a field)"
-                ))
-            )));
-        }
-        if scanned.records.iter().any(|r| r.blank) {
-            let keep: pl::BooleanChunked = scanned.records.iter().map(|r| !r.blank).collect();
-            for column in &mut columns {
-                *column = pl::ChunkFilter::filter(&*column, &keep).map_err(|e| {
-                    Error::runtime(format!("internal: dropping blank lines of '{file}': {e}"))
-                })?;
-            }
-        }
-        lines = RowLines::known(scanned.row_lines());
-    }
+    let lines = if bytes.contains(&b'"') || may_have_short_rows(&columns) {
+        RowLines::known(check_rows(&file, bytes, delimiter, skip, &mut columns)?)
+    } else {
+        RowLines::deferred(LineFinder {
+            path: path.to_path_buf(),
+            delimiter,
+            skip,
+            rows,
+        })
+    };
     if columns.first().is_none_or(|c| c.is_empty()) {
         return Err(Error::data(format!(
             "'{file}' has a header line but no data rows: add data rows below the header"
@@ -140,6 +68,108 @@ pub fn read_csv(path: &Path, bytes: &[u8], delimiter: Option<u8>) -> Result<Tabl
         Table::new(column_names(names), columns).map_err(|e| Error::data(format!("'{file}': {e}")))?;
     table.lines = lines;
     Ok(table)
+}
+
+/// Refuses Parquet bytes, text that is not UTF-8 and a separator that cannot separate; returns
+/// the separator to use.
+fn check_text(file: &str, bytes: &[u8], delimiter: Option<u8>) -> Result<u8> {
+    if bytes.starts_with(PARQUET_MAGIC) {
+        return Err(Error::data(format!(
+            "'{file}' is a Parquet file (it starts with 'PAR1'), not CSV: rename it to .parquet or pass --format parquet"
+        )));
+    }
+    check_utf8(file, bytes)?;
+    match delimiter {
+        Some(d) if !d.is_ascii() || matches!(d, b'"' | b'\n' | b'\r') => Err(Error::usage(format!(
+            "--delimiter {:?} cannot separate CSV fields: use an ASCII character other than a \
+             quote or a line break",
+            d as char
+        ))),
+        Some(d) => Ok(d),
+        None => Ok(detect_delimiter(
+            bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes),
+        )),
+    }
+}
+
+/// The column names and text columns polars reads; when it refuses the file, the scan names the
+/// line and the problem.
+fn read_with_polars(
+    file: &str,
+    bytes: &[u8],
+    delimiter: u8,
+    skip: usize,
+) -> Result<(Vec<String>, Vec<pl::StringChunked>)> {
+    let frame = guard(file, || {
+        pl::CsvReadOptions::default()
+            .with_has_header(true)
+            .with_infer_schema_length(Some(0))
+            .with_skip_lines(skip)
+            .map_parse_options(|p| {
+                p.with_separator(delimiter)
+                    .with_quote_char(Some(b'"'))
+                    .with_missing_is_null(true)
+            })
+            .into_reader_with_file_handle(std::io::Cursor::new(bytes))
+            .finish()
+            .map_err(|e| Error::data(polars_message(&e)))
+    })
+    .map_err(|refused| {
+        let scanned = scan(bytes, delimiter, skip);
+        problem(file, &scanned, delimiter, true).unwrap_or_else(|| {
+            Error::data(format!(
+                "could not read '{file}' as CSV: {refused}. Check that it is a text file with a \
+                 header line (pass --delimiter if fields are not separated by commas)"
+            ))
+        })
+    })?;
+    let names = frame.get_column_names().iter().map(|n| n.to_string()).collect();
+    let columns = frame
+        .columns()
+        .iter()
+        .map(|column| {
+            column
+                .as_materialized_series()
+                .str()
+                .cloned()
+                .map_err(|e| Error::runtime(format!("internal: CSV column of '{file}' is not text: {e}")))
+        })
+        .collect::<Result<_>>()?;
+    Ok((names, columns))
+}
+
+/// The scan of the whole file: refuses short rows and rows polars split differently, drops blank
+/// rows from `columns`, and returns the file line of every remaining row.
+fn check_rows(
+    file: &str,
+    bytes: &[u8],
+    delimiter: u8,
+    skip: usize,
+    columns: &mut [pl::StringChunked],
+) -> Result<Vec<usize>> {
+    let scanned = scan(bytes, delimiter, skip);
+    if let Some(e) = problem(file, &scanned, delimiter, false) {
+        return Err(e);
+    }
+    let rows = columns.first().map_or(0, pl::StringChunked::len);
+    if scanned.records.len() != rows {
+        return Err(Error::data(format!(
+            "'{file}': the file splits into {} records where polars read {rows} rows{}; \
+             quote fields that hold quotes or line breaks",
+            scanned.records.len(),
+            scanned.stray_quote.map_or(String::new(), |line| format!(
+                " (line {line} has a quote inside a field)"
+            ))
+        )));
+    }
+    if scanned.records.iter().any(|r| r.blank) {
+        let keep: pl::BooleanChunked = scanned.records.iter().map(|r| !r.blank).collect();
+        for column in columns.iter_mut() {
+            *column = pl::ChunkFilter::filter(&*column, &keep)
+                .map_err(|e| Error::runtime(format!("internal: dropping blank lines of '{file}': {e}")))?;
+        }
+    }
+    Ok(scanned.row_lines())
 }
 
 /// Whether a row may be short or blank: the last column has a null (a missing field, or an

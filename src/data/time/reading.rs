@@ -237,7 +237,7 @@ where
     let Some(first) = cells().flatten().map(trim).find(|t| !t.is_empty()) else {
         // Nothing to read: every cell is missing (an error for the caller to name).
         let (column, _) = read_cells(cells(), |_, _| None).map_err(TimeError::Unreadable)?;
-        return Ok(finish(column, TimeFormat::default(), String::new()));
+        return Ok(finish_kind(column, false, TimeFormat::default(), String::new()));
     };
     if let Some(format) = given {
         return read_given(cells(), format, first).map_err(TimeError::Unreadable);
@@ -458,10 +458,7 @@ where
     }
 }
 
-fn finish(column: CellTimes, format: TimeFormat, description: String) -> TimeColumn {
-    finish_kind(column, false, format, description)
-}
-
+/// The [`TimeColumn`] of times read with `format` (plain dates when `all_dates`).
 fn finish_kind(column: CellTimes, all_dates: bool, format: TimeFormat, description: String) -> TimeColumn {
     TimeColumn {
         times: column.times,
