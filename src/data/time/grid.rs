@@ -103,8 +103,8 @@ impl Grid {
 
     /// The `horizon` times after the last one of `history` (sorted ascending). Monthly steps
     /// keep the day of the month of the recent history (or stay on month ends). An empty history
-    /// starts at 0 for row numbers and gives nothing otherwise; times beyond the range of dates
-    /// are left out.
+    /// starts at 0 for row numbers and gives nothing otherwise; beyond the range of dates the
+    /// times go on one second apart (there is no calendar there to follow).
     pub fn next_timestamps(&self, history: &[i64], horizon: usize) -> Vec<i64> {
         let Some(&last) = history.last() else {
             return if self.frequency == Frequency::Rows {
@@ -115,7 +115,10 @@ impl Grid {
         };
         let anchor = month_anchor(history);
         (1..=horizon as i64)
-            .map_while(|k| self.step_from(last, k, anchor))
+            .map(|k| {
+                self.step_from(last, k, anchor)
+                    .unwrap_or_else(|| last.saturating_add(k))
+            })
             .collect()
     }
 }
@@ -201,7 +204,8 @@ mod tests {
         assert_eq!(next, [at(2021, 3, 30)]);
         assert_eq!(Grid::new(Frequency::Rows, None).next_timestamps(&[4], 2), [5, 6]);
         assert_eq!(Grid::new(Frequency::Rows, None).next_timestamps(&[], 2), [0, 1]);
-        assert!(hourly.next_timestamps(&[i64::MAX - 10], 3).is_empty());
+        let far = i64::MAX - 10;
+        assert_eq!(hourly.next_timestamps(&[far], 3), [far + 1, far + 2, far + 3]);
     }
 
     #[test]
