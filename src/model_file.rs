@@ -21,6 +21,9 @@ use crate::model::{ModelConfig, ModelKind};
 /// The format version this build writes and reads.
 pub const VERSION: u32 = 2;
 const MAGIC: &str = "xlstm-model";
+/// Longest horizon a model file may have: forecasts are allocated from it, and a baseline has no
+/// weights whose size would bound it.
+pub const MAX_HORIZON: usize = 1 << 20;
 
 /// Per-series state: scaling statistics and the last values, so `forecast` works without data.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -151,6 +154,12 @@ impl ModelFile {
         if self.lookback == 0 || self.horizon == 0 {
             return Err("its lookback and horizon must be at least 1".into());
         }
+        if self.horizon > MAX_HORIZON {
+            return Err(format!(
+                "its horizon of {} steps is beyond the {MAX_HORIZON} a forecast may have",
+                self.horizon
+            ));
+        }
         if self.series.is_empty() {
             return Err("it holds no series".into());
         }
@@ -275,5 +284,16 @@ mod tests {
         let mut file = sample();
         file.weights[0].1[0] = f64::NAN;
         assert!(file.to_bytes().is_err());
+    }
+
+    #[test]
+    fn a_horizon_too_long_to_forecast_is_refused() {
+        let mut file = sample();
+        file.horizon = MAX_HORIZON + 1;
+        let bytes = file.to_bytes().unwrap();
+        let e = ModelFile::from_bytes(&bytes, Path::new("m.json"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("horizon of 1048577 steps"), "{e}");
     }
 }
