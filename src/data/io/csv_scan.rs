@@ -55,14 +55,19 @@ impl Scan {
     }
 }
 
-/// The leading lines of only whitespace (after a byte-order mark), which polars is told to skip.
+/// The leading lines of only whitespace (after a byte-order mark), which polars is told to skip;
+/// a last line without a line break is not counted. Only the start of the file is read.
 pub fn leading_blank_lines(bytes: &[u8]) -> usize {
-    let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
-    bytes
-        .split(|&b| b == b'\n')
-        .take_while(|line| line.iter().all(u8::is_ascii_whitespace))
-        .count()
-        .min(bytes.iter().filter(|&&b| b == b'\n').count())
+    let mut rest = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
+    let mut blank = 0;
+    while let Some(end) = rest.iter().position(|&b| b == b'\n') {
+        if !rest[..end].iter().all(u8::is_ascii_whitespace) {
+            break;
+        }
+        blank += 1;
+        rest = &rest[end + 1..];
+    }
+    blank
 }
 
 /// Scans `bytes` (a byte-order mark is skipped) with `delimiter`, after `skip_lines` lines.
