@@ -81,6 +81,7 @@ pub fn model_config(kind: ModelKind, model: &ModelArgs, neural: &NeuralArgs) -> 
                 conv_kernel: None,
                 head: neural.head,
                 linear_skip: neural.linear_skip,
+                ..NetworkConfig::default()
             },
             train: TrainSettings {
                 epochs: neural.epochs,
