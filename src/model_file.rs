@@ -13,7 +13,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::data::{Frequency, TimeKind};
+use crate::data::{Calendar, Frequency, TimeFormat, TimeKind};
 use crate::error::{Error, Result};
 use crate::metrics::ModelMetrics;
 use crate::model::{ModelConfig, ModelKind};
@@ -61,6 +61,14 @@ pub struct ModelFile {
     pub time_kind: TimeKind,
     /// Inferred data frequency.
     pub frequency: Frequency,
+    /// The observed steps of the frequency (business days, sessions), which forecasts continue;
+    /// `None` (and in files written before this field): every step.
+    #[serde(default)]
+    pub calendar: Option<Calendar>,
+    /// How the data wrote its times, so forecasts are written the same way (ISO 8601 in files
+    /// written before this field).
+    #[serde(default)]
+    pub time_format: TimeFormat,
     /// Time column name.
     pub time_column: Option<String>,
     /// Target column names.
@@ -174,6 +182,20 @@ impl ModelFile {
                 return Err(format!("series '{}' has invalid scaling statistics", s.id));
             }
         }
+        if let Some(calendar) = &self.calendar {
+            let fits = matches!(self.frequency, Frequency::Seconds(step) if calendar.fits(step));
+            if !fits {
+                return Err(format!(
+                    "its calendar {calendar:?} does not fit its frequency {:?}",
+                    self.frequency
+                ));
+            }
+        }
+        if let TimeFormat::Pattern { read, write } = &self.time_format {
+            for pattern in [read, write] {
+                TimeFormat::from_pattern(pattern)?;
+            }
+        }
         Ok(())
     }
 
@@ -198,6 +220,8 @@ mod tests {
             stride: 1,
             time_kind: TimeKind::DateTime,
             frequency: Frequency::Seconds(3600),
+            calendar: None,
+            time_format: TimeFormat::default(),
             time_column: Some("date".into()),
             targets: vec!["OT".into()],
             id_column: None,

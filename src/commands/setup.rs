@@ -26,6 +26,7 @@ pub fn load_options(args: &DataArgs) -> LoadOptions {
         fill: args.fill,
         format: args.format,
         delimiter: args.delimiter,
+        time_format: args.time_format.clone(),
     }
 }
 
