@@ -158,7 +158,8 @@ impl ModelFile {
         }
         // The lookback is backed by the stored tails; the horizon of a model without weights
         // (naive, seasonal naive) is a bare number, and a forecast allocates horizon × series.
-        if self.horizon > MAX_HORIZON || self.horizon.saturating_mul(self.series.len()) > MAX_FORECAST_VALUES {
+        if self.horizon > MAX_HORIZON || self.horizon.saturating_mul(self.series.len()) > MAX_FORECAST_VALUES
+        {
             return Err(format!(
                 "its horizon of {} steps for {} series is beyond what xlstm fits (at most {MAX_HORIZON} steps and {MAX_FORECAST_VALUES} forecast values)",
                 self.horizon,
