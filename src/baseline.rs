@@ -16,6 +16,7 @@ use linfa_linalg::cholesky::SolveC;
 use ndarray::{s, Array1, Array2, ArrayView1, ArrayView2, ArrayViewMut1};
 
 use crate::data::window::WindowSet;
+use crate::nn::forecaster::LinearBase;
 use crate::error::{Error, Result};
 
 /// Which baseline.
@@ -124,6 +125,22 @@ impl Baseline {
             }
         }
         out
+    }
+}
+
+impl Baseline {
+    /// The baseline as the affine map y = w x + b over a window of `lookback` values, found by
+    /// forecasting the zero window (b) and each unit window (b + column j of w): every baseline
+    /// here is affine in its window. w is (H, L), b is (H).
+    pub fn affine(&self, lookback: usize, horizon: usize) -> LinearBase {
+        let mut probes = Array2::zeros((lookback + 1, lookback)); // (L+1, L): zero, then e_j
+        for j in 0..lookback {
+            probes[[j + 1, j]] = 1.0;
+        }
+        let out = self.predict(probes.view(), horizon); // (L+1, H)
+        let b = out.row(0).to_owned();
+        let w = Array2::from_shape_fn((horizon, lookback), |(h, j)| out[[j + 1, h]] - b[h]);
+        LinearBase { w, b }
     }
 }
 
@@ -245,4 +262,36 @@ fn solve(gram: &Array2<f64>, cross: &Array2<f64>) -> Result<Array2<f64>> {
         };
     }
     Err(Error::runtime("the least-squares system for the linear baseline could not be solved (the training windows are degenerate)"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every baseline is affine in its window, so its affine form forecasts exactly as it does.
+    #[test]
+    fn the_affine_form_of_every_baseline_forecasts_like_the_baseline() {
+        let (l, h) = (30, 7);
+        let map = |features: usize, seed: f64| LinearMap {
+            weights: Array2::from_shape_fn((features, h), |(i, j)| ((i * 7 + j) as f64 * seed).sin() * 0.1),
+            bias: Array1::from_shape_fn(h, |j| (j as f64 * seed).cos() * 0.2),
+        };
+        let windows = Array2::from_shape_fn((5, l), |(r, t)| ((r * l + t) as f64 * 0.37).sin() * 3.0 + r as f64);
+        for baseline in [
+            Baseline::Naive,
+            Baseline::SeasonalNaive { season: 12 },
+            Baseline::Linear(map(l, 0.3)),
+            Baseline::NLinear(map(l, 0.7)),
+            Baseline::DLinear {
+                kernel: DLINEAR_KERNEL,
+                map: map(2 * l, 1.1),
+            },
+        ] {
+            let base = baseline.affine(l, h);
+            let expected = baseline.predict(windows.view(), h);
+            let got = windows.dot(&base.w.t()) + &base.b;
+            let err = (&got - &expected).fold(0.0f64, |m, d| m.max(d.abs()));
+            assert!(err < 1e-12, "{baseline:?}: affine form differs by {err}");
+        }
+    }
 }

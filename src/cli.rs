@@ -164,6 +164,13 @@ pub struct NeuralArgs {
     /// Add a linear map of the normalised window to the output (the network refines a linear forecast).
     #[arg(long, default_value_t = true, action = clap::ArgAction::Set, value_name = "true|false")]
     pub linear_skip: bool,
+    /// Linear base the network refines (residual-over-linear): fitted in closed form on the
+    /// training windows, the network's head starts at zero.
+    #[arg(long, value_enum, default_value_t = BaseArg::None)]
+    pub base: BaseArg,
+    /// Learning-rate factor of the linear base: 0 keeps it frozen, 1 trains it jointly.
+    #[arg(long, default_value_t = 0.0)]
+    pub base_lr: f64,
     /// Maximum training epochs.
     #[arg(long, default_value_t = 30)]
     pub epochs: usize,
@@ -194,6 +201,21 @@ pub enum HeadArg {
     Flatten,
     /// The last hidden state (D → H).
     Last,
+}
+
+/// Linear bases of the residual forecaster.
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum BaseArg {
+    /// No base: the network forecasts alone.
+    None,
+    /// NLinear (ridge, penalty chosen on validation).
+    Nlinear,
+    /// DLinear (ridge, penalty chosen on validation).
+    Dlinear,
+    /// Linear (ridge, penalty chosen on validation).
+    Linear,
+    /// Seasonal naive.
+    Snaive,
 }
 
 /// Training losses.

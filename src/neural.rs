@@ -34,6 +34,8 @@ pub struct NeuralSettings {
     pub head: HeadKind,
     /// Linear skip from the normalised window to the output.
     pub linear_skip: bool,
+    /// The linear base the network refines (None: no base).
+    pub base: Option<crate::baseline::BaselineKind>,
     /// Training settings.
     pub train: TrainConfig,
 }
@@ -101,7 +103,8 @@ pub fn forecaster_config(
     config.width = s.hidden;
     config.heads = s.heads;
     config.head = s.head;
-    config.linear_skip = s.linear_skip;
+    config.linear_skip = s.linear_skip && s.base.is_none();
+    config.base = s.base.is_some();
     if let Some(p) = s.patch {
         config.patch = p;
         config.stride = (p / 2).max(1);
@@ -128,6 +131,7 @@ fn only(s: &NeuralSettings, letter: char, default: &str) -> Result<String> {
 /// Train with progress on stderr: a bar on a terminal, one line per epoch otherwise.
 pub fn fit(
     config: ForecasterConfig,
+    base: Option<&crate::nn::forecaster::LinearBase>,
     settings: &TrainConfig,
     train_windows: &WindowSet,
     val_windows: &WindowSet,
@@ -156,7 +160,7 @@ pub fn fit(
             None => {}
         }
     };
-    let result = train::fit(settings, config, train_windows, val_windows, &mut on_epoch);
+    let result = train::fit_with_base(settings, config, base, train_windows, val_windows, &mut on_epoch);
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
@@ -243,6 +247,7 @@ pub fn config_to_json(c: &ForecasterConfig) -> Value {
         "conv_kernel": c.conv_kernel,
         "head": match c.head { HeadKind::Flatten => "flatten", HeadKind::Last => "last" },
         "linear_skip": c.linear_skip,
+        "base": c.base,
     });
     if let CoreKind::Cell { cell } = &c.kind {
         doc["cell"] = json!(cell_name(*cell));
@@ -293,6 +298,7 @@ pub fn config_from_json(v: &Value) -> Result<ForecasterConfig> {
             _ => return Err(bad("head")),
         },
         linear_skip: v["linear_skip"].as_bool().ok_or_else(|| bad("linear_skip"))?,
+        base: v["base"].as_bool().unwrap_or(false),
     };
     config
         .validate()

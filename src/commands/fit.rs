@@ -58,8 +58,23 @@ pub fn train(
         );
         out.detail(&estimate.describe());
         crate::memory::ensure_fits(&estimate, crate::memory::available())?;
+        let base = match settings.neural.base {
+            Some(base_kind) => {
+                let alpha = match settings.alpha {
+                    Some(a) => a,
+                    None if base_kind != crate::baseline::BaselineKind::SeasonalNaive && !val_windows.is_empty() => {
+                        select_alpha(base_kind, &train_windows, &val_windows, w.season, out)?
+                    }
+                    None => 0.0,
+                };
+                let fitted = Baseline::fit(base_kind, &train_windows, w.season, alpha)?;
+                Some(fitted.affine(w.lookback, w.horizon))
+            }
+            None => None,
+        };
         let trained = neural::fit(
             config,
+            base.as_ref(),
             &settings.neural.train,
             &train_windows,
             &val_windows,

@@ -16,6 +16,7 @@ use crate::model::ModelKind;
 use crate::neural::{parse_blocks, train_config, NeuralSettings};
 use crate::nn::forecaster::HeadKind;
 use crate::nn::loss::Loss;
+use crate::nn::train::TrainConfig;
 
 /// The model kind a `--model` value names.
 pub fn model_kind(arg: ModelArg) -> ModelKind {
@@ -77,7 +78,14 @@ pub fn model_settings(model: &ModelArgs, neural: &NeuralArgs) -> Result<ModelSet
                 HeadArg::Last => HeadKind::Last,
             },
             linear_skip: neural.linear_skip,
-            train,
+            base: match neural.base {
+                crate::cli::BaseArg::None => None,
+                crate::cli::BaseArg::Nlinear => Some(crate::baseline::BaselineKind::NLinear),
+                crate::cli::BaseArg::Dlinear => Some(crate::baseline::BaselineKind::DLinear),
+                crate::cli::BaseArg::Linear => Some(crate::baseline::BaselineKind::Linear),
+                crate::cli::BaseArg::Snaive => Some(crate::baseline::BaselineKind::SeasonalNaive),
+            },
+            train: TrainConfig { base_lr_scale: neural.base_lr, ..train },
         },
     })
 }

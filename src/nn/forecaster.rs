@@ -93,6 +93,11 @@ pub struct ForecasterConfig {
     /// refines a linear forecast (the "linear baseline inside the model" of xLSTM-Mixer and
     /// xLSTMTime) instead of learning it from scratch.
     pub linear_skip: bool,
+    /// A linear base forecast on the raw (globally standardised) window, w (P, L) and b (P),
+    /// to which the network adds its correction σ·ŷ (RevIN's scale, without its mean): the
+    /// residual-over-linear forecaster. The base is set from a closed-form baseline before
+    /// training and the head starts at zero, so the untrained model is exactly that baseline.
+    pub base: bool,
 }
 
 impl ForecasterConfig {
@@ -111,6 +116,7 @@ impl ForecasterConfig {
             conv_kernel: 0,
             head: HeadKind::Flatten,
             linear_skip: true,
+            base: false,
         }
     }
 
@@ -186,6 +192,8 @@ pub struct ForecasterParams<F> {
     pub head: LinearParams<F>,
     /// Linear skip from the normalised window: w (P, L), no bias (None when disabled).
     pub skip: Option<LinearParams<F>>,
+    /// Linear base on the raw window: w (P, L), b (P) (None when disabled).
+    pub base: Option<LinearParams<F>>,
 }
 
 impl<F: Float> Params<F> for ForecasterParams<F> {
@@ -200,6 +208,9 @@ impl<F: Float> Params<F> for ForecasterParams<F> {
         if let Some(skip) = &self.skip {
             skip.visit(&join(prefix, "skip"), f);
         }
+        if let Some(base) = &self.base {
+            base.visit(&join(prefix, "base"), f);
+        }
     }
     fn visit_mut(&mut self, prefix: &str, f: &mut dyn FnMut(&str, &mut [F])) {
         self.revin.visit_mut(&join(prefix, "revin"), f);
@@ -211,6 +222,9 @@ impl<F: Float> Params<F> for ForecasterParams<F> {
         self.head.visit_mut(&join(prefix, "head"), f);
         if let Some(skip) = &mut self.skip {
             skip.visit_mut(&join(prefix, "skip"), f);
+        }
+        if let Some(base) = &mut self.base {
+            base.visit_mut(&join(prefix, "base"), f);
         }
     }
 }
@@ -365,7 +379,12 @@ pub fn init<F: Float>(config: &ForecasterConfig, seed: u64) -> ForecasterParams<
     let embed = patch::init(&config.geometry(), config.width, &mut rng);
     let layers = init_layers(config, &mut rng);
     let fan_in = config.head_inputs();
-    let head_std = (1.0 / (3.0 * fan_in as f64)).sqrt();
+    // With a linear base the head starts at zero: the untrained model is the base exactly.
+    let head_std = if config.base {
+        0.0
+    } else {
+        (1.0 / (3.0 * fan_in as f64)).sqrt()
+    };
     ForecasterParams {
         revin: RevinParams::init(),
         embed,
@@ -376,6 +395,31 @@ pub fn init<F: Float>(config: &ForecasterConfig, seed: u64) -> ForecasterParams<
         skip: config
             .linear_skip
             .then(|| LinearParams::init(config.lookback, config.horizon, false, 0.0, &mut rng)),
+        // zeros until the caller sets it from a fitted baseline (`set_base`)
+        base: config
+            .base
+            .then(|| LinearParams::init(config.lookback, config.horizon, true, 0.0, &mut rng)),
+    }
+}
+
+/// A linear base forecast y = w x + b over the lookback window, in the standardised units the
+/// network sees: w (P, L), b (P). Any affine baseline (naive, seasonal naive, Linear, NLinear,
+/// DLinear) is one; `crate::baseline::Baseline::affine` turns a fitted baseline into this form.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LinearBase {
+    /// Weights, (P, L).
+    pub w: Array2<f64>,
+    /// Intercepts, (P).
+    pub b: ndarray::Array1<f64>,
+}
+
+/// Set the linear base to the affine map `w` (P, L), `b` (P) (for example a ridge NLinear fitted
+/// in closed form); does nothing when the model has no base.
+pub fn set_base<F: Float>(params: &mut ForecasterParams<F>, w: &Array2<f64>, b: &ndarray::Array1<f64>) {
+    if let Some(base) = params.base.as_mut() {
+        debug_assert_eq!(base.w.dim(), w.dim(), "set_base: (P, L)");
+        base.w.zip_mut_with(w, |d, &s| *d = super::cast(s));
+        base.b.zip_mut_with(b, |d, &s| *d = super::cast(s));
     }
 }
 
@@ -392,6 +436,8 @@ pub struct ForecasterCache<F> {
     y_hat: Array2<F>,
     /// The normalised window x̂ (B, L), kept when the linear skip is on.
     x_hat: Option<Array2<F>>,
+    /// The raw window x (B, L), kept when the model has a linear base.
+    x: Option<Array2<F>>,
 }
 
 /// Forecast `inputs` (B, L) → (B, P) in the units of the inputs.
@@ -410,7 +456,7 @@ pub fn forward<F: Float>(
         layers.push(cache);
     }
     let (head_in, norm, y_hat) = read_out(params, config, &hidden, x_hat.view());
-    let y = revin::denormalise(&params.revin, &revin_cache, y_hat.view()); // (B, P)
+    let y = output(params, &revin_cache, y_hat.view(), inputs); // (B, P)
     (
         y,
         ForecasterCache {
@@ -421,8 +467,27 @@ pub fn forward<F: Float>(
             head_in,
             y_hat,
             x_hat: params.skip.as_ref().map(|_| x_hat),
+            x: params.base.as_ref().map(|_| inputs.to_owned()),
         },
     )
+}
+
+/// The forecast in data units from ŷ (B, P): RevIN⁻¹ alone, or with a linear base
+/// y = base(x) + ((ŷ − β)/γ)·σ (the correction carries the window's scale, not its mean).
+fn output<F: Float>(
+    params: &ForecasterParams<F>,
+    revin_cache: &RevinCache<F>,
+    y_hat: ArrayView2<F>,
+    inputs: ArrayView2<F>,
+) -> Array2<F> {
+    let mut y = revin::denormalise(&params.revin, revin_cache, y_hat); // (B, P)
+    if let Some(base) = &params.base {
+        for (mut row, &mu) in y.rows_mut().into_iter().zip(&revin_cache.mu) {
+            row.mapv_inplace(|v| v - mu);
+        }
+        y += &linear::apply(base, inputs);
+    }
+    y
 }
 
 /// From the core's output `hidden` (B, T, D) to ŷ (B, P) in normalised units: LayerNorm, head and
@@ -484,7 +549,7 @@ pub fn predict<F: Float>(
         };
     }
     let (_, _, y_hat) = read_out(params, config, &hidden, x_hat.view());
-    revin::denormalise(&params.revin, &revin_cache, y_hat.view()) // (B, P)
+    output(params, &revin_cache, y_hat.view(), inputs) // (B, P)
 }
 
 /// The parameters with the embedding folded into layer 0 (see [`predict`]), when that applies.
@@ -536,6 +601,9 @@ pub fn backward<F: Float>(
 ) {
     let b = d_out.nrows();
     let (t, d) = (config.tokens(), config.width);
+    if let (Some(base), Some(x), Some(g)) = (&params.base, &cache.x, grads.base.as_mut()) {
+        linear::backward_with_input(base, x.view(), d_out, g); // the window is data: its d_x is dropped
+    }
     let d_y_hat = revin::denormalise_backward(
         &params.revin,
         &cache.revin,

@@ -61,6 +61,7 @@ fn model(kind: CoreKind) -> ForecasterConfig {
         conv_kernel: 0,
         head: HeadKind::Flatten,
         linear_skip: true,
+        base: false,
     }
 }
 
