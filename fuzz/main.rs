@@ -14,8 +14,9 @@
 //! - `csv`: `io::read_table` on a temporary `.csv` file, then `load::load_table` (with and
 //!   without `--id-col unique_id --fill linear`, with and without `--delimiter ';'`), checking
 //!   that every accepted series has equal lengths, finite values and increasing times;
-//! - `model`: `ModelFile::from_bytes`, then what `xlstm forecast` does with it: the kind by name,
-//!   `Model::from_weights`, a forecast from the stored tails and the next timestamps, formatted.
+//! - `model`: `ModelFile::from_bytes`, then what `xlstm forecast` does with it: the fitted model
+//!   rebuilt from its settings and tensors (`pipeline::fitted_from_file`), a forecast from the
+//!   stored tails with the next timestamps (`pipeline::forecast`), formatted.
 //!   Half of the model inputs get a fresh checksum after mutating the JSON body, so the parser
 //!   and the reconstruction are reached and not only the checksum test.
 //!
@@ -31,17 +32,17 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use ndarray::Array2;
 use xlstm::data::check::Fill;
 use xlstm::data::io::read_table;
 use xlstm::data::load::{load_table, LoadOptions};
-use xlstm::data::time::{format_timestamp, next_timestamps};
+use xlstm::data::time::format_timestamp;
 use xlstm::data::{Frequency, TimeKind};
-use xlstm::model::{Model, ModelKind};
+use xlstm::metrics::{Accumulator, ModelMetrics};
+use xlstm::model::{LinearConfig, ModelConfig, ModelKind, NetworkConfig, NeuralConfig};
 use xlstm::model_file::{fnv1a64, ModelFile, SeriesState, VERSION};
-use xlstm::neural::config_to_json;
 use xlstm::nn::forecaster::{self, CoreKind, ForecasterConfig, HeadKind};
 use xlstm::nn::rng::Rng;
+use xlstm::pipeline::{self, History};
 
 const USAGE: &str = "usage: cargo run --release --example fuzz -- --target csv|model --seconds N [--seed S]";
 
@@ -296,40 +297,27 @@ fn run_model(bytes: &[u8]) -> String {
         Ok(f) => f,
         Err(e) => return signature("load", &e.to_string()),
     };
-    let Some(kind) = ModelKind::from_name(&file.kind) else {
-        return "unknown kind".into();
-    };
-    let model = match Model::from_weights(
-        kind,
-        &file.weights,
-        file.lookback,
-        file.horizon,
-        file.season,
-        &file.config,
-    ) {
+    let fitted = match pipeline::fitted_from_file(&file, path) {
         Ok(m) => m,
         Err(e) => return signature("rebuild", &e.to_string()),
     };
-    // as commands::forecast::forecast, from the stored tails
-    let l = file.lookback;
-    let mut inputs = Array2::<f64>::zeros((file.series.len(), l));
-    for (row, s) in file.series.iter().enumerate() {
-        for (j, v) in s.tail[s.tail.len() - l..].iter().enumerate() {
-            inputs[[row, j]] = (v - s.mean) / s.std;
+    // as `xlstm forecast` does without a data file: from the stored tails
+    let forecasts = match pipeline::forecast(&file, &fitted, &History::stored(&file), file.horizon) {
+        Ok(f) => f,
+        Err(e) => return signature("forecast", &e.to_string()),
+    };
+    assert_eq!(forecasts.len(), file.series.len(), "one forecast per series");
+    for f in &forecasts {
+        assert_eq!(
+            (f.values.len(), f.times.len()),
+            (file.horizon, file.horizon),
+            "forecast shape"
+        );
+        for t in &f.times {
+            format_timestamp(*t, file.time_kind);
         }
     }
-    let predicted = model.predict(inputs.view(), file.horizon);
-    assert_eq!(
-        predicted.dim(),
-        (file.series.len(), file.horizon),
-        "forecast shape"
-    );
-    for s in &file.series {
-        for t in next_timestamps(&s.times, file.frequency, file.horizon) {
-            format_timestamp(t, file.time_kind);
-        }
-    }
-    format!("ok {}", kind.name())
+    format!("ok {}", file.kind().name())
 }
 
 /// An outcome: the stage and the first ten lower-case words of the message (no numbers, names
@@ -382,23 +370,30 @@ fn model_seeds() -> Vec<Vec<u8>> {
         times: (0..l as i64).map(|i| 1_700_000_000 + 3600 * i).collect(),
         tail: (0..l).map(|_| 10.0 + rng.normal()).collect(),
     };
-    let base =
-        |kind: &str, weights: Vec<(String, Vec<f64>)>, config: serde_json::Value, rng: &mut Rng| ModelFile {
-            kind: kind.into(),
-            lookback: l,
-            horizon: h,
-            season: 4,
-            config,
-            time_kind: TimeKind::DateTime,
-            frequency: Frequency::Seconds(3600),
-            time_column: Some("date".into()),
-            targets: vec!["y".into()],
-            id_column: None,
-            fingerprint: "0123456789abcdef".into(),
-            series: vec![series("a", rng), series("b", rng)],
-            weights,
-            metrics: serde_json::json!({"mae": 0.5}),
-        };
+    let base = |config: ModelConfig, weights: Vec<(String, Vec<f64>)>, rng: &mut Rng| ModelFile {
+        lookback: l,
+        horizon: h,
+        season: 4,
+        split: "0.7,0.1,0.2".into(),
+        stride: 1,
+        config,
+        time_kind: TimeKind::DateTime,
+        frequency: Frequency::Seconds(3600),
+        time_column: Some("date".into()),
+        targets: vec!["y".into()],
+        id_column: None,
+        fingerprint: "0123456789abcdef".into(),
+        series: vec![series("a", rng), series("b", rng)],
+        weights,
+        metrics: vec![ModelMetrics {
+            model: "y".into(),
+            metrics: {
+                let mut errors = Accumulator::default();
+                errors.add(&[1.0], &[1.5], Some(1.0), 1.0);
+                errors.finish()
+            },
+        }],
+    };
     let map = |features: usize, rng: &mut Rng| {
         vec![
             (
@@ -409,41 +404,49 @@ fn model_seeds() -> Vec<Vec<u8>> {
         ]
     };
     let mut files = Vec::new();
-    for kind in ["naive", "snaive"] {
-        files.push(base(kind, Vec::new(), serde_json::json!({}), &mut rng));
-    }
-    for (kind, features) in [("linear", l), ("nlinear", l), ("dlinear", 2 * l)] {
+    files.push(base(ModelConfig::Naive, Vec::new(), &mut rng));
+    files.push(base(
+        ModelConfig::SeasonalNaive { season: Some(4) },
+        Vec::new(),
+        &mut rng,
+    ));
+    let linear = LinearConfig { alpha: Some(0.1) };
+    for (config, features) in [
+        (ModelConfig::Linear(linear), l),
+        (ModelConfig::NLinear(linear), l),
+        (ModelConfig::DLinear(linear), 2 * l),
+    ] {
         let w = map(features, &mut rng);
-        files.push(base(kind, w, serde_json::json!({"alpha": 0.1}), &mut rng));
+        files.push(base(config, w, &mut rng));
     }
-    let mut monthly = base("naive", Vec::new(), serde_json::json!({}), &mut rng);
+    let mut monthly = base(ModelConfig::Naive, Vec::new(), &mut rng);
     monthly.frequency = Frequency::Months(1);
     monthly.time_kind = TimeKind::Date;
     files.push(monthly);
     for (kind, core) in [
-        ("xlstm", CoreKind::Xlstm { blocks: "ms".into() }),
-        ("slstm", CoreKind::Xlstm { blocks: "s".into() }),
-        ("mlstm", CoreKind::Xlstm { blocks: "m".into() }),
-        ("lstm", CoreKind::Lstm { layers: 1 }),
+        (ModelKind::Xlstm, CoreKind::Xlstm { blocks: "ms".into() }),
+        (ModelKind::Slstm, CoreKind::Xlstm { blocks: "s".into() }),
+        (ModelKind::Mlstm, CoreKind::Xlstm { blocks: "m".into() }),
+        (ModelKind::Lstm, CoreKind::Lstm { layers: 1 }),
     ] {
         let mut c = ForecasterConfig::new(core, l, h);
         c.width = 4;
         c.heads = 2;
         c.patch = 4;
         c.stride = 2;
-        if kind == "mlstm" {
+        if kind == ModelKind::Mlstm {
             c.head = HeadKind::Last;
             c.linear_skip = false;
             c.conv_kernel = 2;
         }
         let params = forecaster::init::<f64>(&c, 3);
         let weights = forecaster::params_to_named(&params);
-        files.push(base(
-            kind,
-            weights,
-            serde_json::json!({"network": config_to_json(&c), "seed": 3}),
-            &mut rng,
-        ));
+        let mut config = ModelConfig::for_kind(kind);
+        *config.neural_mut().expect("a neural kind") = NeuralConfig {
+            network: NetworkConfig::from(&c),
+            ..NeuralConfig::for_kind(kind)
+        };
+        files.push(base(config, weights, &mut rng));
     }
     files
         .iter()

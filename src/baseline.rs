@@ -16,8 +16,8 @@ use linfa_linalg::cholesky::SolveC;
 use ndarray::{s, Array1, Array2, ArrayView1, ArrayView2, ArrayViewMut1};
 
 use crate::data::window::WindowSet;
-use crate::nn::forecaster::LinearBase;
 use crate::error::{Error, Result};
+use crate::nn::forecaster::LinearBase;
 
 /// Which baseline.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -276,7 +276,9 @@ mod tests {
             weights: Array2::from_shape_fn((features, h), |(i, j)| ((i * 7 + j) as f64 * seed).sin() * 0.1),
             bias: Array1::from_shape_fn(h, |j| (j as f64 * seed).cos() * 0.2),
         };
-        let windows = Array2::from_shape_fn((5, l), |(r, t)| ((r * l + t) as f64 * 0.37).sin() * 3.0 + r as f64);
+        let windows = Array2::from_shape_fn((5, l), |(r, t)| {
+            ((r * l + t) as f64 * 0.37).sin() * 3.0 + r as f64
+        });
         for baseline in [
             Baseline::Naive,
             Baseline::SeasonalNaive { season: 12 },

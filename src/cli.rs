@@ -1,8 +1,21 @@
-//! The command line, as clap derive types only; no logic lives here.
+//! The command line as clap derive types, parsed completely by clap: every flag is checked by a
+//! value parser or a range (usage errors exit with 2 and name the flag), and the library's enums
+//! are command-line values through the `ValueEnum` implementations at the end of this file, the
+//! one place that names them. The only module that uses clap besides `main.rs`.
 
 use std::path::PathBuf;
 
+use clap::builder::PossibleValue;
 use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::data::check::Fill;
+use crate::data::io::Format;
+use crate::data::window::Split;
+use crate::metrics::Metric;
+use crate::model::{ModelKind, NetworkConfig, TrainSettings};
+use crate::nn::forecaster::HeadKind;
+use crate::nn::loss::Loss;
+use crate::pipeline::Refit;
 
 /// xlstm: train small xLSTM forecasters on a CSV or Parquet file, compare them with classic
 /// baselines and forecast the next steps with their timestamps.
@@ -44,189 +57,112 @@ pub struct DataArgs {
     #[arg(long, value_name = "COL")]
     pub time_col: Option<String>,
     /// Target column(s), comma-separated (default: the only numeric column, or one named y, value, target or OT).
-    #[arg(long, value_name = "COL[,COL...]")]
-    pub target: Option<String>,
+    #[arg(long, value_name = "COL[,COL...]", value_delimiter = ',')]
+    pub target: Vec<String>,
     /// Series id column for long-format panels (like unique_id in StatsForecast).
     #[arg(long, value_name = "COL")]
     pub id_col: Option<String>,
     /// Repair missing values instead of stopping with an error.
     #[arg(long, value_enum)]
-    pub fill: Option<FillArg>,
+    pub fill: Option<Fill>,
     /// File format (default: from the extension).
     #[arg(long, value_enum)]
-    pub format: Option<FormatArg>,
+    pub format: Option<Format>,
     /// CSV field delimiter (default ',').
-    #[arg(long, value_name = "CHAR")]
-    pub delimiter: Option<char>,
-}
-
-/// How to repair missing values.
-#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
-pub enum FillArg {
-    /// Carry the last value forward (the first values backward).
-    Ffill,
-    /// Interpolate linearly between neighbours.
-    Linear,
-    /// Replace with zero.
-    Zero,
-}
-
-/// Input file formats.
-#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
-pub enum FormatArg {
-    /// Comma-separated values.
-    Csv,
-    /// Apache Parquet.
-    Parquet,
+    #[arg(long, value_name = "CHAR", value_parser = ascii_char)]
+    pub delimiter: Option<u8>,
 }
 
 /// Options that say how windows and splits are cut.
 #[derive(Debug, Args, Clone, Default)]
 pub struct WindowArgs {
     /// Lookback L: past steps the model sees (default: max(4·horizon, 2·season), shortened to fit the data).
-    #[arg(long, short = 'L', value_name = "L")]
+    #[arg(long, short = 'L', value_name = "L", value_parser = at_least_one)]
     pub lookback: Option<usize>,
     /// Horizon H: steps to forecast (default from the frequency: hourly 24, daily 14, weekly 13, monthly 18, quarterly 8, yearly 6, else 12).
-    #[arg(long, short = 'H', value_name = "H")]
+    #[arg(long, short = 'H', value_name = "H", value_parser = at_least_one)]
     pub horizon: Option<usize>,
     /// Step between training windows.
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, default_value_t = 1, value_parser = at_least_one)]
     pub stride: usize,
     /// Chronological train,validation,test split: fractions (0.7,0.1,0.2) or row counts (8640,2880,2880).
-    #[arg(long, default_value = "0.7,0.1,0.2")]
-    pub split: String,
+    #[arg(long, default_value = "0.7,0.1,0.2", value_parser = split)]
+    pub split: Split,
     /// Season length for seasonal naive and MASE (default from the frequency: hourly 24, daily 7, monthly 12, ...).
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = at_least_one)]
     pub season: Option<usize>,
-}
-
-/// Model kinds.
-#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
-pub enum ModelArg {
-    /// xLSTM stack mixing mLSTM and sLSTM blocks.
-    Xlstm,
-    /// sLSTM blocks only.
-    Slstm,
-    /// mLSTM blocks only.
-    Mlstm,
-    /// Classic LSTM with the same input and output path.
-    Lstm,
-    /// Least squares on the lookback window.
-    Linear,
-    /// Linear on the window minus its last value.
-    Nlinear,
-    /// Linear on moving-average trend and remainder.
-    Dlinear,
-    /// Repeat the last value.
-    Naive,
-    /// Repeat the last season.
-    Snaive,
 }
 
 /// Options of the model and its training.
 #[derive(Debug, Args, Clone)]
 pub struct ModelArgs {
     /// Ridge penalty for linear models (default: chosen on the validation part for fit, 0 for eval).
-    #[arg(long)]
+    #[arg(long, value_parser = non_negative)]
     pub alpha: Option<f64>,
     /// Random seed.
-    #[arg(long, default_value_t = 42)]
+    #[arg(long, default_value_t = TrainSettings::default().seed)]
     pub seed: u64,
 }
 
-/// Options of the neural models (xlstm, slstm, mlstm, lstm).
+/// Options of the neural models (xlstm, slstm, mlstm, lstm); the defaults are the library's.
 #[derive(Debug, Args, Clone)]
 pub struct NeuralArgs {
     /// xLSTM block order, 'm' mLSTM and 's' sLSTM, e.g. "ms" or "m,s,m" (default: xlstm "ms", slstm "s", mlstm "m").
-    #[arg(long, value_name = "LETTERS")]
+    #[arg(long, value_name = "LETTERS", value_parser = block_letters)]
     pub blocks: Option<String>,
     /// xLSTM[a:b] ratio of mLSTM to sLSTM blocks, e.g. 1:1 (an alternative to --blocks).
-    #[arg(long, value_name = "A:B", conflicts_with = "blocks")]
+    #[arg(long, value_name = "A:B", conflicts_with = "blocks", value_parser = block_ratio)]
     pub ratio: Option<String>,
     /// Stacked LSTM layers (lstm model).
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, default_value_t = 1, value_parser = at_least_one)]
     pub layers: usize,
     /// Model width D (32 won on validation loss on every dataset tried; see docs/results.md).
-    #[arg(long, default_value_t = 32)]
+    #[arg(long, default_value_t = NetworkConfig::default().width, value_parser = at_least_one)]
     pub hidden: usize,
     /// Heads of the sLSTM/mLSTM cells (the width must be a multiple).
-    #[arg(long, default_value_t = 4)]
+    #[arg(long, default_value_t = NetworkConfig::default().heads, value_parser = at_least_one)]
     pub heads: usize,
     /// Patch length: input steps per token (1 = one token per step; default min(16, lookback)).
-    #[arg(long)]
+    #[arg(long, value_parser = at_least_one)]
     pub patch: Option<usize>,
     /// Step between patches (default: half the patch length).
-    #[arg(long)]
+    #[arg(long, value_parser = at_least_one)]
     pub patch_stride: Option<usize>,
     /// What the linear head reads: all hidden states flattened, or the last one.
-    #[arg(long, value_enum, default_value_t = HeadArg::Flatten)]
-    pub head: HeadArg,
+    #[arg(long, value_enum, default_value_t = NetworkConfig::default().head)]
+    pub head: HeadKind,
     /// Add a linear map of the normalised window to the output (the network refines a linear forecast).
-    #[arg(long, default_value_t = true, action = clap::ArgAction::Set, value_name = "true|false")]
+    #[arg(long, default_value_t = NetworkConfig::default().linear_skip, action = clap::ArgAction::Set, value_name = "true|false")]
     pub linear_skip: bool,
-    /// Linear base the network refines (residual-over-linear): fitted in closed form on the
-    /// training windows, the network's head starts at zero.
-    #[arg(long, value_enum, default_value_t = BaseArg::None)]
-    pub base: BaseArg,
-    /// Learning-rate factor of the linear base: 0 keeps it frozen, 1 trains it jointly.
-    #[arg(long, default_value_t = 0.0)]
+    /// The linear base the network refines: a baseline fitted in closed form on the training
+    /// windows (its ridge penalty from --alpha or chosen on validation); the network's head
+    /// starts at zero, so the untrained model is the base (nlinear|dlinear|linear|snaive|none).
+    #[arg(long, value_name = "MODEL", default_value = "none", value_parser = base_model)]
+    pub base: BaseChoice,
+    /// Learning-rate factor of the linear base: 0 keeps it frozen at its closed-form start.
+    #[arg(long, value_name = "FACTOR", default_value_t = 0.0, value_parser = non_negative)]
     pub base_lr: f64,
     /// Maximum training epochs.
-    #[arg(long, default_value_t = 30)]
+    #[arg(long, default_value_t = TrainSettings::default().epochs, value_parser = at_least_one)]
     pub epochs: usize,
     /// Windows per mini-batch.
-    #[arg(long, default_value_t = 64)]
+    #[arg(long, default_value_t = TrainSettings::default().batch, value_parser = at_least_one)]
     pub batch: usize,
     /// Peak learning rate (AdamW, warm-up then cosine decay).
-    #[arg(long, default_value_t = 1e-3)]
+    #[arg(long, default_value_t = TrainSettings::default().lr, value_parser = positive)]
     pub lr: f64,
     /// Training loss.
-    #[arg(long, value_enum, default_value_t = LossArg::Mse)]
-    pub loss: LossArg,
+    #[arg(long, value_enum, default_value_t = TrainSettings::default().loss)]
+    pub loss: Loss,
     /// Epochs without validation improvement before stopping early.
-    #[arg(long, default_value_t = 5)]
+    #[arg(long, default_value_t = TrainSettings::default().patience)]
     pub patience: usize,
     /// Wall-clock training budget in seconds.
-    #[arg(long, value_name = "SECONDS")]
+    #[arg(long, value_name = "SECONDS", value_parser = non_negative)]
     pub max_time: Option<f64>,
     /// Worker threads (results are bit-identical for any count).
-    #[arg(long, default_value_t = 2)]
+    #[arg(long, default_value_t = TrainSettings::default().threads, value_parser = at_least_one)]
     pub threads: usize,
-}
-
-/// The linear head's input.
-#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
-pub enum HeadArg {
-    /// All hidden states, flattened (T·D → H).
-    Flatten,
-    /// The last hidden state (D → H).
-    Last,
-}
-
-/// Linear bases of the residual forecaster.
-#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
-pub enum BaseArg {
-    /// No base: the network forecasts alone.
-    None,
-    /// NLinear (ridge, penalty chosen on validation).
-    Nlinear,
-    /// DLinear (ridge, penalty chosen on validation).
-    Dlinear,
-    /// Linear (ridge, penalty chosen on validation).
-    Linear,
-    /// Seasonal naive.
-    Snaive,
-}
-
-/// Training losses.
-#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
-pub enum LossArg {
-    /// Mean squared error.
-    Mse,
-    /// Mean absolute error.
-    Mae,
-    /// Huber loss (δ = 1 on standardised values).
-    Huber,
 }
 
 /// `xlstm check`.
@@ -251,8 +187,8 @@ pub struct FitArgs {
     #[command(flatten)]
     pub window: WindowArgs,
     /// Model to train.
-    #[arg(long, short, value_enum, default_value_t = ModelArg::Xlstm)]
-    pub model: ModelArg,
+    #[arg(long, short, value_enum, default_value_t = ModelKind::Xlstm)]
+    pub model: ModelKind,
     #[command(flatten)]
     pub model_args: ModelArgs,
     #[command(flatten)]
@@ -284,7 +220,7 @@ pub struct ForecastArgs {
     #[command(flatten)]
     pub data_args: DataArgs,
     /// Steps to forecast (at most the model's horizon).
-    #[arg(long, short = 'H')]
+    #[arg(long, short = 'H', value_parser = at_least_one)]
     pub horizon: Option<usize>,
     /// Output file (.csv, .parquet or .json); CSV on stdout without it.
     #[arg(long, short)]
@@ -306,8 +242,8 @@ pub struct EvalArgs {
     #[command(flatten)]
     pub window: WindowArgs,
     /// Model to evaluate.
-    #[arg(long, short, value_enum, default_value_t = ModelArg::Nlinear)]
-    pub model: ModelArg,
+    #[arg(long, short, value_enum, default_value_t = ModelKind::NLinear)]
+    pub model: ModelKind,
     #[command(flatten)]
     pub model_args: ModelArgs,
     #[command(flatten)]
@@ -319,7 +255,7 @@ pub struct EvalArgs {
     #[arg(long)]
     pub force: bool,
     /// Drop the incomplete last batch of test windows, for this batch size (PatchTST's drop_last).
-    #[arg(long, value_name = "BATCH")]
+    #[arg(long, value_name = "BATCH", value_parser = at_least_one)]
     pub drop_last: Option<usize>,
     /// Print the results as JSON on stdout.
     #[arg(long)]
@@ -333,28 +269,28 @@ pub struct BenchArgs {
     #[arg(long, short, value_enum, default_value_t = BenchModelArg::Slstm)]
     pub model: BenchModelArg,
     /// Width D.
-    #[arg(long, default_value_t = 64)]
+    #[arg(long, default_value_t = 64, value_parser = at_least_one)]
     pub hidden: usize,
     /// Heads of the sLSTM/mLSTM cells.
-    #[arg(long, default_value_t = 4)]
+    #[arg(long, default_value_t = 4, value_parser = at_least_one)]
     pub heads: usize,
     /// Lookback L.
-    #[arg(long, default_value_t = 96)]
+    #[arg(long, default_value_t = 96, value_parser = at_least_one)]
     pub lookback: usize,
     /// Horizon H.
-    #[arg(long, default_value_t = 24)]
+    #[arg(long, default_value_t = 24, value_parser = at_least_one)]
     pub horizon: usize,
     /// Windows per mini-batch.
-    #[arg(long, default_value_t = 64)]
+    #[arg(long, default_value_t = 64, value_parser = at_least_one)]
     pub batch: usize,
     /// Worker threads.
-    #[arg(long, default_value_t = 2)]
+    #[arg(long, default_value_t = 2, value_parser = at_least_one)]
     pub threads: usize,
     /// Training epochs to time (the median epoch is reported).
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, default_value_t = 1, value_parser = at_least_one)]
     pub epochs: usize,
     /// Train on the first N training windows only (a quicker measurement; rates are per window).
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = at_least_one)]
     pub max_windows: Option<usize>,
     /// Data file (default: ../shared/datasets/ett/ETTh1.csv, else a synthetic series of the same length).
     #[arg(long)]
@@ -380,7 +316,8 @@ pub struct BenchArgs {
         long,
         value_delimiter = ',',
         value_name = "LIST",
-        default_value = "48,96,192,384"
+        default_value = "48,96,192,384",
+        value_parser = at_least_one
     )]
     pub lookbacks: Vec<usize>,
     /// Widths of the sweep.
@@ -388,15 +325,16 @@ pub struct BenchArgs {
         long,
         value_delimiter = ',',
         value_name = "LIST",
-        default_value = "16,32,64,128"
+        default_value = "16,32,64,128",
+        value_parser = at_least_one
     )]
     pub widths: Vec<usize>,
     /// Draw the sweep's training time against lookback and width into FILE (.png or .svg).
-    #[arg(long, value_name = "FILE", requires = "sweep")]
+    #[arg(long, value_name = "FILE", requires = "sweep", value_parser = plot_path)]
     pub plot: Option<PathBuf>,
     /// Figure size in pixels.
-    #[arg(long, value_name = "WxH", default_value = "1200x800")]
-    pub plot_size: String,
+    #[arg(long, value_name = "WxH", default_value = "1200x800", value_parser = plot_size)]
+    pub plot_size: (u32, u32),
 }
 
 /// Networks of `xlstm bench`: input Linear(1 → D) per step, one recurrent layer of width D and
@@ -421,38 +359,14 @@ pub enum BenchModelArg {
 #[derive(Debug, Args, Clone)]
 pub struct PlotArgs {
     /// Draw a figure into FILE (.png or .svg, by the extension).
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", value_parser = plot_path)]
     pub plot: Option<PathBuf>,
     /// Figure size in pixels.
-    #[arg(long, value_name = "WxH", default_value = "1200x800")]
-    pub plot_size: String,
+    #[arg(long, value_name = "WxH", default_value = "1200x800", value_parser = plot_size)]
+    pub plot_size: (u32, u32),
     /// Series to plot (default: the first few, in a grid).
     #[arg(long, value_name = "ID")]
     pub series: Option<String>,
-}
-
-/// Leaderboard metrics.
-#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
-pub enum MetricArg {
-    /// Mean absolute scaled error.
-    Mase,
-    /// Mean absolute error.
-    Mae,
-    /// Root mean squared error.
-    Rmse,
-    /// Symmetric MAPE (0-200).
-    Smape,
-    /// Mean squared error on standardised values.
-    Mse,
-}
-
-/// When backtesting refits the models.
-#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
-pub enum RefitArg {
-    /// Train again at every forecast origin (expanding window).
-    Every,
-    /// Train once, at the first origin, and forecast every later one with that model.
-    Once,
 }
 
 /// `xlstm compare`.
@@ -466,23 +380,23 @@ pub struct CompareArgs {
     pub window: WindowArgs,
     /// Models to compare, comma-separated (default: all of them).
     #[arg(long, value_enum, value_delimiter = ',', value_name = "LIST")]
-    pub models: Option<Vec<ModelArg>>,
+    pub models: Option<Vec<ModelKind>>,
     /// Metric that ranks the leaderboard.
-    #[arg(long, value_enum, default_value_t = MetricArg::Mase)]
-    pub metric: MetricArg,
+    #[arg(long, value_enum, default_value_t = Metric::Mase)]
+    pub metric: Metric,
     #[command(flatten)]
     pub model_args: ModelArgs,
     #[command(flatten)]
     pub neural: NeuralArgs,
     /// Rolling-origin backtest: K forecast origins at the end of each series (expanding window).
-    #[arg(long, value_name = "K")]
+    #[arg(long, value_name = "K", value_parser = at_least_one)]
     pub folds: Option<usize>,
     /// Steps between the backtest's origins (default: the horizon).
-    #[arg(long, value_name = "S", requires = "folds")]
+    #[arg(long, value_name = "S", requires = "folds", value_parser = at_least_one)]
     pub step: Option<usize>,
     /// Refit at every origin or once at the first.
-    #[arg(long, value_enum, default_value_t = RefitArg::Every, requires = "folds")]
-    pub refit: RefitArg,
+    #[arg(long, value_enum, default_value_t = Refit::Every, requires = "folds")]
+    pub refit: Refit,
     /// Print the leaderboard as JSON on stdout.
     #[arg(long)]
     pub json: bool,
@@ -493,6 +407,159 @@ pub struct CompareArgs {
     pub plot: PlotArgs,
 }
 
+/// Counts and sizes: a whole number of at least 1.
+fn at_least_one(text: &str) -> Result<usize, String> {
+    match text.trim().parse::<usize>() {
+        Ok(n) if n >= 1 => Ok(n),
+        _ => Err("give a whole number of at least 1".into()),
+    }
+}
+
+/// `--split`: three fractions or three row counts.
+fn split(text: &str) -> Result<Split, String> {
+    Split::parse(text).map_err(|e| e.to_string())
+}
+
+/// A number > 0 (`--lr`).
+fn positive(text: &str) -> Result<f64, String> {
+    match text.trim().parse::<f64>() {
+        Ok(x) if x.is_finite() && x > 0.0 => Ok(x),
+        _ => Err("give a positive number".into()),
+    }
+}
+
+/// A finite number ≥ 0 (`--alpha`, `--max-time`).
+fn non_negative(text: &str) -> Result<f64, String> {
+    match text.trim().parse::<f64>() {
+        Ok(x) if x.is_finite() && x >= 0.0 => Ok(x),
+        _ => Err("give a finite number ≥ 0".into()),
+    }
+}
+
+/// `--delimiter`: one ASCII character.
+fn ascii_char(text: &str) -> Result<u8, String> {
+    match text.as_bytes() {
+        [c] if c.is_ascii() => Ok(*c),
+        _ => Err("give a single ASCII character".into()),
+    }
+}
+
+/// `--blocks`: the letters 'm' and 's', optionally separated by commas or spaces.
+fn block_letters(text: &str) -> Result<String, String> {
+    let letters: String = text.chars().filter(|c| !matches!(c, ',' | ' ')).collect();
+    if letters.is_empty() || letters.chars().any(|c| !matches!(c, 'm' | 's')) {
+        return Err("list blocks as 'm' (mLSTM) and 's' (sLSTM), e.g. ms or m,s,m".into());
+    }
+    Ok(letters)
+}
+
+/// `--ratio A:B`: A mLSTM then B sLSTM blocks ("3:1" → "mmms").
+fn block_ratio(text: &str) -> Result<String, String> {
+    let parts: Vec<Option<usize>> = text.split(':').map(|p| p.trim().parse().ok()).collect();
+    match parts.as_slice() {
+        [Some(a), Some(b)] if (1..=12).contains(&a.saturating_add(*b)) => {
+            Ok("m".repeat(*a) + &"s".repeat(*b))
+        }
+        _ => Err("give A:B with A mLSTM and B sLSTM blocks, 1 to 12 in all, e.g. 1:1".into()),
+    }
+}
+
+/// The value of `--base`: a linear baseline, or none.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BaseChoice(pub Option<ModelKind>);
+
+/// `--base`: `none` or a linear baseline's name.
+fn base_model(text: &str) -> Result<BaseChoice, String> {
+    match text {
+        "none" => Ok(BaseChoice(None)),
+        _ => match ModelKind::from_name(text) {
+            Some(
+                kind @ (ModelKind::NLinear
+                | ModelKind::DLinear
+                | ModelKind::Linear
+                | ModelKind::SeasonalNaive),
+            ) => Ok(BaseChoice(Some(kind))),
+            _ => Err("give nlinear, dlinear, linear, snaive or none".into()),
+        },
+    }
+}
+
+/// `--plot`: a file ending in .png or .svg.
+fn plot_path(text: &str) -> Result<PathBuf, String> {
+    let path = PathBuf::from(text);
+    crate::plot::check_path(&path).map_err(|e| e.to_string())?;
+    Ok(path)
+}
+
+/// `--plot-size WxH`.
+fn plot_size(text: &str) -> Result<(u32, u32), String> {
+    crate::plot::parse_size(text).map_err(|e| e.to_string())
+}
+
+/// `impl ValueEnum` for a library enum: each accepted value, its name and its help.
+macro_rules! value_enum {
+    ($type:ty { $($value:expr => $name:literal: $help:literal,)+ }) => {
+        impl ValueEnum for $type {
+            fn value_variants<'a>() -> &'a [Self] {
+                &[$($value),+]
+            }
+            fn to_possible_value(&self) -> Option<PossibleValue> {
+                $(if *self == $value {
+                    return Some(PossibleValue::new($name).help($help));
+                })+
+                None
+            }
+        }
+    };
+}
+
+value_enum!(ModelKind {
+    ModelKind::Xlstm => "xlstm": "xLSTM stack mixing mLSTM and sLSTM blocks",
+    ModelKind::Slstm => "slstm": "sLSTM blocks only",
+    ModelKind::Mlstm => "mlstm": "mLSTM blocks only",
+    ModelKind::Lstm => "lstm": "Classic LSTM with the same input and output path",
+    ModelKind::Linear => "linear": "Least squares on the lookback window",
+    ModelKind::NLinear => "nlinear": "Linear on the window minus its last value",
+    ModelKind::DLinear => "dlinear": "Linear on moving-average trend and remainder",
+    ModelKind::Naive => "naive": "Repeat the last value",
+    ModelKind::SeasonalNaive => "snaive": "Repeat the last season",
+});
+
+value_enum!(Fill {
+    Fill::Ffill => "ffill": "Carry the last value forward (the first values backward)",
+    Fill::Linear => "linear": "Interpolate linearly between neighbours",
+    Fill::Zero => "zero": "Replace with zero",
+});
+
+value_enum!(Format {
+    Format::Csv => "csv": "Comma-separated values",
+    Format::Parquet => "parquet": "Apache Parquet",
+});
+
+value_enum!(HeadKind {
+    HeadKind::Flatten => "flatten": "All hidden states, flattened (T·D → H)",
+    HeadKind::Last => "last": "The last hidden state (D → H)",
+});
+
+value_enum!(Loss {
+    Loss::Mse => "mse": "Mean squared error",
+    Loss::Mae => "mae": "Mean absolute error",
+    Loss::Huber { delta: 1.0 } => "huber": "Huber loss (δ = 1 on standardised values)",
+});
+
+value_enum!(Metric {
+    Metric::Mase => "mase": "Mean absolute scaled error",
+    Metric::Mae => "mae": "Mean absolute error",
+    Metric::Rmse => "rmse": "Root mean squared error",
+    Metric::Smape => "smape": "Symmetric MAPE (0-200)",
+    Metric::MseStd => "mse": "Mean squared error on standardised values",
+});
+
+value_enum!(Refit {
+    Refit::Every => "every": "Train again at every forecast origin (expanding window)",
+    Refit::Once => "once": "Train once, at the first origin, and forecast every later one with that model",
+});
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -501,5 +568,53 @@ mod tests {
     #[test]
     fn cli_is_well_formed() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn model_values_are_the_kind_names() {
+        for kind in ModelKind::ALL {
+            assert_eq!(kind.to_possible_value().unwrap().get_name(), kind.name());
+        }
+        assert_eq!(ModelKind::value_variants().len(), ModelKind::ALL.len());
+    }
+
+    #[test]
+    fn every_flag_is_parsed_by_clap_with_the_flag_named_in_errors() {
+        let parse = |args: &[&str]| Cli::try_parse_from([&["xlstm"], args].concat());
+        let Command::Fit(fit) = parse(&[
+            "fit",
+            "d.csv",
+            "--split",
+            "8640,2880,2880",
+            "--target",
+            "a,b",
+            "--ratio",
+            "3:1",
+        ])
+        .unwrap()
+        .command
+        else {
+            panic!("fit")
+        };
+        assert_eq!(fit.window.split, Split::Rows(8640, 2880, 2880));
+        assert_eq!(fit.data_args.target, ["a", "b"]);
+        assert_eq!(fit.neural.ratio.as_deref(), Some("mmms"));
+        assert_eq!(fit.plot.plot_size, (1200, 800));
+        for (flag, value) in [
+            ("--split", "0.9,0.9,0.9"),
+            ("--blocks", "mx"),
+            ("--ratio", "0:0"),
+            ("--epochs", "0"),
+            ("--lr", "-1"),
+            ("--alpha", "nan"),
+            ("--plot-size", "big"),
+            ("--plot", "x.jpg"),
+            ("--delimiter", "ab"),
+            ("--loss", "l3"),
+        ] {
+            let e = parse(&["fit", "d.csv", &format!("{flag}={value}")]).unwrap_err();
+            assert_eq!(e.exit_code(), 2, "{flag} {value}");
+            assert!(e.to_string().contains(flag), "{flag}: {e}");
+        }
     }
 }

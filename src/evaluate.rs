@@ -3,7 +3,7 @@
 
 use ndarray::{Array2, ArrayView2};
 
-use crate::data::window::{Prepared, WindowSet};
+use crate::data::window::{ScaledSplit, WindowSet};
 use crate::metrics::{mase_scale, Accumulator, Metrics};
 
 /// Windows forecast per batch when scoring (bounds memory for long test sets).
@@ -43,7 +43,7 @@ pub struct Scored {
 /// Score forecasts of `windows`: data-unit metrics (MASE scaled by each series' training part
 /// with period `season`) and standardised MSE/MAE.
 pub fn score<P>(
-    prepared: &Prepared,
+    prepared: &ScaledSplit,
     raw: &[&[f64]],
     windows: &WindowSet,
     season: usize,
@@ -57,7 +57,7 @@ where
 
 /// [`score`], plus the MAE of each horizon step.
 pub fn score_by_step<P>(
-    prepared: &Prepared,
+    prepared: &ScaledSplit,
     raw: &[&[f64]],
     windows: &WindowSet,
     season: usize,

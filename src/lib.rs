@@ -1,10 +1,12 @@
 //! `xlstm`: a command-line time-series forecaster with hand-written xLSTM (sLSTM and mLSTM)
-//! networks, a classic LSTM and linear and naive baselines.
+//! networks, a classic LSTM and linear and naive baselines, usable as a library.
 //!
 //! Module map (see `docs/architecture.md`): [`data`] turns files into series and windows,
-//! [`baseline`] and [`nn`] hold the models, [`model`] puts every kind behind one interface,
-//! [`model_file`] saves and loads them, [`metrics`] and [`evaluate`] score forecasts, and
-//! [`cli`] and [`commands`] implement the `xlstm` command.
+//! [`baseline`] and [`nn`] hold the models, [`model`] fits every kind through one API
+//! (Forecaster → Fitted → predict), [`pipeline`] applies it to a dataset (windows, split,
+//! scoring, backtests, forecasts after the data), [`model_file`] saves and loads fitted models,
+//! [`metrics`] and [`evaluate`] score forecasts, and [`cli`] and [`commands`] implement the
+//! `xlstm` command on top of the rest.
 
 pub mod allocator;
 pub mod baseline;
@@ -17,8 +19,9 @@ pub mod memory;
 pub mod metrics;
 pub mod model;
 pub mod model_file;
-pub mod neural;
 pub mod nn;
+pub mod pipeline;
 pub mod plot;
+pub mod serde_nan;
 
 pub use error::{Error, Result};

@@ -6,7 +6,7 @@
 //! M4; "in-sample" is the series' training part here). On standardised values: MSE and MAE, the
 //! LTSF convention (`../shared/docs/benchmarks.md` §1.1, §3.1).
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Accumulates errors over many forecast windows of possibly several series.
 #[derive(Debug, Clone, Default)]
@@ -24,25 +24,132 @@ pub struct Accumulator {
     std_sq: f64,
 }
 
-/// Final metrics of one model.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+/// Final metrics of one model. In JSON a metric without a value (NaN) is `null`.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Metrics {
     /// Mean absolute error, data units.
+    #[serde(deserialize_with = "crate::serde_nan::float")]
     pub mae: f64,
     /// Root mean squared error, data units.
+    #[serde(deserialize_with = "crate::serde_nan::float")]
     pub rmse: f64,
     /// Mean absolute percentage error (%), over non-zero actual values; NaN if none.
+    #[serde(deserialize_with = "crate::serde_nan::float")]
     pub mape: f64,
     /// Symmetric MAPE on the M4 scale (0–200).
+    #[serde(deserialize_with = "crate::serde_nan::float")]
     pub smape: f64,
     /// Mean absolute scaled error (seasonal-naive in-sample scale); NaN if the scale is zero.
+    #[serde(deserialize_with = "crate::serde_nan::float")]
     pub mase: f64,
     /// Mean squared error on standardised values (LTSF).
+    #[serde(deserialize_with = "crate::serde_nan::float")]
     pub mse_std: f64,
     /// Mean absolute error on standardised values (LTSF).
+    #[serde(deserialize_with = "crate::serde_nan::float")]
     pub mae_std: f64,
     /// Number of scored points.
     pub points: usize,
+}
+
+/// One metric of [`Metrics`]: what tables, rankings and CSV columns are made of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Metric {
+    /// [`Metrics::mae`].
+    Mae,
+    /// [`Metrics::rmse`].
+    Rmse,
+    /// [`Metrics::mape`].
+    Mape,
+    /// [`Metrics::smape`].
+    Smape,
+    /// [`Metrics::mase`].
+    Mase,
+    /// [`Metrics::mse_std`].
+    MseStd,
+    /// [`Metrics::mae_std`].
+    MaeStd,
+}
+
+/// A metric's JSON/CSV key, its table heading, and how to read and write it.
+type Column = (
+    &'static str,
+    &'static str,
+    fn(&Metrics) -> f64,
+    fn(&mut Metrics, f64),
+);
+
+/// Every metric, in [`Metric`] order: the one list of the metric fields.
+const COLUMNS: [Column; 7] = [
+    ("mae", "MAE", |m| m.mae, |m, v| m.mae = v),
+    ("rmse", "RMSE", |m| m.rmse, |m, v| m.rmse = v),
+    ("mape", "MAPE%", |m| m.mape, |m, v| m.mape = v),
+    ("smape", "sMAPE", |m| m.smape, |m, v| m.smape = v),
+    ("mase", "MASE", |m| m.mase, |m, v| m.mase = v),
+    ("mse_std", "MSE(std)", |m| m.mse_std, |m, v| m.mse_std = v),
+    ("mae_std", "MAE(std)", |m| m.mae_std, |m, v| m.mae_std = v),
+];
+
+impl Metric {
+    /// Every metric, in table order.
+    pub const ALL: [Metric; 7] = [
+        Metric::Mae,
+        Metric::Rmse,
+        Metric::Mape,
+        Metric::Smape,
+        Metric::Mase,
+        Metric::MseStd,
+        Metric::MaeStd,
+    ];
+
+    fn column(self) -> &'static Column {
+        &COLUMNS[self as usize]
+    }
+
+    /// The JSON and CSV key (`mae`, `mse_std`, ...).
+    pub fn key(self) -> &'static str {
+        self.column().0
+    }
+
+    /// The heading of a text table (`MAE`, `MAPE%`, `MSE(std)`, ...).
+    pub fn heading(self) -> &'static str {
+        self.column().1
+    }
+
+    /// Its value in `m`.
+    pub fn of(self, m: &Metrics) -> f64 {
+        (self.column().2)(m)
+    }
+
+    fn set(self, m: &mut Metrics, value: f64) {
+        (self.column().3)(m, value)
+    }
+}
+
+impl Metrics {
+    /// Mean and population standard deviation of each metric over `folds`; `points` is their sum.
+    pub fn mean_and_std(folds: &[Metrics]) -> (Metrics, Metrics) {
+        let n = folds.len().max(1) as f64;
+        let mut mean = Accumulator::default().finish();
+        mean.points = folds.iter().map(|m| m.points).sum();
+        let mut std = mean;
+        for metric in Metric::ALL {
+            let mu = folds.iter().map(|m| metric.of(m)).sum::<f64>() / n;
+            let sd = (folds.iter().map(|m| (metric.of(m) - mu).powi(2)).sum::<f64>() / n).sqrt();
+            metric.set(&mut mean, mu);
+            metric.set(&mut std, sd);
+        }
+        (mean, std)
+    }
+}
+
+/// One model's metrics, as `fit` reports and the model file keeps them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ModelMetrics {
+    /// The model's name (`xlstm`, `snaive`, ...).
+    pub model: String,
+    /// Its metrics.
+    pub metrics: Metrics,
 }
 
 impl Accumulator {
@@ -145,6 +252,48 @@ mod tests {
         let m = acc.finish();
         assert!((m.mape - 50.0).abs() < 1e-12);
         assert!(m.mase.is_nan());
+    }
+
+    #[test]
+    fn the_metric_table_reads_every_field_under_its_serde_key() {
+        let mut acc = Accumulator::default();
+        acc.add(&[1.0, 2.0, 4.0], &[2.0, 2.0, 2.0], Some(2.0), 2.0);
+        let m = acc.finish();
+        let json = serde_json::to_value(m).unwrap();
+        for metric in Metric::ALL {
+            assert_eq!(json[metric.key()].as_f64(), Some(metric.of(&m)), "{metric:?}");
+        }
+        assert_eq!(
+            json.as_object().unwrap().len(),
+            Metric::ALL.len() + 1,
+            "and points"
+        );
+    }
+
+    #[test]
+    fn mean_and_std_over_folds() {
+        let m = |v: f64| {
+            let mut m = Accumulator::default().finish();
+            Metric::ALL.iter().for_each(|k| k.set(&mut m, v));
+            m.points = 2;
+            m
+        };
+        let (mean, std) = Metrics::mean_and_std(&[m(1.0), m(3.0)]);
+        for metric in Metric::ALL {
+            assert_eq!((metric.of(&mean), metric.of(&std)), (2.0, 1.0), "{metric:?}");
+        }
+        assert_eq!(mean.points, 4);
+    }
+
+    #[test]
+    fn metrics_without_a_value_survive_a_json_round_trip() {
+        let mut acc = Accumulator::default();
+        acc.add(&[0.0, 0.0], &[1.0, 1.0], None, 1.0);
+        let m = acc.finish();
+        assert!(m.mape.is_nan() && m.mase.is_nan());
+        let back: Metrics = serde_json::from_str(&serde_json::to_string(&m).unwrap()).unwrap();
+        assert!(back.mape.is_nan() && back.mase.is_nan());
+        assert_eq!(back.mae, m.mae);
     }
 
     #[test]

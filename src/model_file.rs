@@ -4,6 +4,10 @@
 //! body; the checksum covers the body's bytes exactly. Loading checks the header, the version and
 //! the checksum before parsing, and parsing only fills plain data structures: nothing in a model
 //! file is ever executed. Files are written to a temporary file and renamed.
+//!
+//! Version 2 stores the model's settings as the typed [`ModelConfig`] (tagged by its kind, with
+//! every choice resolved: the ridge penalty, the season, the patches, the epoch kept) and the test
+//! metrics as [`ModelMetrics`]. A version 1 file is refused with the fix: refit.
 
 use std::path::Path;
 
@@ -11,9 +15,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::data::{Frequency, TimeKind};
 use crate::error::{Error, Result};
+use crate::metrics::ModelMetrics;
+use crate::model::{ModelConfig, ModelKind};
 
 /// The format version this build writes and reads.
-pub const VERSION: u32 = 1;
+pub const VERSION: u32 = 2;
 const MAGIC: &str = "xlstm-model";
 
 /// Per-series state: scaling statistics and the last values, so `forecast` works without data.
@@ -34,16 +40,18 @@ pub struct SeriesState {
 /// Everything stored in a model file.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct ModelFile {
-    /// Model kind (`nlinear`, `xlstm`, ...).
-    pub kind: String,
+    /// The model's kind and settings, as fitted.
+    pub config: ModelConfig,
     /// Lookback L.
     pub lookback: usize,
     /// Horizon H.
     pub horizon: usize,
-    /// Season length used by seasonal naive and MASE.
+    /// The data's season (the MASE scale's period).
     pub season: usize,
-    /// Model configuration (kind-specific settings such as alpha, widths, blocks, seed).
-    pub config: serde_json::Value,
+    /// The split the model was fitted and scored with (`0.7,0.1,0.2` or row counts).
+    pub split: String,
+    /// Step between training windows.
+    pub stride: usize,
     /// How times are represented in the data.
     pub time_kind: TimeKind,
     /// Inferred data frequency.
@@ -60,8 +68,8 @@ pub struct ModelFile {
     pub series: Vec<SeriesState>,
     /// Named weight tensors.
     pub weights: Vec<(String, Vec<f64>)>,
-    /// Test metrics measured at fit time.
-    pub metrics: serde_json::Value,
+    /// Test metrics measured at fit time: the model's, then the references'.
+    pub metrics: Vec<ModelMetrics>,
 }
 
 /// FNV-1a 64-bit hash.
@@ -75,6 +83,11 @@ pub fn fnv1a64(bytes: &[u8]) -> u64 {
 }
 
 impl ModelFile {
+    /// The model kind.
+    pub fn kind(&self) -> ModelKind {
+        self.config.kind()
+    }
+
     /// The file's bytes: header line and JSON body.
     pub fn to_bytes(&self) -> Result<Vec<u8>> {
         if self.weights.iter().any(|(_, v)| v.iter().any(|x| !x.is_finite())) {
@@ -163,11 +176,12 @@ mod tests {
 
     fn sample() -> ModelFile {
         ModelFile {
-            kind: "nlinear".into(),
+            config: ModelConfig::NLinear(crate::model::LinearConfig { alpha: Some(0.0) }),
             lookback: 2,
             horizon: 1,
             season: 24,
-            config: serde_json::json!({"alpha": 0.0}),
+            split: "0.7,0.1,0.2".into(),
+            stride: 1,
             time_kind: TimeKind::DateTime,
             frequency: Frequency::Seconds(3600),
             time_column: Some("date".into()),
@@ -185,7 +199,14 @@ mod tests {
                 ("weights".into(), vec![0.1, 1.0 / 3.0]),
                 ("bias".into(), vec![-2.5e-17]),
             ],
-            metrics: serde_json::json!({}),
+            metrics: vec![ModelMetrics {
+                model: "nlinear".into(),
+                metrics: {
+                    let mut errors = crate::metrics::Accumulator::default();
+                    errors.add(&[1.0, 2.0], &[1.5, 1.0 / 3.0], Some(0.7), 0.3);
+                    errors.finish()
+                },
+            }],
         }
     }
 
@@ -218,11 +239,11 @@ mod tests {
             .contains("not an xlstm model"));
         let other = String::from_utf8(bytes.clone())
             .unwrap()
-            .replacen("xlstm-model 1", "xlstm-model 9", 1);
-        assert!(ModelFile::from_bytes(other.as_bytes(), p)
+            .replacen("xlstm-model 2", "xlstm-model 1", 1);
+        let e = ModelFile::from_bytes(other.as_bytes(), p)
             .unwrap_err()
-            .to_string()
-            .contains("version 9"));
+            .to_string();
+        assert!(e.contains("version 1 model file") && e.contains("refit"), "{e}");
     }
 
     #[test]

@@ -6,6 +6,8 @@
 use std::path::Path;
 use std::sync::Once;
 
+use plotters::chart::MeshStyle;
+use plotters::coord::ranged1d::{AsRangedCoord, Ranged};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
@@ -241,6 +243,52 @@ fn legend<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, entries: &[(String,
     Ok(())
 }
 
+/// A section's chart column and, to its right, its legend column.
+fn split_legend<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+) -> (DrawingArea<DB, Shift>, DrawingArea<DB, Shift>) {
+    let (width, _) = area.dim_in_pixel();
+    area.split_horizontally(width.saturating_sub(LEGEND_WIDTH))
+}
+
+/// A chart on `x` × `y` coordinates.
+type Chart<'a, DB, X, Y> = ChartContext<
+    'a,
+    DB,
+    Cartesian2d<<X as AsRangedCoord>::CoordDescType, <Y as AsRangedCoord>::CoordDescType>,
+>;
+
+/// A chart in the house style: its caption above, margins, room for the axis labels.
+fn new_chart<'a, DB: DrawingBackend, X: AsRangedCoord, Y: AsRangedCoord>(
+    area: &'a DrawingArea<DB, Shift>,
+    caption: &str,
+    x: X,
+    y: Y,
+) -> Result<Chart<'a, DB, X, Y>> {
+    ChartBuilder::on(area)
+        .caption(caption, (FONT, 18))
+        .margin(10)
+        .margin_right(25)
+        .x_label_area_size(45)
+        .y_label_area_size(70)
+        .build_cartesian_2d(x, y)
+        .map_err(plot_error)
+}
+
+/// The house style of a chart's mesh: six y labels, the axis descriptions, fonts, light grid.
+fn styled<'m, 'a, 'b, X: Ranged, Y: Ranged, DB: DrawingBackend>(
+    mesh: &'m mut MeshStyle<'a, 'b, X, Y, DB>,
+    x_desc: &str,
+    y_desc: &str,
+) -> &'m mut MeshStyle<'a, 'b, X, Y, DB> {
+    mesh.y_labels(6)
+        .x_desc(x_desc)
+        .y_desc(y_desc)
+        .label_style((FONT, 13))
+        .axis_desc_style((FONT, 15))
+        .light_line_style(RGBColor(246, 246, 246))
+}
+
 /// The `[min, max]` of `values` padded by 5 % (a unit range around a constant).
 fn padded_range(values: impl Iterator<Item = f64>) -> (f64, f64) {
     let (lo, hi) = values
@@ -378,8 +426,7 @@ fn forecasts<DB: DrawingBackend>(
     value_label: &str,
     panels: &[ForecastPanel],
 ) -> Result<()> {
-    let (width, _) = area.dim_in_pixel();
-    let (charts, legend_area) = area.split_horizontally(width.saturating_sub(LEGEND_WIDTH));
+    let (charts, legend_area) = split_legend(area);
     let panels = &panels[..panels.len().min(MAX_PANELS)];
     let grid = match panels.len() {
         0 | 1 => (1, 1),
@@ -409,25 +456,14 @@ fn forecasts<DB: DrawingBackend>(
         );
         let (ticks, unit) = time_ticks(t0, t1, kind, if grid.1 > 1 { 3 } else { 5 });
         let formatter = |t: &i64| tick_label(*t, kind, unit);
-        let mut chart = ChartBuilder::on(cell)
-            .caption(&panel.name, (FONT, 18))
-            .margin(10)
-            .margin_right(25)
-            .x_label_area_size(45)
-            .y_label_area_size(70)
-            .build_cartesian_2d((t0..t1).with_key_points(ticks), y0..y1)
-            .map_err(plot_error)?;
-        chart
-            .configure_mesh()
-            .y_labels(6)
-            .x_label_formatter(&formatter)
-            .x_desc(time_label_text)
-            .y_desc(value_label)
-            .label_style((FONT, 13))
-            .axis_desc_style((FONT, 15))
-            .light_line_style(RGBColor(246, 246, 246))
-            .draw()
-            .map_err(plot_error)?;
+        let mut chart = new_chart(cell, &panel.name, (t0..t1).with_key_points(ticks), y0..y1)?;
+        styled(
+            chart.configure_mesh().x_label_formatter(&formatter),
+            time_label_text,
+            value_label,
+        )
+        .draw()
+        .map_err(plot_error)?;
         chart
             .draw_series(LineSeries::new(finite(&panel.history), history_style))
             .map_err(plot_error)?;
@@ -463,28 +499,18 @@ fn forecasts<DB: DrawingBackend>(
 }
 
 fn loss<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, history: &[EpochReport]) -> Result<()> {
-    let (width, _) = area.dim_in_pixel();
-    let (chart_area, legend_area) = area.split_horizontally(width.saturating_sub(LEGEND_WIDTH));
+    let (chart_area, legend_area) = split_legend(area);
     let epochs = history.len().max(2) as i64;
     let (y0, y1) = padded_range(history.iter().flat_map(|r| [r.train_loss, r.val_loss]));
-    let mut chart = ChartBuilder::on(&chart_area)
-        .caption("loss per epoch (standardised values)", (FONT, 18))
-        .margin(10)
-        .x_label_area_size(45)
-        .y_label_area_size(70)
-        .build_cartesian_2d(1..epochs, y0.max(0.0)..y1)
-        .map_err(plot_error)?;
-    chart
-        .configure_mesh()
-        .x_labels((epochs as usize).min(10))
-        .y_labels(6)
-        .x_desc("epoch")
-        .y_desc("loss")
-        .label_style((FONT, 13))
-        .axis_desc_style((FONT, 15))
-        .light_line_style(RGBColor(246, 246, 246))
-        .draw()
-        .map_err(plot_error)?;
+    let caption = "loss per epoch (standardised values)";
+    let mut chart = new_chart(&chart_area, caption, 1..epochs, y0.max(0.0)..y1)?;
+    styled(
+        chart.configure_mesh().x_labels((epochs as usize).min(10)),
+        "epoch",
+        "loss",
+    )
+    .draw()
+    .map_err(plot_error)?;
     let train_style = ShapeStyle::from(&colour(0)).stroke_width(2);
     let val_style = ShapeStyle::from(&colour(1)).stroke_width(2);
     let points = |f: fn(&EpochReport) -> f64| -> Vec<(i64, f64)> {
@@ -514,28 +540,17 @@ fn horizon<DB: DrawingBackend>(
     value_label: &str,
     lines: &[(String, Vec<f64>)],
 ) -> Result<()> {
-    let (width, _) = area.dim_in_pixel();
-    let (chart_area, legend_area) = area.split_horizontally(width.saturating_sub(LEGEND_WIDTH));
+    let (chart_area, legend_area) = split_legend(area);
     let steps = lines.iter().map(|(_, v)| v.len()).max().unwrap_or(1).max(2) as i64;
     let (y0, y1) = padded_range(lines.iter().flat_map(|(_, v)| v.iter().copied()));
-    let mut chart = ChartBuilder::on(&chart_area)
-        .caption("error by horizon step", (FONT, 18))
-        .margin(10)
-        .x_label_area_size(45)
-        .y_label_area_size(70)
-        .build_cartesian_2d(1..steps, y0.max(0.0)..y1)
-        .map_err(plot_error)?;
-    chart
-        .configure_mesh()
-        .x_labels((steps as usize).min(12))
-        .y_labels(6)
-        .x_desc("steps ahead")
-        .y_desc(value_label)
-        .label_style((FONT, 13))
-        .axis_desc_style((FONT, 15))
-        .light_line_style(RGBColor(246, 246, 246))
-        .draw()
-        .map_err(plot_error)?;
+    let mut chart = new_chart(&chart_area, "error by horizon step", 1..steps, y0.max(0.0)..y1)?;
+    styled(
+        chart.configure_mesh().x_labels((steps as usize).min(12)),
+        "steps ahead",
+        value_label,
+    )
+    .draw()
+    .map_err(plot_error)?;
     let mut entries = Vec::new();
     for (i, (name, values)) in lines.iter().enumerate() {
         let style = ShapeStyle::from(&colour(i)).stroke_width(2);
@@ -558,19 +573,11 @@ fn measured<DB: DrawingBackend>(
     (caption, x_label, y_label): (&str, &str, &str),
     lines: &[(String, Vec<(f64, f64)>)],
 ) -> Result<()> {
-    let (width, _) = area.dim_in_pixel();
-    let (chart_area, legend_area) = area.split_horizontally(width.saturating_sub(LEGEND_WIDTH));
+    let (chart_area, legend_area) = split_legend(area);
     let points = || lines.iter().flat_map(|(_, p)| p.iter().copied());
     let (_, x1) = padded_range(points().map(|(x, _)| x).chain([0.0]));
     let (_, y1) = padded_range(points().map(|(_, y)| y).chain([0.0]));
-    let mut chart = ChartBuilder::on(&chart_area)
-        .caption(caption, (FONT, 18))
-        .margin(10)
-        .margin_right(25)
-        .x_label_area_size(45)
-        .y_label_area_size(70)
-        .build_cartesian_2d(0.0..x1, 0.0..y1)
-        .map_err(plot_error)?;
+    let mut chart = new_chart(&chart_area, caption, 0.0..x1, 0.0..y1)?;
     let whole = |x: &f64| {
         if x.fract() == 0.0 {
             format!("{x:.0}")
@@ -578,18 +585,13 @@ fn measured<DB: DrawingBackend>(
             format!("{x}")
         }
     };
-    chart
-        .configure_mesh()
-        .x_labels(8)
-        .x_label_formatter(&whole)
-        .y_labels(6)
-        .x_desc(x_label)
-        .y_desc(y_label)
-        .label_style((FONT, 13))
-        .axis_desc_style((FONT, 15))
-        .light_line_style(RGBColor(246, 246, 246))
-        .draw()
-        .map_err(plot_error)?;
+    styled(
+        chart.configure_mesh().x_labels(8).x_label_formatter(&whole),
+        x_label,
+        y_label,
+    )
+    .draw()
+    .map_err(plot_error)?;
     let mut entries = Vec::new();
     for (i, (name, values)) in lines.iter().enumerate() {
         let style = ShapeStyle::from(&colour(i)).stroke_width(2);

@@ -1,9 +1,10 @@
 //! Interrupted work: `xlstm fit` killed with SIGKILL at several moments leaves an existing model
 //! file at its output path byte-for-byte untouched and no temporary file in its directory.
+//! The tests wait for what the process prints (its epoch lines), not for fixed times.
 
+use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Command, Stdio};
-use std::time::Duration;
+use std::process::{ChildStderr, Command, Stdio};
 
 fn data() -> String {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -21,6 +22,21 @@ fn names(dir: &Path) -> Vec<String> {
     v
 }
 
+/// Reads `stderr` up to and including the first line that starts with `prefix`, and returns the
+/// text read; fails with that text if the process ends first.
+fn wait_for_line(stderr: &mut BufReader<ChildStderr>, prefix: &str) -> String {
+    let mut text = String::new();
+    loop {
+        let mut line = String::new();
+        let n = stderr.read_line(&mut line).unwrap();
+        assert!(n > 0, "the process ended before printing '{prefix}': {text}");
+        text.push_str(&line);
+        if line.starts_with(prefix) {
+            return text;
+        }
+    }
+}
+
 #[test]
 fn sigkill_during_fit_leaves_the_existing_model_file_untouched() {
     let dir = tempfile::tempdir().unwrap();
@@ -33,9 +49,13 @@ fn sigkill_during_fit_leaves_the_existing_model_file_untouched() {
         .unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let before = std::fs::read(&model).unwrap();
-    for (k, kill_after) in [0.05, 0.2, 0.5, 1.5, 3.0].into_iter().enumerate() {
+    // at once (reading the data), then after the first, second and fifth epochs
+    for (k, ready) in [None, Some("epoch 1/"), Some("epoch 2/"), Some("epoch 5/")]
+        .into_iter()
+        .enumerate()
+    {
         let mut child = Command::new(env!("CARGO_BIN_EXE_xlstm"))
-            .args(["fit", &data(), "--target", "load_mw", "-m", "xlstm", "-q"])
+            .args(["fit", &data(), "--target", "load_mw", "-m", "xlstm"])
             .args([
                 "--epochs",
                 "50",
@@ -51,19 +71,22 @@ fn sigkill_during_fit_leaves_the_existing_model_file_untouched() {
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();
-        std::thread::sleep(Duration::from_secs_f64(kill_after));
+        let mut stderr = BufReader::new(child.stderr.take().unwrap());
+        if let Some(prefix) = ready {
+            wait_for_line(&mut stderr, prefix);
+        }
         let still_running = child.try_wait().unwrap().is_none();
         child.kill().unwrap();
         let status = child.wait().unwrap();
-        let err = std::io::read_to_string(child.stderr.take().unwrap()).unwrap();
+        let err = std::io::read_to_string(stderr).unwrap();
         assert!(
             still_running,
-            "run {k}: fit ended before the kill at {kill_after}s: {err}"
+            "run {k}: fit ended before the kill at {ready:?}: {err}"
         );
         assert!(!status.success());
         assert!(
             std::fs::read(&model).unwrap() == before,
-            "run {k}: the model file changed after a kill at {kill_after}s"
+            "run {k}: the model file changed after a kill at {ready:?}"
         );
         assert_eq!(names(dir.path()), ["m.xlstm"], "run {k}: temporary files left");
     }
@@ -152,17 +175,8 @@ fn ctrl_c_with_checkpoint_saves_the_best_model_so_far() {
         .spawn()
         .unwrap();
     // wait for the first finished epoch, then press Ctrl-C
-    let mut err = std::io::BufReader::new(child.stderr.take().unwrap());
-    let mut text = String::new();
-    loop {
-        let mut line = String::new();
-        let n = std::io::BufRead::read_line(&mut err, &mut line).unwrap();
-        assert!(n > 0, "fit ended before its first epoch: {text}");
-        text.push_str(&line);
-        if line.starts_with("epoch 1/") {
-            break;
-        }
-    }
+    let mut err = BufReader::new(child.stderr.take().unwrap());
+    let mut text = wait_for_line(&mut err, "epoch 1/");
     interrupt(&child);
     let rest = std::io::read_to_string(err).unwrap();
     text.push_str(&rest);
@@ -186,20 +200,15 @@ fn ctrl_c_without_checkpoint_saves_nothing() {
     std::fs::write(&model, b"old").unwrap();
     let mut child = Command::new(env!("CARGO_BIN_EXE_xlstm"))
         .args(["fit", &data(), "--target", "load_mw", "-m", "lstm", "--force"])
-        .args([
-            "--epochs",
-            "200",
-            "--hidden",
-            "16",
-            "--patience",
-            "200",
-            "-q",
-            "-o",
-        ])
+        .args(["--epochs", "200", "--hidden", "16", "--patience", "200", "-o"])
         .arg(&model)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    std::thread::sleep(Duration::from_millis(800));
+    // Ctrl-C once training runs
+    let mut err = BufReader::new(child.stderr.take().unwrap());
+    wait_for_line(&mut err, "epoch 1/");
     interrupt(&child);
     let status = child.wait().unwrap();
     assert!(!status.success());

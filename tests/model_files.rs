@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use common::{load_hourly as data, stderr, xlstm};
 
-use xlstm::model_file::fnv1a64;
+use xlstm::model_file::{fnv1a64, VERSION};
 
 /// Fit `model` quickly and return the model file's bytes.
 fn fitted(dir: &Path, model: &str) -> Vec<u8> {
@@ -77,13 +77,18 @@ fn refused(dir: &Path, name: &str, bytes: &[u8], needles: &[&str]) {
 fn another_kind_with_a_valid_checksum_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let mut doc = body(&fitted(dir.path(), "naive"));
-    doc["kind"] = "gru".into();
-    let bytes = sealed(1, &serde_json::to_vec(&doc).unwrap());
-    refused(dir.path(), "gru.xlstm", &bytes, &["unknown model kind 'gru'"]);
+    doc["config"]["kind"] = "gru".into();
+    let bytes = sealed(VERSION, &serde_json::to_vec(&doc).unwrap());
+    refused(
+        dir.path(),
+        "gru.xlstm",
+        &bytes,
+        &["cannot be read", "unknown variant `gru`"],
+    );
     // a known kind whose weights belong to another kind
     let mut doc = body(&fitted(dir.path(), "naive"));
-    doc["kind"] = "nlinear".into();
-    let bytes = sealed(1, &serde_json::to_vec(&doc).unwrap());
+    doc["config"]["kind"] = "nlinear".into();
+    let bytes = sealed(VERSION, &serde_json::to_vec(&doc).unwrap());
     refused(dir.path(), "relabelled.xlstm", &bytes, &["no tensor 'weights'"]);
 }
 
@@ -91,12 +96,12 @@ fn another_kind_with_a_valid_checksum_is_refused() {
 fn another_version_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let doc = body(&fitted(dir.path(), "naive"));
-    let bytes = sealed(2, &serde_json::to_vec(&doc).unwrap());
+    let bytes = sealed(1, &serde_json::to_vec(&doc).unwrap());
     refused(
         dir.path(),
-        "v2.xlstm",
+        "v1.xlstm",
         &bytes,
-        &["version 2 model file", "reads version 1"],
+        &["version 1 model file", "reads version 2", "refit"],
     );
 }
 
@@ -133,7 +138,7 @@ fn corrupted_files_are_refused() {
     refused(
         dir.path(),
         "notjson.xlstm",
-        &sealed(1, b"{\"kind\": "),
+        &sealed(VERSION, b"{\"kind\": "),
         &["cannot be read"],
     );
     let mut doc = body(&bytes);
@@ -142,16 +147,15 @@ fn corrupted_files_are_refused() {
     refused(
         dir.path(),
         "short_weights.xlstm",
-        &sealed(1, &serde_json::to_vec(&doc).unwrap()),
+        &sealed(VERSION, &serde_json::to_vec(&doc).unwrap()),
         &["weights do not fit its network"],
     );
     let mut doc = body(&bytes);
     doc["lookback"] = 1_000_000_000_000u64.into();
-    doc["config"]["network"]["lookback"] = 1_000_000_000_000u64.into();
     refused(
         dir.path(),
         "huge_lookback.xlstm",
-        &sealed(1, &serde_json::to_vec(&doc).unwrap()),
+        &sealed(VERSION, &serde_json::to_vec(&doc).unwrap()),
         &["inconsistent", "lookback is 1000000000000"],
     );
     let mut doc = body(&bytes);
@@ -159,7 +163,7 @@ fn corrupted_files_are_refused() {
     refused(
         dir.path(),
         "odd_width.xlstm",
-        &sealed(1, &serde_json::to_vec(&doc).unwrap()),
+        &sealed(VERSION, &serde_json::to_vec(&doc).unwrap()),
         &["weights do not fit its network"],
     );
 }

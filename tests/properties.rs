@@ -7,7 +7,7 @@ use proptest::prelude::*;
 use xlstm::data::io::write_table;
 use xlstm::data::load::{load, LoadOptions};
 use xlstm::data::table::{Column, Table};
-use xlstm::data::window::{Part, Prepared, Split};
+use xlstm::data::window::{ScaledSplit, Split, SplitPart};
 use xlstm::data::TimeKind;
 
 /// Bytes that look a little like CSV (separators, quotes, line ends, digits, dates) mixed with
@@ -146,8 +146,8 @@ proptest! {
     ) {
         let raw: Vec<Vec<f64>> = lengths.iter().map(|&n| (0..n).map(|i| (i as f64).sin()).collect()).collect();
         let named: Vec<(&str, &[f64])> = raw.iter().map(|v| ("s", v.as_slice())).collect();
-        let Ok(prepared) = Prepared::new(&named, split, lookback, horizon) else { return Ok(()) };
-        for (part, stride) in [(Part::Train, stride), (Part::Train, 1), (Part::Validation, 1), (Part::Test, 1)] {
+        let Ok(prepared) = ScaledSplit::new(&named, split, lookback, horizon) else { return Ok(()) };
+        for (part, stride) in [(SplitPart::Train, stride), (SplitPart::Train, 1), (SplitPart::Validation, 1), (SplitPart::Test, 1)] {
             let set = prepared.windows(part, stride);
             let mut per_series = vec![0usize; raw.len()];
             for &(s, t) in &set.starts {
@@ -155,18 +155,18 @@ proptest! {
                 let (first, last) = (t + lookback, t + lookback + horizon); // targets [first, last)
                 prop_assert!(last <= raw[s].len());
                 match part {
-                    Part::Train => prop_assert!(last <= train_end, "train target {last} > {train_end}"),
-                    Part::Validation => prop_assert!(first >= train_end && last <= val_end),
-                    Part::Test => prop_assert!(first >= val_end && last <= test_end),
+                    SplitPart::Train => prop_assert!(last <= train_end, "train target {last} > {train_end}"),
+                    SplitPart::Validation => prop_assert!(first >= train_end && last <= val_end),
+                    SplitPart::Test => prop_assert!(first >= val_end && last <= test_end),
                 }
                 per_series[s] += 1;
             }
             if stride == 1 {
                 for (s, b) in prepared.bounds.iter().enumerate() {
                     let (from, to) = match part {
-                        Part::Train => (0, b[1]),
-                        Part::Validation => (b[1], b[2]),
-                        Part::Test => (b[2], b[3]),
+                        SplitPart::Train => (0, b[1]),
+                        SplitPart::Validation => (b[1], b[2]),
+                        SplitPart::Test => (b[2], b[3]),
                     };
                     let first_target = from.max(lookback);
                     let expected = (to + 1).saturating_sub(first_target + horizon);

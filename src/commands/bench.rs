@@ -28,9 +28,9 @@ use crate::cli::{BenchArgs, BenchModelArg};
 use crate::commands::setup::load_options;
 use crate::commands::{print_json, Output};
 use crate::data::load::load;
-use crate::data::window::{Part, Prepared, Split, WindowSet};
+use crate::data::window::{ScaledSplit, Split, SplitPart, WindowSet};
 use crate::error::{Error, Result};
-use crate::neural::train_config;
+use crate::model::{NetworkConfig, TrainSettings};
 use crate::nn::count;
 use crate::nn::forecaster::{CellKind, CoreKind, ForecasterConfig, HeadKind};
 use crate::nn::kernel::fma_peak_gflops;
@@ -44,7 +44,7 @@ fn series(args: &BenchArgs) -> Result<(String, Vec<f64>)> {
     let path = args.data.as_deref().or(default.exists().then_some(default));
     match path {
         Some(p) => {
-            let mut options = load_options(&Default::default())?;
+            let mut options = load_options(&Default::default());
             options.target = vec!["OT".into()];
             let (dataset, _) = load(p, &options)?;
             let s = dataset
@@ -174,32 +174,30 @@ pub fn analytic_flops(model: BenchModelArg, l: usize, h: usize, d: usize, nh: us
 }
 
 /// The training settings of every measurement: Adam(W) at lr 1e-3, MSE, no early stopping.
-fn settings(args: &BenchArgs) -> Result<TrainConfig> {
-    train_config(
-        args.epochs,
-        args.batch,
-        1e-3,
-        Loss::Mse,
-        usize::MAX,
-        None,
-        args.threads,
-        0,
-    )
+fn settings(args: &BenchArgs) -> TrainConfig {
+    let settings = TrainSettings {
+        epochs: args.epochs,
+        batch: args.batch,
+        lr: 1e-3,
+        loss: Loss::Mse,
+        patience: usize::MAX,
+        max_time: None,
+        seed: 0,
+        threads: args.threads,
+    };
+    settings.train_config(None)
 }
 
 /// The training windows for `lookback` (the first `--max-windows` of them when given).
 fn training_windows(args: &BenchArgs, values: &[f64], lookback: usize) -> Result<WindowSet> {
-    let prepared = Prepared::new(
+    let prepared = ScaledSplit::new(
         &[("OT", values)],
         Split::Rows(8640, 2880, 2880),
         lookback,
         args.horizon,
     )?;
-    let mut windows = prepared.windows(Part::Train, 1);
+    let mut windows = prepared.windows(SplitPart::Train, 1);
     if let Some(n) = args.max_windows {
-        if n == 0 {
-            return Err(Error::usage("--max-windows must be at least 1"));
-        }
         windows.starts.truncate(n);
     }
     Ok(windows)
@@ -237,7 +235,7 @@ pub fn run(args: BenchArgs, out: Output) -> Result<()> {
         return sweep(args, out);
     }
     let config = network(args.model, (args.hidden, args.heads), args.lookback, args.horizon)?;
-    let settings = settings(&args)?;
+    let settings = settings(&args);
     let (source, values) = series(&args)?;
     let train_windows = training_windows(&args, &values, args.lookback)?;
     let (train_rate, trained) = time_training(&settings, &config, &train_windows)?;
@@ -307,7 +305,7 @@ pub fn run(args: BenchArgs, out: Output) -> Result<()> {
             "threads": args.threads,
             "epochs": args.epochs,
             "data": source,
-            "network": crate::neural::config_to_json(&config),
+            "network": NetworkConfig::from(&config),
         }))?;
     }
     Ok(())
@@ -351,19 +349,12 @@ fn growth_exponent(points: &[(f64, f64)]) -> f64 {
 /// `xlstm bench --sweep`: every model over the lookbacks (at width `--hidden`) and over the
 /// widths (at lookback `--lookback`); training only, one point per configuration.
 fn sweep(args: BenchArgs, out: Output) -> Result<()> {
-    let size = match &args.plot {
-        Some(path) => {
-            plot::check_path(path)?;
-            Some(plot::parse_size(&args.plot_size)?)
-        }
-        None => None,
-    };
     if args.models.is_empty() || args.lookbacks.is_empty() || args.widths.is_empty() {
         return Err(Error::usage(
             "--models, --lookbacks and --widths need at least one value each",
         ));
     }
-    let settings = settings(&args)?;
+    let settings = settings(&args);
     // every configuration first, so that a bad size stops the sweep before any training
     let mut configs = Vec::new();
     for &model in &args.models {
@@ -430,7 +421,7 @@ fn sweep(args: BenchArgs, out: Output) -> Result<()> {
         ));
         summary.push((model, by_lookback, by_width, kl, kw));
     }
-    if let (Some(path), Some(size)) = (&args.plot, size) {
+    if let Some(path) = &args.plot {
         // legend: the name and the exponent k of a power-law fit (1: linear)
         let lines = |along_lookback: bool| -> Vec<(String, Vec<(f64, f64)>)> {
             summary
@@ -459,7 +450,7 @@ fn sweep(args: BenchArgs, out: Output) -> Result<()> {
             "training time per window (batch {}, {} thread(s)); k: power-law exponent, 1 = linear",
             args.batch, args.threads
         );
-        plot::write(path, size, &title, &sections)?;
+        plot::write(path, args.plot_size, &title, &sections)?;
         out.note(&format!("wrote {}", path.display()));
     }
     if args.json {

@@ -8,7 +8,7 @@ use crate::error::Result;
 
 /// Run `xlstm check`.
 pub fn run(args: CheckArgs, _out: Output) -> Result<()> {
-    let report = inspect(&args.data, &load_options(&args.data_args)?)?;
+    let report = inspect(&args.data, &load_options(&args.data_args))?;
     if args.json {
         print_json(&serde_json::to_value(&report).map_err(|e| crate::Error::runtime(e.to_string()))?)
     } else {

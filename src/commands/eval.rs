@@ -2,66 +2,60 @@
 //! standardisation, stride-1 windows, MSE and MAE over every test window, step and series on
 //! standardised values; optionally PatchTST's drop-last test loader; every forecast to a file.
 
-use serde_json::json;
+use serde::Serialize;
 
 use crate::cli::EvalArgs;
-use crate::commands::fit::train;
-use crate::commands::setup::{load_for_modelling, model_kind, model_settings, prepare, windowing};
+use crate::commands::progress::Terminal;
+use crate::commands::setup::{load_for_modelling, model_config, window_request};
 use crate::commands::{print_json, Output};
 use crate::data::io::write_table;
 use crate::data::table::{Column, Table};
-use crate::data::window::{Part, Split};
-use crate::error::{Error, Result};
-use crate::evaluate::for_each_forecast;
-use crate::metrics::Accumulator;
+use crate::error::Result;
+use crate::pipeline::{Experiment, Windowing};
+
+/// The `--json` document.
+#[derive(Serialize)]
+struct EvalOutput<'a> {
+    model: &'a str,
+    lookback: usize,
+    horizon: usize,
+    test_windows: usize,
+    drop_last: Option<usize>,
+    mse: f64,
+    mae: f64,
+    train_seconds: f64,
+}
 
 /// Run `xlstm eval`.
 pub fn run(args: EvalArgs, out: Output) -> Result<()> {
-    let kind = model_kind(args.model);
-    let split = Split::parse(&args.window.split)?;
-    let mut settings = model_settings(&args.model_args, &args.neural)?;
+    let kind = args.model;
+    let mut config = model_config(kind, &args.model_args, &args.neural)?;
+    // the protocol's linear models are plain least squares unless a penalty is given
+    if let Some(linear) = config.linear_mut() {
+        linear.alpha = Some(linear.alpha.unwrap_or(0.0));
+    }
     if let Some(path) = &args.predictions {
         crate::data::io::ensure_replaceable(path, args.force, "--predictions")?;
     }
+    let mut progress = Terminal::new(out);
     let (dataset, _) = load_for_modelling(&args.data, &args.data_args, out)?;
-    let w = windowing(&dataset, &args.window, split, out)?;
-    let prepared = prepare(&dataset, &w)?;
-    settings.alpha = Some(settings.alpha.unwrap_or(0.0));
-    let trained = train(kind, &prepared, &w, &settings, out)?;
-    let mut test = prepared.windows(Part::Test, 1);
-    if let Some(batch) = args.drop_last {
-        if batch == 0 {
-            return Err(Error::usage("--drop-last needs a batch size of at least 1"));
-        }
-        let keep = test.len() / batch * batch;
-        test.starts.truncate(keep);
-    }
-    if test.is_empty() {
-        return Err(Error::data(
-            "the test part holds no complete window; use a shorter --horizon or a larger test split",
-        ));
-    }
-    // scored on standardised values: the accumulator's "data units" are the scaled values here
-    let mut errors = Accumulator::default();
+    let windowing = Windowing::settle(&dataset, &window_request(&args.window), &mut progress)?;
+    let experiment = Experiment::new(&dataset, windowing)?;
+    let w = &experiment.windowing;
+    let fitted = experiment.fit(&experiment.forecaster(config)?, &mut progress)?;
     let mut rows = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     let keep_predictions = args.predictions.is_some();
-    for_each_forecast(
-        &test,
-        |x| trained.model.predict(x, w.horizon),
-        |i, predicted| {
-            errors.add(test.target(i), predicted, None, 1.0);
-            for (step, (p, y)) in predicted.iter().zip(test.target(i)).enumerate() {
-                if keep_predictions {
-                    rows.0.push(i as f64);
-                    rows.1.push(step as f64);
-                    rows.2.push(*y);
-                    rows.3.push(*p);
-                }
+    let scored = experiment.score_standardised(&fitted, args.drop_last, |i, actual, predicted| {
+        if keep_predictions {
+            for (step, (y, p)) in actual.iter().zip(predicted).enumerate() {
+                rows.0.push(i as f64);
+                rows.1.push(step as f64);
+                rows.2.push(*y);
+                rows.3.push(*p);
             }
-        },
-    );
-    let scored = errors.finish();
-    let (mse, mae, count) = (scored.mse_std, scored.mae_std, scored.points);
+        }
+    })?;
+    let (mse, mae, count) = (scored.mse, scored.mae, scored.points);
     if let Some(path) = &args.predictions {
         let some = |v: Vec<f64>| Column::Number(v.into_iter().map(Some).collect());
         let names = ["window", "step", "actual", "predicted"]
@@ -86,21 +80,21 @@ pub fn run(args: EvalArgs, out: Output) -> Result<()> {
         kind.name(),
         w.lookback,
         w.horizon,
-        test.len(),
+        scored.windows,
         mse,
         mae
     ));
     if args.json {
-        print_json(&json!({
-            "model": kind.name(),
-            "lookback": w.lookback,
-            "horizon": w.horizon,
-            "test_windows": test.len(),
-            "drop_last": args.drop_last,
-            "mse": mse,
-            "mae": mae,
-            "train_seconds": trained.seconds,
-        }))?;
+        print_json(&EvalOutput {
+            model: kind.name(),
+            lookback: w.lookback,
+            horizon: w.horizon,
+            test_windows: scored.windows,
+            drop_last: args.drop_last,
+            mse,
+            mae,
+            train_seconds: fitted.report().seconds,
+        })?;
     }
     Ok(())
 }

@@ -1,23 +1,11 @@
 //! What the `--plot` options of `fit`, `forecast` and `compare` share: which series to draw and
 //! the forecast panel of one test window. Drawing itself is in [`crate::plot`].
 
-use crate::cli::PlotArgs;
-use crate::data::window::{Prepared, WindowSet};
-use crate::data::Dataset;
+use crate::data::window::{ScaledSplit, WindowSet};
+use crate::data::{Dataset, TimeKind};
 use crate::error::{Error, Result};
-use crate::model::Model;
-use crate::plot::{self, ForecastPanel, Section, MAX_PANELS};
-
-/// Checks the plot flags before any work: the file's extension and the size.
-pub fn plot_size(args: &PlotArgs) -> Result<Option<(u32, u32)>> {
-    match &args.plot {
-        None => Ok(None),
-        Some(path) => {
-            plot::check_path(path)?;
-            Ok(Some(plot::parse_size(&args.plot_size)?))
-        }
-    }
-}
+use crate::model::Fitted;
+use crate::plot::{ForecastPanel, Section, MAX_PANELS};
 
 /// Indices of the series to draw: `--series ID`, or the first few.
 pub fn plotted_series(ids: &[&str], wanted: Option<&str>) -> Result<Vec<usize>> {
@@ -43,15 +31,15 @@ pub fn last_window(windows: &WindowSet, s: usize) -> Option<usize> {
 /// and each model's forecast, all in data units with their times.
 pub fn window_panel(
     dataset: &Dataset,
-    prepared: &Prepared,
+    split: &ScaledSplit,
     windows: &WindowSet,
     index: usize,
-    models: &[(String, &Model)],
+    models: &[(String, &Fitted)],
 ) -> ForecastPanel {
     let (s, t) = windows.starts[index];
     let (l, h) = (windows.lookback, windows.horizon);
     let series = &dataset.series[s];
-    let scaler = prepared.scalers[s];
+    let scaler = split.scalers[s];
     let points = |range: std::ops::Range<usize>| -> Vec<(i64, f64)> {
         range.map(|r| (series.time[r], series.values[r])).collect()
     };
@@ -59,7 +47,7 @@ pub fn window_panel(
     let forecasts = models
         .iter()
         .map(|(name, model)| {
-            let predicted = model.predict(input.view(), h); // (1, H)
+            let predicted = model.predict(input.view()); // (1, H)
             let line = (0..h)
                 .map(|j| (series.time[t + l + j], scaler.unscale(predicted[[0, j]])))
                 .collect();
@@ -74,18 +62,33 @@ pub fn window_panel(
     }
 }
 
-/// The forecast section of a figure for `panels` of `dataset`.
-pub fn forecast_section(dataset: &Dataset, panels: Vec<ForecastPanel>) -> Section {
-    let time_label = match &dataset.time_column {
+/// The forecast section of a figure for `panels` of data with these times and targets.
+pub fn forecast_section(
+    time_kind: TimeKind,
+    time_column: Option<&str>,
+    targets: &[String],
+    panels: Vec<ForecastPanel>,
+) -> Section {
+    let time_label = match time_column {
         Some(c) => format!("time ({c})"),
         None => "row".to_string(),
     };
     Section::Forecasts {
-        time_kind: dataset.time_kind,
+        time_kind,
         time_label,
-        value_label: dataset.targets.join(", "),
+        value_label: targets.join(", "),
         panels,
     }
+}
+
+/// The forecast section of a figure for `panels` of `dataset`.
+pub fn dataset_section(dataset: &Dataset, panels: Vec<ForecastPanel>) -> Section {
+    forecast_section(
+        dataset.time_kind,
+        dataset.time_column.as_deref(),
+        &dataset.targets,
+        panels,
+    )
 }
 
 /// The file name of `path`, for titles.

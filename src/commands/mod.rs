@@ -8,6 +8,7 @@ mod eval;
 mod figures;
 mod fit;
 mod forecast;
+mod progress;
 mod setup;
 pub mod table;
 
@@ -54,8 +55,8 @@ pub fn run(cli: Cli) -> Result<()> {
     }
 }
 
-/// Print a JSON value on stdout.
-fn print_json(value: &serde_json::Value) -> Result<()> {
+/// Print `value` as JSON on stdout.
+fn print_json(value: &impl serde::Serialize) -> Result<()> {
     let text = serde_json::to_string_pretty(value)
         .map_err(|e| crate::error::Error::runtime(format!("cannot encode JSON: {e}")))?;
     println!("{text}");

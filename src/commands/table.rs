@@ -1,6 +1,6 @@
 //! Plain-text metric tables for stderr.
 
-use crate::metrics::Metrics;
+use crate::metrics::{Metric, ModelMetrics};
 
 /// Format a number for a table cell: NaN as "n/a", otherwise 4 significant decimals.
 pub fn cell(x: f64) -> String {
@@ -13,23 +13,16 @@ pub fn cell(x: f64) -> String {
     }
 }
 
-/// A table with one row per model: MAE, RMSE, MAPE, sMAPE, MASE, MSE and MAE on standardised values.
-pub fn metrics_table(rows: &[(String, Metrics)]) -> String {
-    let header = [
-        "model", "MAE", "RMSE", "MAPE%", "sMAPE", "MASE", "MSE(std)", "MAE(std)",
-    ];
-    let mut cells: Vec<Vec<String>> = vec![header.iter().map(|s| s.to_string()).collect()];
-    for (name, m) in rows {
-        cells.push(vec![
-            name.clone(),
-            cell(m.mae),
-            cell(m.rmse),
-            cell(m.mape),
-            cell(m.smape),
-            cell(m.mase),
-            cell(m.mse_std),
-            cell(m.mae_std),
-        ]);
+/// A table with one row per model and a column per metric (MAE, RMSE, MAPE, sMAPE, MASE, MSE
+/// and MAE on standardised values).
+pub fn metrics_table(rows: &[ModelMetrics]) -> String {
+    let mut header = vec!["model".to_string()];
+    header.extend(Metric::ALL.map(|m| m.heading().to_string()));
+    let mut cells = vec![header];
+    for row in rows {
+        let mut line = vec![row.model.clone()];
+        line.extend(Metric::ALL.map(|m| cell(m.of(&row.metrics))));
+        cells.push(line);
     }
     render(&cells)
 }

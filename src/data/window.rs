@@ -95,7 +95,7 @@ impl Split {
 
 /// The three parts of a split, used to pick windows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Part {
+pub enum SplitPart {
     /// Training rows.
     Train,
     /// Validation rows (model selection, early stopping).
@@ -208,7 +208,7 @@ impl WindowSet {
 
 /// Scaled series with their split boundaries, from which window sets are cut.
 #[derive(Debug, Clone)]
-pub struct Prepared {
+pub struct ScaledSplit {
     /// Scaled values of every series.
     pub values: Arc<Vec<Vec<f64>>>, // (S)(N_s)
     /// One scaler per series, fitted on its training rows.
@@ -221,9 +221,14 @@ pub struct Prepared {
     pub horizon: usize,
 }
 
-impl Prepared {
+impl ScaledSplit {
     /// Split and scale `series` (raw values, one `Vec` per series). Errors name the short series.
-    pub fn new(series: &[(&str, &[f64])], split: Split, lookback: usize, horizon: usize) -> Result<Prepared> {
+    pub fn new(
+        series: &[(&str, &[f64])],
+        split: Split,
+        lookback: usize,
+        horizon: usize,
+    ) -> Result<ScaledSplit> {
         let mut scalers = Vec::with_capacity(series.len());
         let mut bounds = Vec::with_capacity(series.len());
         for (id, raw) in series {
@@ -240,7 +245,9 @@ impl Prepared {
             scalers.push(Scaler::fit(&raw[..b[1]]));
             bounds.push(b);
         }
-        Ok(Prepared::from_parts(series, bounds, scalers, lookback, horizon))
+        Ok(ScaledSplit::from_parts(
+            series, bounds, scalers, lookback, horizon,
+        ))
     }
 
     /// Scale `series` with the given `scalers` and keep the given `bounds` (one per series),
@@ -252,13 +259,13 @@ impl Prepared {
         scalers: Vec<Scaler>,
         lookback: usize,
         horizon: usize,
-    ) -> Prepared {
+    ) -> ScaledSplit {
         let values = series
             .iter()
             .zip(&scalers)
             .map(|((_, raw), scaler)| raw.iter().map(|x| scaler.scale(*x)).collect())
             .collect();
-        Prepared {
+        ScaledSplit {
             values: Arc::new(values),
             scalers,
             bounds,
@@ -268,14 +275,14 @@ impl Prepared {
     }
 
     /// The windows whose targets lie in `part`, every `stride` rows.
-    pub fn windows(&self, part: Part, stride: usize) -> WindowSet {
+    pub fn windows(&self, part: SplitPart, stride: usize) -> WindowSet {
         let (l, h) = (self.lookback, self.horizon);
         let mut starts = Vec::new();
         for (s, b) in self.bounds.iter().enumerate() {
             let (first_target, end) = match part {
-                Part::Train => (l, b[1]),
-                Part::Validation => (b[1], b[2]),
-                Part::Test => (b[2], b[3]),
+                SplitPart::Train => (l, b[1]),
+                SplitPart::Validation => (b[1], b[2]),
+                SplitPart::Test => (b[2], b[3]),
             };
             let mut target_start = first_target.max(l);
             while target_start + h <= end {
@@ -336,13 +343,13 @@ mod tests {
     #[test]
     fn ett_windows_count_and_reach_back_into_the_previous_part() {
         let raw: Vec<f64> = (0..14_400).map(|i| (i as f64 * 0.1).sin()).collect();
-        let prepared = Prepared::new(&[("OT", &raw)], Split::Rows(8640, 2880, 2880), 336, 96).unwrap();
-        let test = prepared.windows(Part::Test, 1);
+        let prepared = ScaledSplit::new(&[("OT", &raw)], Split::Rows(8640, 2880, 2880), 336, 96).unwrap();
+        let test = prepared.windows(SplitPart::Test, 1);
         assert_eq!(test.len(), 2880 - 96 + 1);
         assert_eq!(test.starts[0], (0, 11_520 - 336));
-        let val = prepared.windows(Part::Validation, 1);
+        let val = prepared.windows(SplitPart::Validation, 1);
         assert_eq!(val.starts[0], (0, 8640 - 336));
-        let train = prepared.windows(Part::Train, 1);
+        let train = prepared.windows(SplitPart::Train, 1);
         assert_eq!(train.len(), 8640 - 336 - 96 + 1);
         // no training target reaches the validation rows
         let (_, last) = *train.starts.last().unwrap();
@@ -353,7 +360,7 @@ mod tests {
     fn scaling_uses_training_rows_only() {
         let mut raw = vec![1.0, 3.0, 1.0, 3.0, 1.0, 3.0, 1.0, 3.0];
         raw.extend([1000.0, 2000.0]);
-        let prepared = Prepared::new(&[("y", &raw)], Split::Rows(8, 1, 1), 2, 1).unwrap();
+        let prepared = ScaledSplit::new(&[("y", &raw)], Split::Rows(8, 1, 1), 2, 1).unwrap();
         assert_eq!(prepared.scalers[0], Scaler { mean: 2.0, std: 1.0 });
         assert_eq!(prepared.values[0][8], 998.0);
     }
@@ -361,7 +368,7 @@ mod tests {
     #[test]
     fn too_short_series_gets_an_error_with_the_needed_rows() {
         let raw = vec![1.0; 50];
-        let err = Prepared::new(&[("load", &raw)], Split::default(), 48, 24)
+        let err = ScaledSplit::new(&[("load", &raw)], Split::default(), 48, 24)
             .unwrap_err()
             .to_string();
         assert!(err.contains("series 'load' has 50 rows"), "{err}");
@@ -371,9 +378,9 @@ mod tests {
     #[test]
     fn stride_thins_training_windows() {
         let raw: Vec<f64> = (0..100).map(|i| i as f64).collect();
-        let prepared = Prepared::new(&[("y", &raw)], Split::Rows(60, 20, 20), 10, 5).unwrap();
-        let all = prepared.windows(Part::Train, 1).len();
-        let thinned = prepared.windows(Part::Train, 4).len();
+        let prepared = ScaledSplit::new(&[("y", &raw)], Split::Rows(60, 20, 20), 10, 5).unwrap();
+        let all = prepared.windows(SplitPart::Train, 1).len();
+        let thinned = prepared.windows(SplitPart::Train, 4).len();
         assert_eq!(all, 60 - 15 + 1);
         assert_eq!(thinned, all.div_ceil(4));
     }

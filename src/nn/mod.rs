@@ -97,7 +97,7 @@ pub fn count<F: Float, P: Params<F>>(params: &P) -> usize {
 
 /// Implement [`Params`] for a struct whose listed fields are ndarray arrays or nested `Params`.
 ///
-/// ```ignore
+/// ```text
 /// impl_params!(LinearParams { w, b });            // arrays
 /// impl_params!(BlockParams { norm, cell } nested); // fields that implement Params themselves
 /// ```

@@ -421,7 +421,10 @@ pub fn decays(name: &str) -> bool {
     let last = parts.next().unwrap_or("");
     let parent = parts.next().unwrap_or("");
     let is_norm = parent.contains("norm") || parent.starts_with("ln") || parent == "gn";
-    !name.starts_with("revin") && !name.starts_with("base.") && !is_norm && (last.starts_with('w') || last == "r")
+    !name.starts_with("revin")
+        && !name.starts_with("base.")
+        && !is_norm
+        && (last.starts_with('w') || last == "r")
 }
 
 fn fit_in<F: Float>(
@@ -448,8 +451,13 @@ fn fit_in<F: Float>(
     }
     let mut grads = super::zeros_like(&params);
     let base_lr_scale = config.base_lr_scale;
-    let mut opt = AdamW::new(config.adamw, &params, decays)
-        .scale_lr(&params, |name| if name.starts_with("base.") { base_lr_scale } else { 1.0 });
+    let mut opt = AdamW::new(config.adamw, &params, decays).scale_lr(&params, |name| {
+        if name.starts_with("base.") {
+            base_lr_scale
+        } else {
+            1.0
+        }
+    });
     let batch_size = config.batch_size.min(train.len());
     let batches = train.len().div_ceil(batch_size);
     let schedule = LrSchedule {

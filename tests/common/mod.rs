@@ -35,17 +35,18 @@ pub fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).to_string()
 }
 
-/// An ETT file from `../shared/datasets/ett`, or None (with a skip message) when it is absent.
-pub fn ett(name: &str) -> Option<String> {
+/// An ETT file from `../shared/datasets/ett`. Tests that call it are
+/// `#[ignore = "needs ../shared"]`; run with the data present, they fail when it is absent.
+pub fn ett(name: &str) -> String {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../shared/datasets/ett")
         .join(name);
-    if path.exists() {
-        Some(path.display().to_string())
-    } else {
-        println!("skipped: {} is absent", path.display());
-        None
-    }
+    assert!(
+        path.exists(),
+        "{} is absent: this test needs the shared datasets beside the repository",
+        path.display()
+    );
+    path.display().to_string()
 }
 
 /// A fresh temporary directory.

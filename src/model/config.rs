@@ -1,0 +1,454 @@
+//! Typed settings of every model kind, as they are asked for and as the model file stores them.
+//!
+//! One enum, [`ModelConfig`], tagged by the kind's name (`{"kind": "nlinear", "alpha": 10.0}`).
+//! Settings left to the data are `None` when asked for (the ridge penalty, chosen on the
+//! validation windows; the seasonal period, the data's season) and filled in by
+//! [`Forecaster::fit`](super::Forecaster::fit), so a fitted model's configuration says exactly
+//! what was used. [`ModelConfig::validate`] checks everything that does not depend on the data
+//! in one place (linfa's validated parameters), with usage errors that name the flag to change.
+
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use super::kind::ModelKind;
+use super::network::NetworkConfig;
+use crate::error::{Error, Result};
+use crate::nn::forecaster::{CoreKind, ForecasterConfig};
+use crate::nn::loss::Loss;
+use crate::nn::train::TrainConfig;
+
+/// The settings of one model, tagged by its kind.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind")]
+pub enum ModelConfig {
+    /// Repeat the last value.
+    #[serde(rename = "naive")]
+    Naive,
+    /// Repeat the last season.
+    #[serde(rename = "snaive")]
+    SeasonalNaive {
+        /// Season length (None: the data's season).
+        season: Option<usize>,
+    },
+    /// Least squares on the window.
+    #[serde(rename = "linear")]
+    Linear(LinearConfig),
+    /// Least squares on the window minus its last value.
+    #[serde(rename = "nlinear")]
+    NLinear(LinearConfig),
+    /// Least squares on moving-average trend and remainder.
+    #[serde(rename = "dlinear")]
+    DLinear(LinearConfig),
+    /// xLSTM stack of mLSTM and sLSTM blocks.
+    #[serde(rename = "xlstm")]
+    Xlstm(NeuralConfig),
+    /// sLSTM blocks only.
+    #[serde(rename = "slstm")]
+    Slstm(NeuralConfig),
+    /// mLSTM blocks only.
+    #[serde(rename = "mlstm")]
+    Mlstm(NeuralConfig),
+    /// Classic LSTM.
+    #[serde(rename = "lstm")]
+    Lstm(NeuralConfig),
+}
+
+/// Settings of the linear models (Linear, NLinear, DLinear).
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+pub struct LinearConfig {
+    /// Ridge penalty (None: the value of [`ALPHA_GRID`] with the lowest validation MSE, 0 without
+    /// validation windows). DLinear raises it to at least 1e-3 per training window
+    /// ([`crate::baseline::dlinear_alpha`]).
+    pub alpha: Option<f64>,
+}
+
+/// Ridge penalties tried on the validation windows when none is given.
+pub const ALPHA_GRID: [f64; 6] = [0.0, 0.1, 1.0, 10.0, 100.0, 1000.0];
+
+/// Settings of a neural model: its architecture, its training and, once fitted, what training did.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NeuralConfig {
+    /// The architecture.
+    pub network: NetworkConfig,
+    /// The training settings.
+    pub train: TrainSettings,
+    /// The linear base the network refines (None: the network forecasts alone).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base: Option<BaseConfig>,
+    /// What training did (set by fitting).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<TrainingResult>,
+}
+
+/// The linear base of a residual-over-linear forecaster: a closed-form baseline fitted on the
+/// training windows, turned into the affine map the network adds its correction to.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct BaseConfig {
+    /// Which baseline: `nlinear`, `dlinear`, `linear` or `snaive`.
+    pub model: ModelKind,
+    /// Its ridge penalty (None: chosen on the validation windows as for the linear models).
+    pub alpha: Option<f64>,
+    /// Learning-rate factor of the base during training: 0 keeps it at its closed-form start.
+    pub lr_scale: f64,
+}
+
+impl BaseConfig {
+    /// The base `model` with the penalty chosen on validation, frozen.
+    pub fn frozen(model: ModelKind) -> BaseConfig {
+        BaseConfig {
+            model,
+            alpha: None,
+            lr_scale: 0.0,
+        }
+    }
+
+    fn validate(&self) -> Result<()> {
+        if !matches!(
+            self.model,
+            ModelKind::NLinear | ModelKind::DLinear | ModelKind::Linear | ModelKind::SeasonalNaive
+        ) {
+            return Err(Error::usage(format!(
+                "--base {} is not a linear baseline; use nlinear, dlinear, linear, snaive or none",
+                self.model.name()
+            )));
+        }
+        if let Some(a) = self.alpha {
+            if !(a.is_finite() && a >= 0.0) {
+                return Err(Error::usage(format!("--alpha {a} must be a finite number ≥ 0")));
+            }
+        }
+        if !(self.lr_scale.is_finite() && self.lr_scale >= 0.0) {
+            return Err(Error::usage(format!(
+                "--base-lr {} must be a finite number ≥ 0",
+                self.lr_scale
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// The serialisable training settings (the rest of [`TrainConfig`] keeps its defaults).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrainSettings {
+    /// Maximum epochs.
+    pub epochs: usize,
+    /// Windows per mini-batch.
+    pub batch: usize,
+    /// Peak learning rate (AdamW, warm-up then cosine decay).
+    pub lr: f64,
+    /// Training loss.
+    #[serde(with = "LossDef")]
+    pub loss: Loss,
+    /// Epochs without validation improvement before stopping early.
+    pub patience: usize,
+    /// Wall-clock budget in seconds.
+    pub max_time: Option<f64>,
+    /// Seed of the initialisation and the shuffling.
+    pub seed: u64,
+    /// Worker threads. Not stored: the result is bit-identical for any count.
+    #[serde(skip, default = "default_threads")]
+    pub threads: usize,
+}
+
+/// The file form of [`Loss`]: `"mse"`, `"mae"` or `{"huber": {"delta": 1.0}}`.
+#[derive(Serialize, Deserialize)]
+#[serde(remote = "Loss", rename_all = "lowercase")]
+enum LossDef {
+    Mse,
+    Mae,
+    Huber { delta: f64 },
+}
+
+fn default_threads() -> usize {
+    TrainSettings::default().threads
+}
+
+impl Default for TrainSettings {
+    /// The command line's defaults.
+    fn default() -> Self {
+        TrainSettings {
+            epochs: 30,
+            batch: 64,
+            lr: 1e-3,
+            loss: Loss::Mse,
+            patience: 5,
+            max_time: None,
+            seed: 42,
+            threads: 2,
+        }
+    }
+}
+
+/// What training did: the epoch whose weights were kept and how many ran.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrainingResult {
+    /// Epoch of the kept weights (from 1).
+    pub best_epoch: usize,
+    /// Epochs that ran.
+    pub epochs_run: usize,
+    /// Validation loss of the kept weights.
+    pub best_validation_loss: f64,
+}
+
+impl TrainSettings {
+    /// The trainer's settings; `stop`, when set from outside, ends training after the current step.
+    pub fn train_config(&self, stop: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>) -> TrainConfig {
+        TrainConfig {
+            epochs: self.epochs,
+            batch_size: self.batch,
+            lr: self.lr,
+            loss: self.loss,
+            patience: self.patience,
+            max_time: self.max_time.map(Duration::from_secs_f64),
+            threads: self.threads,
+            seed: self.seed,
+            stop,
+            ..TrainConfig::default()
+        }
+    }
+
+    fn validate(&self) -> Result<()> {
+        if self.epochs == 0 || self.batch == 0 || self.threads == 0 {
+            return Err(Error::usage("--epochs, --batch and --threads must be at least 1"));
+        }
+        if !(self.lr.is_finite() && self.lr > 0.0) {
+            return Err(Error::usage(format!(
+                "--lr {} must be a positive number",
+                self.lr
+            )));
+        }
+        if let Some(t) = self.max_time {
+            if !(t.is_finite() && t >= 0.0) {
+                return Err(Error::usage(format!(
+                    "--max-time {t} must be a number of seconds ≥ 0"
+                )));
+            }
+        }
+        Ok(())
+    }
+}
+
+impl NeuralConfig {
+    /// The defaults for a neural `kind`: its core ("ms", "s", "m" or one LSTM layer) and the
+    /// default width, patches and training.
+    pub fn for_kind(kind: ModelKind) -> NeuralConfig {
+        let core = match kind {
+            ModelKind::Lstm => CoreKind::Lstm { layers: 1 },
+            ModelKind::Slstm => CoreKind::Xlstm { blocks: "s".into() },
+            ModelKind::Mlstm => CoreKind::Xlstm { blocks: "m".into() },
+            _ => CoreKind::Xlstm { blocks: "ms".into() },
+        };
+        NeuralConfig {
+            network: NetworkConfig {
+                core,
+                ..NetworkConfig::default()
+            },
+            train: TrainSettings::default(),
+            base: None,
+            result: None,
+        }
+    }
+
+    /// The network for `lookback` → `horizon`, with a linear base when [`NeuralConfig::base`] is
+    /// set; the message names the offending field.
+    pub fn forecaster(
+        &self,
+        lookback: usize,
+        horizon: usize,
+    ) -> std::result::Result<ForecasterConfig, String> {
+        let mut config = self.network.forecaster(lookback, horizon)?;
+        if self.base.is_some() {
+            // the base carries the linear part the skip would learn
+            (config.base, config.linear_skip) = (true, false);
+        }
+        Ok(config)
+    }
+}
+
+impl ModelConfig {
+    /// The default settings of `kind`.
+    pub fn for_kind(kind: ModelKind) -> ModelConfig {
+        let linear = LinearConfig::default();
+        match kind {
+            ModelKind::Naive => ModelConfig::Naive,
+            ModelKind::SeasonalNaive => ModelConfig::SeasonalNaive { season: None },
+            ModelKind::Linear => ModelConfig::Linear(linear),
+            ModelKind::NLinear => ModelConfig::NLinear(linear),
+            ModelKind::DLinear => ModelConfig::DLinear(linear),
+            ModelKind::Xlstm => ModelConfig::Xlstm(NeuralConfig::for_kind(kind)),
+            ModelKind::Slstm => ModelConfig::Slstm(NeuralConfig::for_kind(kind)),
+            ModelKind::Mlstm => ModelConfig::Mlstm(NeuralConfig::for_kind(kind)),
+            ModelKind::Lstm => ModelConfig::Lstm(NeuralConfig::for_kind(kind)),
+        }
+    }
+
+    /// The kind these settings belong to.
+    pub fn kind(&self) -> ModelKind {
+        match self {
+            ModelConfig::Naive => ModelKind::Naive,
+            ModelConfig::SeasonalNaive { .. } => ModelKind::SeasonalNaive,
+            ModelConfig::Linear(_) => ModelKind::Linear,
+            ModelConfig::NLinear(_) => ModelKind::NLinear,
+            ModelConfig::DLinear(_) => ModelKind::DLinear,
+            ModelConfig::Xlstm(_) => ModelKind::Xlstm,
+            ModelConfig::Slstm(_) => ModelKind::Slstm,
+            ModelConfig::Mlstm(_) => ModelKind::Mlstm,
+            ModelConfig::Lstm(_) => ModelKind::Lstm,
+        }
+    }
+
+    /// The linear settings, for the linear kinds.
+    pub fn linear(&self) -> Option<&LinearConfig> {
+        match self {
+            ModelConfig::Linear(c) | ModelConfig::NLinear(c) | ModelConfig::DLinear(c) => Some(c),
+            _ => None,
+        }
+    }
+
+    /// The linear settings to change, for the linear kinds.
+    pub fn linear_mut(&mut self) -> Option<&mut LinearConfig> {
+        match self {
+            ModelConfig::Linear(c) | ModelConfig::NLinear(c) | ModelConfig::DLinear(c) => Some(c),
+            _ => None,
+        }
+    }
+
+    /// The neural settings, for the neural kinds.
+    pub fn neural(&self) -> Option<&NeuralConfig> {
+        match self {
+            ModelConfig::Xlstm(c) | ModelConfig::Slstm(c) | ModelConfig::Mlstm(c) | ModelConfig::Lstm(c) => {
+                Some(c)
+            }
+            _ => None,
+        }
+    }
+
+    /// The neural settings to change, for the neural kinds.
+    pub fn neural_mut(&mut self) -> Option<&mut NeuralConfig> {
+        match self {
+            ModelConfig::Xlstm(c) | ModelConfig::Slstm(c) | ModelConfig::Mlstm(c) | ModelConfig::Lstm(c) => {
+                Some(c)
+            }
+            _ => None,
+        }
+    }
+
+    /// Check every setting that does not depend on the data; usage errors name the flag.
+    /// (The sizes that depend on the lookback are checked by [`super::Forecaster::new`].)
+    pub fn validate(&self) -> Result<()> {
+        if let Some(LinearConfig { alpha: Some(a) }) = self.linear() {
+            if !(a.is_finite() && *a >= 0.0) {
+                return Err(Error::usage(format!("--alpha {a} must be a finite number ≥ 0")));
+            }
+        }
+        if let ModelConfig::SeasonalNaive { season: Some(0) } = self {
+            return Err(Error::usage("--season must be at least 1"));
+        }
+        let Some(neural) = self.neural() else {
+            return Ok(());
+        };
+        neural.train.validate()?;
+        if let Some(base) = &neural.base {
+            base.validate()?;
+        }
+        let kind = self.kind();
+        match (&neural.network.core, kind) {
+            (CoreKind::Lstm { layers }, ModelKind::Lstm) => {
+                if *layers == 0 {
+                    return Err(Error::usage("--layers must be at least 1"));
+                }
+                Ok(())
+            }
+            (CoreKind::Xlstm { blocks }, ModelKind::Xlstm | ModelKind::Slstm | ModelKind::Mlstm) => {
+                let only = match kind {
+                    ModelKind::Slstm => Some('s'),
+                    ModelKind::Mlstm => Some('m'),
+                    _ => None,
+                };
+                if blocks.is_empty() || blocks.chars().any(|c| !matches!(c, 'm' | 's')) {
+                    return Err(Error::usage(format!(
+                        "--blocks '{blocks}' must list blocks as 'm' (mLSTM) and 's' (sLSTM), e.g. ms or m,s,m"
+                    )));
+                }
+                match only {
+                    Some(letter) if blocks.chars().any(|c| c != letter) => Err(Error::usage(format!(
+                        "--blocks '{blocks}' mixes block kinds; use --model xlstm for mixed stacks"
+                    ))),
+                    _ => Ok(()),
+                }
+            }
+            (core, kind) => Err(Error::usage(format!(
+                "a {} model cannot have the core {core:?}",
+                kind.name()
+            ))),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_tag_is_the_kind_name_and_every_default_round_trips() {
+        for kind in ModelKind::ALL {
+            let config = ModelConfig::for_kind(kind);
+            assert_eq!(config.kind(), kind);
+            config.validate().unwrap();
+            let text = serde_json::to_string(&config).unwrap();
+            assert!(
+                text.starts_with(&format!(r#"{{"kind":"{}""#, kind.name())),
+                "{text}"
+            );
+            assert_eq!(serde_json::from_str::<ModelConfig>(&text).unwrap(), config);
+        }
+    }
+
+    #[test]
+    fn threads_are_not_stored_and_a_huber_loss_keeps_its_delta() {
+        let mut neural = NeuralConfig::for_kind(ModelKind::Lstm);
+        neural.train.threads = 7;
+        neural.train.loss = Loss::Huber { delta: 0.5 };
+        let text = serde_json::to_string(&ModelConfig::Lstm(neural)).unwrap();
+        assert!(!text.contains("threads"), "{text}");
+        let back: ModelConfig = serde_json::from_str(&text).unwrap();
+        let train = &back.neural().unwrap().train;
+        assert_eq!((train.threads, train.loss), (2, Loss::Huber { delta: 0.5 }));
+    }
+
+    #[test]
+    fn bad_settings_are_usage_errors_naming_the_flag() {
+        let with = |kind: ModelKind, change: &dyn Fn(&mut ModelConfig)| {
+            let mut config = ModelConfig::for_kind(kind);
+            change(&mut config);
+            let e = config.validate().unwrap_err();
+            assert_eq!(e.exit_code(), 2);
+            e.to_string()
+        };
+        let alpha = with(ModelKind::NLinear, &|c| {
+            c.linear_mut().unwrap().alpha = Some(-1.0)
+        });
+        assert!(alpha.contains("--alpha"), "{alpha}");
+        let lr = with(ModelKind::Lstm, &|c| c.neural_mut().unwrap().train.lr = f64::NAN);
+        assert!(lr.contains("--lr"), "{lr}");
+        let epochs = with(ModelKind::Xlstm, &|c| c.neural_mut().unwrap().train.epochs = 0);
+        assert!(epochs.contains("--epochs"), "{epochs}");
+        let time = with(ModelKind::Xlstm, &|c| {
+            c.neural_mut().unwrap().train.max_time = Some(-1.0)
+        });
+        assert!(time.contains("--max-time"), "{time}");
+        let mixed = with(ModelKind::Slstm, &|c| {
+            c.neural_mut().unwrap().network.core = CoreKind::Xlstm { blocks: "sm".into() }
+        });
+        assert!(mixed.contains("mixes block kinds"), "{mixed}");
+        let letters = with(ModelKind::Xlstm, &|c| {
+            c.neural_mut().unwrap().network.core = CoreKind::Xlstm { blocks: "mx".into() }
+        });
+        assert!(letters.contains("--blocks 'mx'"), "{letters}");
+        let layers = with(ModelKind::Lstm, &|c| {
+            c.neural_mut().unwrap().network.core = CoreKind::Lstm { layers: 0 }
+        });
+        assert!(layers.contains("--layers"), "{layers}");
+    }
+}

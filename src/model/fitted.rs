@@ -1,0 +1,301 @@
+//! A fitted model of any kind: its resolved settings, its weights and how fitting went. It
+//! forecasts standardised windows and turns into named tensors for the model file and back.
+//!
+//! The weights sit in a private [`Model`], so a fitted model can later hold more than one network
+//! (an ensemble of seeds, a linear base under a neural correction) or an interval calibrator
+//! without changing how callers fit, predict or save it.
+
+use ndarray::{Array1, Array2, ArrayView2};
+
+use super::config::ModelConfig;
+use crate::baseline::{Baseline, LinearMap, DLINEAR_KERNEL};
+use crate::error::{Error, Result};
+use crate::nn::forecaster::{self, CoreKind, ForecasterConfig, ForecasterParams};
+use crate::nn::train::{EpochReport, StopReason};
+
+/// A named tensor as stored in the model file.
+pub type NamedTensor = (String, Vec<f64>);
+
+/// How fitting went.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FitReport {
+    /// Seconds spent fitting (selection included).
+    pub seconds: f64,
+    /// Loss per epoch (neural models; empty for the others).
+    pub history: Vec<EpochReport>,
+    /// Why training ended (neural models).
+    pub stop: Option<StopReason>,
+}
+
+/// The weights of a fitted model.
+#[derive(Debug, Clone)]
+enum Model {
+    /// A classic baseline.
+    Baseline(Baseline),
+    /// A neural forecaster (xLSTM, sLSTM, mLSTM or LSTM core).
+    Neural {
+        /// Its architecture.
+        config: ForecasterConfig,
+        /// Its weights.
+        params: Box<ForecasterParams<f64>>,
+    },
+}
+
+/// A fitted model: resolved settings, weights and the fit report.
+#[derive(Debug, Clone)]
+pub struct Fitted {
+    config: ModelConfig,
+    lookback: usize,
+    horizon: usize,
+    model: Model,
+    report: FitReport,
+}
+
+impl Fitted {
+    /// A fitted baseline.
+    pub(super) fn baseline(
+        config: ModelConfig,
+        (lookback, horizon): (usize, usize),
+        baseline: Baseline,
+        report: FitReport,
+    ) -> Fitted {
+        Fitted {
+            config,
+            lookback,
+            horizon,
+            model: Model::Baseline(baseline),
+            report,
+        }
+    }
+
+    /// A fitted neural forecaster.
+    pub(super) fn neural(
+        config: ModelConfig,
+        network: ForecasterConfig,
+        params: ForecasterParams<f64>,
+        report: FitReport,
+    ) -> Fitted {
+        Fitted {
+            config,
+            lookback: network.lookback,
+            horizon: network.horizon,
+            model: Model::Neural {
+                config: network,
+                params: Box::new(params),
+            },
+            report,
+        }
+    }
+
+    /// The settings as used: chosen ridge penalty and season, resolved patches, the epoch kept.
+    pub fn config(&self) -> &ModelConfig {
+        &self.config
+    }
+
+    /// The model kind.
+    pub fn kind(&self) -> super::ModelKind {
+        self.config.kind()
+    }
+
+    /// Lookback L: the length of each input window.
+    pub fn lookback(&self) -> usize {
+        self.lookback
+    }
+
+    /// Horizon H: the steps each forecast covers.
+    pub fn horizon(&self) -> usize {
+        self.horizon
+    }
+
+    /// How fitting went.
+    pub fn report(&self) -> &FitReport {
+        &self.report
+    }
+
+    /// Forecast standardised windows: inputs (N, L) → forecasts (N, H).
+    pub fn predict(&self, inputs: ArrayView2<f64>) -> Array2<f64> {
+        match &self.model {
+            Model::Baseline(b) => b.predict(inputs, self.horizon),
+            Model::Neural { config, params } => crate::nn::train::predict(params, config, inputs),
+        }
+    }
+
+    /// The number of weights.
+    pub fn parameters(&self) -> usize {
+        self.tensors().iter().map(|(_, v)| v.len()).sum()
+    }
+
+    /// The weights as named tensors (none for the naive models).
+    pub fn tensors(&self) -> Vec<NamedTensor> {
+        match &self.model {
+            Model::Baseline(
+                Baseline::Linear(m) | Baseline::NLinear(m) | Baseline::DLinear { map: m, .. },
+            ) => vec![
+                ("weights".to_string(), m.weights.iter().cloned().collect()),
+                ("bias".to_string(), m.bias.to_vec()),
+            ],
+            Model::Baseline(Baseline::Naive | Baseline::SeasonalNaive { .. }) => Vec::new(),
+            Model::Neural { params, .. } => forecaster::params_to_named(params.as_ref()),
+        }
+    }
+
+    /// Rebuild a fitted model from its settings and named tensors (as the model file stores
+    /// them), checked against the lookback and horizon. Errors speak of the model file.
+    pub fn from_tensors(
+        config: ModelConfig,
+        lookback: usize,
+        horizon: usize,
+        tensors: &[NamedTensor],
+    ) -> Result<Fitted> {
+        let report = FitReport::default();
+        let baseline = match &config {
+            ModelConfig::Xlstm(neural)
+            | ModelConfig::Slstm(neural)
+            | ModelConfig::Mlstm(neural)
+            | ModelConfig::Lstm(neural) => {
+                let network = neural.forecaster(lookback, horizon).map_err(|e| {
+                    Error::runtime(format!("the model file's network settings are invalid: {e}"))
+                })?;
+                check_network_size(&network, tensors)?;
+                let params = forecaster::load_named(&network, tensors).map_err(|e| {
+                    Error::runtime(format!("the model file's weights do not fit its network: {e}"))
+                })?;
+                return Ok(Fitted::neural(config, network, params, report));
+            }
+            ModelConfig::Naive => Baseline::Naive,
+            ModelConfig::SeasonalNaive { season } => {
+                // as at fit time: forecasting reads the last `season` values of the lookback
+                let season = season.unwrap_or(0);
+                if season == 0 || season > lookback {
+                    return Err(Error::runtime(format!(
+                        "the model file's season ({season}) is not between 1 and its lookback ({lookback})"
+                    )));
+                }
+                Baseline::SeasonalNaive { season }
+            }
+            ModelConfig::Linear(_) => Baseline::Linear(linear_map(&config, tensors, lookback, horizon)?),
+            ModelConfig::NLinear(_) => Baseline::NLinear(linear_map(&config, tensors, lookback, horizon)?),
+            ModelConfig::DLinear(_) => Baseline::DLinear {
+                kernel: DLINEAR_KERNEL,
+                map: linear_map(&config, tensors, 2 * lookback, horizon)?,
+            },
+        };
+        Ok(Fitted::baseline(config, (lookback, horizon), baseline, report))
+    }
+}
+
+/// The linear map of `features` → `horizon` stored as the tensors `weights` (F·H) and `bias` (H).
+fn linear_map(
+    config: &ModelConfig,
+    tensors: &[NamedTensor],
+    features: usize,
+    horizon: usize,
+) -> Result<LinearMap> {
+    let tensor = |name: &str, len: usize| -> Result<Vec<f64>> {
+        let found = tensors.iter().find(|(n, _)| n == name).ok_or_else(|| {
+            Error::runtime(format!(
+                "the model file has no tensor '{name}' for a {} model",
+                config.kind().name()
+            ))
+        })?;
+        if found.1.len() != len {
+            return Err(Error::runtime(format!(
+                "tensor '{name}' in the model file has {} values, expected {len}",
+                found.1.len()
+            )));
+        }
+        Ok(found.1.clone())
+    };
+    let weights = Array2::from_shape_vec((features, horizon), tensor("weights", features * horizon)?)
+        .map_err(|e| Error::runtime(e.to_string()))?; // (F, H)
+    Ok(LinearMap {
+        weights,
+        bias: Array1::from(tensor("bias", horizon)?), // (H)
+    })
+}
+
+/// Before allocating the network: its sizes must agree with the weights stored, so a damaged
+/// size (a width or conv kernel of 10^18) is an error, not a huge allocation.
+fn check_network_size(network: &ForecasterConfig, tensors: &[NamedTensor]) -> Result<()> {
+    let stored: usize = tensors.iter().map(|(_, v)| v.len()).sum();
+    let (core, head) = crate::memory::parameters(network);
+    let blocks = match &network.kind {
+        CoreKind::Xlstm { blocks } => blocks.len(),
+        CoreKind::Lstm { layers } => *layers,
+        CoreKind::Cell { .. } => 1,
+    };
+    let conv = network.conv_kernel as f64 * network.width as f64 * blocks as f64;
+    if core + head + conv > 64.0 * stored as f64 + 1e6 {
+        return Err(Error::runtime(format!(
+            "the model file's network settings describe about {:.3e} weights but it stores {stored}",
+            core + head + conv
+        )));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{ModelKind, NetworkConfig, NeuralConfig};
+    use crate::nn::forecaster::{init, params_to_named};
+
+    /// Found by `cargo run --release --example fuzz -- --target model`: a model file whose
+    /// network settings hold a huge conv kernel or width panicked (shape overflow) or tried to
+    /// allocate terabytes while rebuilding the network; now it is an error.
+    #[test]
+    fn huge_network_sizes_in_a_model_file_are_an_error_not_an_allocation() {
+        let mut c = ForecasterConfig::new(CoreKind::Xlstm { blocks: "s".into() }, 8, 3);
+        (c.width, c.heads, c.patch, c.stride) = (4, 2, 4, 2);
+        let weights = params_to_named(&init::<f64>(&c, 3));
+        let config = |c: &ForecasterConfig| {
+            ModelConfig::Slstm(NeuralConfig {
+                network: NetworkConfig::from(c),
+                ..NeuralConfig::for_kind(ModelKind::Slstm)
+            })
+        };
+        assert!(Fitted::from_tensors(config(&c), 8, 3, &weights).is_ok());
+        for (conv_kernel, width) in [(usize::MAX / 2, 4), (0, 1 << 31), (1 << 40, 4)] {
+            let mut huge = c.clone();
+            (huge.conv_kernel, huge.width) = (conv_kernel, width);
+            let e = Fitted::from_tensors(config(&huge), 8, 3, &weights).unwrap_err();
+            assert!(e.to_string().contains("but it stores"), "{e}");
+        }
+    }
+
+    /// Found by the fuzzer: a seasonal naive model file with a season longer than its lookback
+    /// (or 0) panicked with an index out of bounds when forecasting; now loading it is an error.
+    #[test]
+    fn a_seasonal_naive_season_outside_the_lookback_is_an_error() {
+        let snaive = |season| ModelConfig::SeasonalNaive { season };
+        for season in [None, Some(0), Some(4)] {
+            let e = Fitted::from_tensors(snaive(season), 1, 3, &[]).unwrap_err();
+            assert!(e.to_string().contains("not between 1 and its lookback"), "{e}");
+        }
+        let model = Fitted::from_tensors(snaive(Some(4)), 4, 3, &[]).unwrap();
+        let x = ndarray::arr2(&[[1.0, 2.0, 3.0, 4.0]]);
+        assert_eq!(model.predict(x.view()), ndarray::arr2(&[[1.0, 2.0, 3.0]]));
+    }
+
+    #[test]
+    fn a_linear_model_needs_its_tensors_at_their_sizes() {
+        let config = ModelConfig::for_kind(ModelKind::NLinear);
+        let e = Fitted::from_tensors(config.clone(), 4, 2, &[]).unwrap_err();
+        assert!(e.to_string().contains("no tensor 'weights'"), "{e}");
+        let short = [
+            ("weights".to_string(), vec![0.0; 7]),
+            ("bias".to_string(), vec![0.0; 2]),
+        ];
+        let e = Fitted::from_tensors(config.clone(), 4, 2, &short).unwrap_err();
+        assert!(e.to_string().contains("has 7 values, expected 8"), "{e}");
+        let ok = [
+            ("weights".to_string(), vec![0.0; 8]),
+            ("bias".to_string(), vec![1.0; 2]),
+        ];
+        let fitted = Fitted::from_tensors(config, 4, 2, &ok).unwrap();
+        assert_eq!((fitted.parameters(), fitted.horizon()), (10, 2));
+        // NLinear adds the last value back
+        let x = ndarray::arr2(&[[0.0, 0.0, 0.0, 5.0]]);
+        assert_eq!(fitted.predict(x.view()), ndarray::arr2(&[[6.0, 6.0]]));
+    }
+}

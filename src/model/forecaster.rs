@@ -1,0 +1,266 @@
+//! [`Forecaster`]: settings checked against a lookback, horizon and season, fitted on training
+//! windows with the validation windows for selection (the ridge penalty, early stopping).
+
+use std::time::Instant;
+
+use super::config::{LinearConfig, ModelConfig, ALPHA_GRID};
+use super::fitted::{FitReport, Fitted};
+use super::kind::ModelKind;
+use super::neural;
+use super::progress::Progress;
+use crate::baseline::{Baseline, BaselineKind};
+use crate::data::window::WindowSet;
+use crate::error::{Error, Result};
+
+/// A model to fit: validated settings with the window geometry they were checked against.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Forecaster {
+    config: ModelConfig,
+    lookback: usize,
+    horizon: usize,
+    season: usize,
+}
+
+impl Forecaster {
+    /// Check `config` for windows of `lookback` → `horizon` on data with season `season` (the
+    /// seasonal naive default). Usage errors name the flag to change.
+    pub fn new(config: ModelConfig, lookback: usize, horizon: usize, season: usize) -> Result<Forecaster> {
+        config.validate()?;
+        if lookback == 0 || horizon == 0 {
+            return Err(Error::usage("--lookback and --horizon must be at least 1"));
+        }
+        if let ModelConfig::SeasonalNaive { season: asked } = &config {
+            let season = asked.unwrap_or(season);
+            if season == 0 || season > lookback {
+                return Err(Error::usage(format!(
+                    "seasonal naive needs the season ({season}) to be between 1 and the lookback ({lookback}); \
+                     pass --season N or a longer --lookback"
+                )));
+            }
+        }
+        if let Some(n) = config.neural() {
+            n.forecaster(lookback, horizon)
+                .map_err(|e| Error::usage(format!("model settings: {e}")))?;
+        }
+        Ok(Forecaster {
+            config,
+            lookback,
+            horizon,
+            season,
+        })
+    }
+
+    /// The settings.
+    pub fn config(&self) -> &ModelConfig {
+        &self.config
+    }
+
+    /// The model kind.
+    pub fn kind(&self) -> ModelKind {
+        self.config.kind()
+    }
+
+    /// Lookback L.
+    pub fn lookback(&self) -> usize {
+        self.lookback
+    }
+
+    /// Horizon H.
+    pub fn horizon(&self) -> usize {
+        self.horizon
+    }
+
+    /// The data's season.
+    pub fn season(&self) -> usize {
+        self.season
+    }
+
+    /// Fit on `train`, selecting on `validation` (standardised windows of this forecaster's
+    /// lookback and horizon; either may be thinned by a stride, `validation` may be empty).
+    pub fn fit(
+        &self,
+        train: &WindowSet,
+        validation: &WindowSet,
+        progress: &mut dyn Progress,
+    ) -> Result<Fitted> {
+        for (what, windows) in [("training", train), ("validation", validation)] {
+            if (windows.lookback, windows.horizon) != (self.lookback, self.horizon) {
+                return Err(Error::runtime(format!(
+                    "the {what} windows are {}→{} steps, the forecaster expects {}→{}",
+                    windows.lookback, windows.horizon, self.lookback, self.horizon
+                )));
+            }
+        }
+        let start = Instant::now();
+        if let Some(settings) = self.config.neural() {
+            return neural::fit(self, settings, (train, validation), start, progress);
+        }
+        let kind = self.kind();
+        let baseline_kind = kind.baseline().expect("not neural, so a baseline");
+        if kind.is_linear() {
+            let features = if kind == ModelKind::DLinear {
+                2 * self.lookback
+            } else {
+                self.lookback
+            };
+            let estimate = crate::memory::linear(features, self.horizon, train.len(), validation.len());
+            progress.detail(&estimate.describe());
+            crate::memory::ensure_fits(&estimate, crate::memory::available())?;
+        }
+        let mut config = self.config.clone();
+        let season = match &mut config {
+            ModelConfig::SeasonalNaive { season } => *season.get_or_insert(self.season),
+            _ => self.season,
+        };
+        let alpha = match config.linear_mut() {
+            Some(LinearConfig { alpha: Some(a) }) => *a,
+            Some(linear) => {
+                let chosen = if validation.is_empty() {
+                    0.0
+                } else {
+                    select_alpha(baseline_kind, train, validation, season, progress)?
+                };
+                linear.alpha = Some(chosen);
+                chosen
+            }
+            None => 0.0,
+        };
+        let baseline = Baseline::fit(baseline_kind, train, season, alpha)?;
+        let report = FitReport {
+            seconds: start.elapsed().as_secs_f64(),
+            ..FitReport::default()
+        };
+        Ok(Fitted::baseline(
+            config,
+            (self.lookback, self.horizon),
+            baseline,
+            report,
+        ))
+    }
+}
+
+/// The ridge penalty of [`ALPHA_GRID`] with the lowest validation MSE (standardised values).
+pub(super) fn select_alpha(
+    kind: BaselineKind,
+    train: &WindowSet,
+    validation: &WindowSet,
+    season: usize,
+    progress: &mut dyn Progress,
+) -> Result<f64> {
+    let (inputs, targets) = (validation.inputs(), validation.targets()); // (N, L), (N, H)
+    let mut best = (f64::INFINITY, 0.0);
+    for alpha in ALPHA_GRID {
+        let model = Baseline::fit(kind, train, season, alpha)?;
+        let mse = (model.predict(inputs.view(), validation.horizon) - &targets)
+            .mapv(|e| e * e)
+            .mean()
+            .unwrap_or(f64::NAN);
+        progress.detail(&format!("alpha {alpha}: validation MSE {mse:.5}"));
+        if mse < best.0 {
+            best = (mse, alpha);
+        }
+    }
+    Ok(best.1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::window::{ScaledSplit, Split, SplitPart};
+    use crate::model::Silent;
+
+    /// A noisy sine of period 12: train, validation and test windows of 24 → 6.
+    fn windows() -> (WindowSet, WindowSet, WindowSet) {
+        let raw: Vec<f64> = (0..400)
+            .map(|t| (t as f64 * std::f64::consts::TAU / 12.0).sin() + 0.1 * ((t * 7919) % 13) as f64 / 13.0)
+            .collect();
+        let split = ScaledSplit::new(&[("y", &raw)], Split::default(), 24, 6).unwrap();
+        (
+            split.windows(SplitPart::Train, 1),
+            split.windows(SplitPart::Validation, 1),
+            split.windows(SplitPart::Test, 1),
+        )
+    }
+
+    #[test]
+    fn every_kind_fits_predicts_and_reloads_from_its_tensors_unchanged() {
+        let (train, val, test) = windows();
+        for kind in ModelKind::ALL {
+            let mut config = ModelConfig::for_kind(kind);
+            if let Some(n) = config.neural_mut() {
+                (n.network.width, n.network.heads, n.train.epochs) = (8, 2, 2);
+            }
+            let forecaster = Forecaster::new(config, 24, 6, 12).unwrap();
+            let fitted = forecaster.fit(&train, &val, &mut Silent).unwrap();
+            let predicted = fitted.predict(test.inputs().view());
+            assert_eq!(predicted.dim(), (test.len(), 6), "{kind:?}");
+            assert!(predicted.iter().all(|v| v.is_finite()), "{kind:?}");
+            let again = Fitted::from_tensors(fitted.config().clone(), 24, 6, &fitted.tensors()).unwrap();
+            assert_eq!(again.predict(test.inputs().view()), predicted, "{kind:?}");
+            assert_eq!(
+                fitted.report().history.len(),
+                if kind.is_neural() { 2 } else { 0 }
+            );
+        }
+    }
+
+    #[test]
+    fn fitting_resolves_what_was_left_to_the_data() {
+        let (train, val, _) = windows();
+        let fit = |kind| {
+            let forecaster = Forecaster::new(ModelConfig::for_kind(kind), 24, 6, 12).unwrap();
+            forecaster
+                .fit(&train, &val, &mut Silent)
+                .unwrap()
+                .config()
+                .clone()
+        };
+        let alpha = fit(ModelKind::NLinear).linear().unwrap().alpha.unwrap();
+        assert!(ALPHA_GRID.contains(&alpha));
+        assert_eq!(
+            fit(ModelKind::SeasonalNaive),
+            ModelConfig::SeasonalNaive { season: Some(12) }
+        );
+        let mut lstm = ModelConfig::for_kind(ModelKind::Lstm);
+        lstm.neural_mut().unwrap().train.epochs = 1;
+        let fitted = Forecaster::new(lstm, 24, 6, 12)
+            .unwrap()
+            .fit(&train, &val, &mut Silent)
+            .unwrap();
+        let neural = fitted.config().neural().unwrap();
+        assert_eq!((neural.network.patch, neural.network.stride), (Some(16), Some(8)));
+        assert_eq!(neural.result.as_ref().unwrap().epochs_run, 1);
+    }
+
+    /// The grid's choice is the penalty with the lowest validation error, found independently.
+    #[test]
+    fn the_chosen_alpha_has_the_lowest_validation_error() {
+        let (train, val, _) = windows();
+        let chosen = select_alpha(BaselineKind::Linear, &train, &val, 12, &mut Silent).unwrap();
+        let error = |alpha| {
+            let m = Baseline::fit(BaselineKind::Linear, &train, 12, alpha).unwrap();
+            (m.predict(val.inputs().view(), 6) - val.targets())
+                .mapv(|e| e * e)
+                .sum()
+        };
+        for alpha in ALPHA_GRID {
+            assert!(error(chosen) <= error(alpha), "{chosen} against {alpha}");
+        }
+    }
+
+    #[test]
+    fn bad_geometry_and_seasons_are_refused_before_fitting() {
+        let snaive = ModelConfig::for_kind(ModelKind::SeasonalNaive);
+        let e = Forecaster::new(snaive, 8, 4, 24).unwrap_err();
+        assert_eq!(e.exit_code(), 2);
+        assert!(e.to_string().contains("--season"), "{e}");
+        let mut xlstm = ModelConfig::for_kind(ModelKind::Xlstm);
+        xlstm.neural_mut().unwrap().network.patch = Some(30);
+        let e = Forecaster::new(xlstm, 24, 6, 12).unwrap_err();
+        assert!(e.to_string().contains("model settings: patch 30"), "{e}");
+        let (train, val, _) = windows();
+        let other = Forecaster::new(ModelConfig::Naive, 12, 6, 12).unwrap();
+        let e = other.fit(&train, &val, &mut Silent).unwrap_err();
+        assert!(e.to_string().contains("24→6"), "{e}");
+    }
+}

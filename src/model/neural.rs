@@ -1,0 +1,132 @@
+//! Fitting the neural kinds (xLSTM, sLSTM, mLSTM, LSTM): the architecture for the forecaster's
+//! windows, a memory check before anything large is allocated, `nn::train` with progress, and the
+//! resolved settings. The networks themselves live in [`crate::nn`], which knows nothing of
+//! [`WindowSet`]; the bridge is the [`WindowSource`] implementation here.
+
+use std::time::Instant;
+
+use super::config::{BaseConfig, NeuralConfig, TrainingResult};
+use super::fitted::{FitReport, Fitted};
+use super::forecaster::Forecaster;
+use super::network::NetworkConfig;
+use super::progress::Progress;
+use crate::baseline::Baseline;
+use crate::data::window::WindowSet;
+use crate::error::{Error, Result};
+use crate::nn::forecaster::LinearBase;
+use crate::nn::train::{self, StopReason, Trained, WindowSource};
+
+impl WindowSource for WindowSet {
+    fn len(&self) -> usize {
+        self.starts.len()
+    }
+    fn lookback(&self) -> usize {
+        self.lookback
+    }
+    fn horizon(&self) -> usize {
+        self.horizon
+    }
+    fn fill(&self, index: usize, input: &mut [f64], target: &mut [f64]) {
+        input.copy_from_slice(self.input(index));
+        target.copy_from_slice(self.target(index));
+    }
+}
+
+/// Train `settings` for `forecaster` on `(train, validation)`; `start` is when fitting began.
+pub(super) fn fit(
+    forecaster: &Forecaster,
+    settings: &NeuralConfig,
+    (train, validation): (&WindowSet, &WindowSet),
+    start: Instant,
+    progress: &mut dyn Progress,
+) -> Result<Fitted> {
+    let network = settings
+        .forecaster(forecaster.lookback(), forecaster.horizon())
+        .map_err(|e| Error::usage(format!("model settings: {e}")))?;
+    let mut train_config = settings.train.train_config(progress.stop_flag());
+    let mut resolved_base = settings.base;
+    let base = match &mut resolved_base {
+        Some(b) => {
+            train_config.base_lr_scale = b.lr_scale;
+            Some(fit_base(forecaster, b, (train, validation), progress)?)
+        }
+        None => None,
+    };
+    let estimate = crate::memory::neural(&network, &train_config, train.len(), validation.len());
+    progress.detail(&estimate.describe());
+    crate::memory::ensure_fits(&estimate, crate::memory::available())?;
+    progress.start(train_config.epochs);
+    let result = train::fit_with_base(
+        &train_config,
+        network,
+        base.as_ref(),
+        train,
+        validation,
+        &mut |r| progress.epoch(r),
+    );
+    let trained = match result {
+        Ok(trained) => trained,
+        Err(e) => {
+            progress.finish(None);
+            return Err(Error::runtime(e.to_string()));
+        }
+    };
+    progress.finish(Some(&summary(&trained)));
+    let mut config = forecaster.config().clone();
+    *config.neural_mut().expect("a neural kind") = NeuralConfig {
+        network: NetworkConfig::from(&trained.config),
+        train: settings.train.clone(),
+        base: resolved_base,
+        result: Some(TrainingResult {
+            best_epoch: trained.best_epoch,
+            epochs_run: trained.history.len(),
+            best_validation_loss: trained.best_val_loss,
+        }),
+    };
+    let report = FitReport {
+        seconds: start.elapsed().as_secs_f64(),
+        history: trained.history,
+        stop: Some(trained.stop),
+    };
+    Ok(Fitted::neural(config, trained.config, trained.params, report))
+}
+
+/// Fit the base of `config` in closed form on `train` (its ridge penalty chosen on `validation`
+/// when not given, and written back into `config`) and return it as an affine map.
+fn fit_base(
+    forecaster: &Forecaster,
+    config: &mut BaseConfig,
+    (train, validation): (&WindowSet, &WindowSet),
+    progress: &mut dyn Progress,
+) -> Result<LinearBase> {
+    let kind = config.model.baseline().expect("validated: a baseline");
+    let alpha = match config.alpha {
+        Some(a) => a,
+        None if config.model.is_linear() && !validation.is_empty() => {
+            super::forecaster::select_alpha(kind, train, validation, forecaster.season(), progress)?
+        }
+        None => 0.0,
+    };
+    config.alpha = Some(alpha);
+    let baseline = Baseline::fit(kind, train, forecaster.season(), alpha)?;
+    Ok(baseline.affine(forecaster.lookback(), forecaster.horizon()))
+}
+
+/// One sentence on how training ended and which weights were kept.
+fn summary(trained: &Trained) -> String {
+    let why = match &trained.stop {
+        StopReason::Epochs => "all epochs run".to_string(),
+        StopReason::EarlyStopping => "validation loss stopped improving".to_string(),
+        StopReason::TimeBudget => "time budget reached".to_string(),
+        StopReason::Interrupted => "interrupted (Ctrl-C) after the current step".to_string(),
+        StopReason::NonFinite { epoch, step } => {
+            format!("the loss became non-finite at epoch {epoch}, step {step} (diverged: try a lower --lr)")
+        }
+    };
+    format!(
+        "stopped after {} epoch(s): {why}; keeping the weights of epoch {} (validation loss {:.4})",
+        trained.history.len(),
+        trained.best_epoch,
+        trained.best_val_loss
+    )
+}

@@ -1,0 +1,260 @@
+//! Rolling-origin backtests: K forecast origins S steps apart at the end of every series, an
+//! expanding training window, the validation tail just before each fold's test block, and
+//! scaling statistics from the fold's training rows only; and one model scored over every fold.
+
+use crate::data::window::{ScaledSplit, Scaler};
+use crate::data::Dataset;
+use crate::error::{Error, Result};
+use crate::metrics::Metrics;
+use crate::model::{Fitted, ModelConfig, Progress};
+
+use super::experiment::Experiment;
+use super::windowing::Windowing;
+
+/// When a backtest fits its models.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Refit {
+    /// Fit again at every forecast origin (expanding window).
+    Every,
+    /// Fit once, at the first origin, and forecast every later one with that model.
+    Once,
+}
+
+/// One evaluation: the data cut at one forecast origin.
+#[derive(Debug, Clone)]
+pub struct Fold<'a> {
+    /// The split of this fold (its test part is the block after the origin).
+    pub experiment: Experiment<'a>,
+    /// First test row of each series.
+    pub origins: Vec<usize>,
+}
+
+impl<'a> Fold<'a> {
+    /// The experiment's own split as the only fold (no backtest).
+    pub fn whole(experiment: Experiment<'a>) -> Fold<'a> {
+        let origins = experiment.split.bounds.iter().map(|b| b[2]).collect();
+        Fold { experiment, origins }
+    }
+}
+
+/// Row boundaries of every fold for one series of `n` rows: the test block of fold k is
+/// `[n − (K−1−k)·S − H, n − (K−1−k)·S)`, the validation tail the `val` rows before it and
+/// training everything before that.
+pub fn fold_bounds(
+    n: usize,
+    folds: usize,
+    step: usize,
+    horizon: usize,
+    val: usize,
+) -> Option<Vec<[usize; 4]>> {
+    (0..folds)
+        .map(|k| {
+            let test_end = n.checked_sub((folds - 1 - k).checked_mul(step)?)?;
+            let test_start = test_end.checked_sub(horizon)?;
+            let train_end = test_start.checked_sub(val)?;
+            Some([0, train_end, test_start, test_end])
+        })
+        .collect()
+}
+
+/// The `k` folds `step` rows apart at the end of every series. The validation tail is the
+/// split's validation share (at least H rows); with [`Refit::Once`] every fold is scaled like
+/// the first, whose model forecasts them all.
+pub fn folds<'a>(
+    dataset: &'a Dataset,
+    windowing: &Windowing,
+    k: usize,
+    step: usize,
+    refit: Refit,
+) -> Result<Vec<Fold<'a>>> {
+    let (l, h) = (windowing.lookback, windowing.horizon);
+    if k == 0 || step == 0 {
+        return Err(Error::usage("--folds and --step must be at least 1"));
+    }
+    let mut per_series = Vec::with_capacity(dataset.series.len()); // (S)(K)
+    for s in &dataset.series {
+        let n = s.values.len();
+        let b = windowing.split.bounds(n);
+        let val = (b[2] - b[1]).max(h);
+        let bounds = fold_bounds(n, k, step, h, val).filter(|b| b[0][1] >= l + h).ok_or_else(|| {
+            Error::data(format!(
+                "series '{}' has {n} rows, but {k} folds {step} steps apart with lookback {l}, horizon {h} and a validation tail of {val} rows need at least {} rows; \
+                 use fewer --folds, a smaller --step or a shorter --lookback",
+                s.id,
+                (k - 1) * step + h + val + l + h
+            ))
+        })?;
+        per_series.push(bounds);
+    }
+    let series: Vec<(&str, &[f64])> = dataset
+        .series
+        .iter()
+        .map(|s| (s.id.as_str(), s.values.as_slice()))
+        .collect();
+    let scalers_of = |fold: usize| -> Vec<Scaler> {
+        series
+            .iter()
+            .zip(&per_series)
+            .map(|((_, raw), b)| Scaler::fit(&raw[..b[fold][1]]))
+            .collect()
+    };
+    let first_scalers = scalers_of(0);
+    Ok((0..k)
+        .map(|fold| {
+            let bounds: Vec<[usize; 4]> = per_series.iter().map(|b| b[fold]).collect();
+            let scalers = match refit {
+                Refit::Every => scalers_of(fold),
+                // the model of fold 0 sees every later fold through fold 0's scaling
+                Refit::Once => first_scalers.clone(),
+            };
+            Fold {
+                origins: bounds.iter().map(|b| b[2]).collect(),
+                experiment: Experiment {
+                    dataset,
+                    windowing: windowing.clone(),
+                    split: ScaledSplit::from_parts(&series, bounds, scalers, l, h),
+                },
+            }
+        })
+        .collect())
+}
+
+/// One model over every fold.
+#[derive(Debug, Clone)]
+pub struct Evaluation {
+    /// Metrics of each fold.
+    pub folds: Vec<Metrics>,
+    /// Mean over folds of each metric.
+    pub mean: Metrics,
+    /// Population standard deviation over folds (0 for one fold).
+    pub std: Metrics,
+    /// MAE of each horizon step (data units), averaged over folds.
+    pub mae_by_step: Vec<f64>,
+    /// Seconds spent fitting, over all fits.
+    pub train_seconds: f64,
+    /// The last model fitted.
+    pub last: Fitted,
+}
+
+/// Fit `config` on each fold (or once, on the first) and score its test block. Each fold's
+/// MAE and MASE are details.
+pub fn evaluate(
+    config: &ModelConfig,
+    folds: &[Fold],
+    refit: Refit,
+    progress: &mut dyn Progress,
+) -> Result<Evaluation> {
+    let horizon = folds.first().map_or(0, |f| f.experiment.windowing.horizon);
+    let mut fold_metrics = Vec::with_capacity(folds.len());
+    let mut step_sums = vec![0.0; horizon];
+    let mut seconds = 0.0;
+    let mut model: Option<Fitted> = None;
+    for (i, fold) in folds.iter().enumerate() {
+        let experiment = &fold.experiment;
+        if refit == Refit::Every || model.is_none() {
+            let fitted = experiment.fit(&experiment.forecaster(config.clone())?, progress)?;
+            seconds += fitted.report().seconds;
+            model = Some(fitted);
+        }
+        let scored = experiment.score(model.as_ref().expect("fitted above"));
+        for (sum, v) in step_sums.iter_mut().zip(&scored.mae_by_step) {
+            *sum += v;
+        }
+        if folds.len() > 1 {
+            progress.detail(&format!(
+                "{} fold {}/{}: MAE {:.4}, MASE {:.4}",
+                config.kind().name(),
+                i + 1,
+                folds.len(),
+                scored.metrics.mae,
+                scored.metrics.mase
+            ));
+        }
+        fold_metrics.push(scored.metrics);
+    }
+    let last = model.ok_or_else(|| Error::usage("a backtest needs at least one fold"))?;
+    let (mean, std) = Metrics::mean_and_std(&fold_metrics);
+    Ok(Evaluation {
+        mean,
+        std,
+        mae_by_step: step_sums.iter().map(|s| s / folds.len() as f64).collect(),
+        train_seconds: seconds,
+        last,
+        folds: fold_metrics,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::window::{Split, SplitPart};
+    use crate::model::{ModelKind, Silent};
+
+    #[test]
+    fn folds_end_at_the_data_end_step_apart_with_an_expanding_window() {
+        let b = fold_bounds(100, 3, 5, 4, 10).unwrap();
+        assert_eq!(b, vec![[0, 76, 86, 90], [0, 81, 91, 95], [0, 86, 96, 100]]);
+        assert!(fold_bounds(20, 3, 5, 4, 10).is_none());
+    }
+
+    fn jump() -> Dataset {
+        // a huge jump in the last rows: any scaler that saw them would be far from the training mean
+        let mut values: Vec<f64> = (0..200).map(|i| (i as f64 * 0.3).sin()).collect();
+        values[190..].iter_mut().for_each(|v| *v += 1e6);
+        crate::pipeline::one_series(values)
+    }
+
+    fn windowing() -> Windowing {
+        Windowing {
+            lookback: 20,
+            horizon: 10,
+            season: 1,
+            split: Split::Fractions(0.7, 0.1, 0.2),
+            stride: 1,
+        }
+    }
+
+    #[test]
+    fn fold_scaling_and_early_stopping_never_see_the_test_block() {
+        let dataset = jump();
+        let values = &dataset.series[0].values;
+        for refit in [Refit::Every, Refit::Once] {
+            let folds = folds(&dataset, &windowing(), 3, 5, refit).unwrap();
+            for (k, fold) in folds.iter().enumerate() {
+                let split = &fold.experiment.split;
+                let b = split.bounds[0];
+                assert_eq!(b[3], 200 - (2 - k) * 5);
+                assert_eq!(b[2], b[3] - 10);
+                assert_eq!(fold.origins[0], b[2]);
+                let scaled_on = if refit == Refit::Every {
+                    b[1]
+                } else {
+                    folds[0].experiment.split.bounds[0][1]
+                };
+                assert_eq!(split.scalers[0], Scaler::fit(&values[..scaled_on]));
+                assert!(split.scalers[0].mean.abs() < 1.0);
+                // training and validation targets end before the test block
+                let val = fold.experiment.windows(SplitPart::Validation);
+                let (_, last) = *val.starts.last().unwrap();
+                assert!(last + 20 + 10 <= b[2]);
+                assert_eq!(fold.experiment.windows(SplitPart::Test).len(), 1);
+            }
+        }
+    }
+
+    #[test]
+    fn fitting_once_fits_one_model_and_every_fold_is_scored() {
+        let dataset = jump();
+        let folds = folds(&dataset, &windowing(), 3, 5, Refit::Once).unwrap();
+        let config = ModelConfig::for_kind(ModelKind::NLinear);
+        let once = evaluate(&config, &folds, Refit::Once, &mut Silent).unwrap();
+        let every = evaluate(&config, &folds, Refit::Every, &mut Silent).unwrap();
+        assert_eq!((once.folds.len(), every.folds.len()), (3, 3));
+        // the first fold is fitted alike; later ones differ only when refitted
+        assert_eq!(once.folds[0], every.folds[0]);
+        assert_eq!(once.mae_by_step.len(), 10);
+        let too_many = super::folds(&dataset, &windowing(), 30, 5, Refit::Every).unwrap_err();
+        assert!(too_many.to_string().contains("--folds"), "{too_many}");
+    }
+}

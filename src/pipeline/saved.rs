@@ -1,0 +1,89 @@
+//! A fitted model and the model file: what the file keeps of the data (scaling statistics, the
+//! last lookback values and times, the frequency, a fingerprint) beside the model's settings and
+//! weights, and the fitted model rebuilt from a file.
+
+use std::path::Path;
+
+use crate::data::window::describe;
+use crate::data::Dataset;
+use crate::error::{Error, Result};
+use crate::metrics::ModelMetrics;
+use crate::model::Fitted;
+use crate::model_file::{fnv1a64, ModelFile, SeriesState};
+
+use super::experiment::Experiment;
+
+/// A fingerprint of the data: FNV-1a over ids, times and values.
+pub fn fingerprint(dataset: &Dataset) -> String {
+    let mut bytes = Vec::new();
+    for s in &dataset.series {
+        bytes.extend_from_slice(s.id.as_bytes());
+        for (t, v) in s.time.iter().zip(&s.values) {
+            bytes.extend_from_slice(&t.to_le_bytes());
+            bytes.extend_from_slice(&v.to_le_bytes());
+        }
+    }
+    format!("{:016x}", fnv1a64(&bytes))
+}
+
+impl Experiment<'_> {
+    /// The model file of `fitted` (fitted on this experiment) with its test `metrics`.
+    pub fn model_file(&self, fitted: &Fitted, metrics: Vec<ModelMetrics>) -> ModelFile {
+        let (dataset, w) = (self.dataset, &self.windowing);
+        let series = dataset
+            .series
+            .iter()
+            .zip(&self.split.scalers)
+            .map(|(s, scaler)| SeriesState {
+                id: s.id.clone(),
+                mean: scaler.mean,
+                std: scaler.std,
+                times: s.time[s.time.len().saturating_sub(w.lookback)..].to_vec(),
+                tail: s.values[s.values.len().saturating_sub(w.lookback)..].to_vec(),
+            })
+            .collect();
+        ModelFile {
+            config: fitted.config().clone(),
+            lookback: w.lookback,
+            horizon: w.horizon,
+            season: w.season,
+            split: describe(&w.split),
+            stride: w.stride,
+            time_kind: dataset.time_kind,
+            frequency: dataset.frequency,
+            time_column: dataset.time_column.clone(),
+            targets: dataset.targets.clone(),
+            id_column: dataset.id_column.clone(),
+            fingerprint: fingerprint(dataset),
+            series,
+            weights: fitted.tensors(),
+            metrics,
+        }
+    }
+}
+
+/// The fitted model stored in `file` (read from `path`, named in messages).
+pub fn fitted_from_file(file: &ModelFile, path: &Path) -> Result<Fitted> {
+    Fitted::from_tensors(file.config.clone(), file.lookback, file.horizon, &file.weights).map_err(|e| {
+        Error::runtime(format!(
+            "{}: {e}; refit the model with `xlstm fit`",
+            path.display()
+        ))
+    })
+}
+
+/// Read, verify and rebuild the model file at `path`.
+pub fn load(path: &Path) -> Result<(ModelFile, Fitted)> {
+    let file = ModelFile::load(path)?;
+    let fitted = fitted_from_file(&file, path)?;
+    Ok((file, fitted))
+}
+
+impl Experiment<'_> {
+    /// Forecast `horizon` steps after the end of every series with `fitted` (fitted on this
+    /// experiment), as a model file of it would: from the last lookback values.
+    pub fn forecast_after(&self, fitted: &Fitted, horizon: usize) -> Result<Vec<super::SeriesForecast>> {
+        let file = self.model_file(fitted, Vec::new());
+        super::forecast(&file, fitted, &super::History::stored(&file), horizon)
+    }
+}

@@ -1,0 +1,177 @@
+//! Settling the window geometry of a dataset: lookback, horizon, season, split and stride, each
+//! either asked for or filled in from the frequency and the length of the shortest series.
+
+use crate::data::time::season_guess;
+use crate::data::window::{describe, rows_needed, Split};
+use crate::data::{Dataset, Frequency};
+use crate::error::{Error, Result};
+use crate::model::Progress;
+
+/// The window geometry asked for; `None` leaves a value to the data.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WindowRequest {
+    /// Lookback L (None: max(4·horizon, 2·season, 8), shortened to fit the shortest series).
+    pub lookback: Option<usize>,
+    /// Horizon H (None: [`default_horizon`] of the frequency).
+    pub horizon: Option<usize>,
+    /// Season m (None: the frequency's guess, else 1).
+    pub season: Option<usize>,
+    /// The chronological split.
+    pub split: Split,
+    /// Step between training windows.
+    pub stride: usize,
+}
+
+impl Default for WindowRequest {
+    fn default() -> Self {
+        WindowRequest {
+            lookback: None,
+            horizon: None,
+            season: None,
+            split: Split::default(),
+            stride: 1,
+        }
+    }
+}
+
+/// Lookback, horizon, season, split and stride, all settled.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Windowing {
+    /// Lookback L.
+    pub lookback: usize,
+    /// Horizon H.
+    pub horizon: usize,
+    /// Season m (1 when the frequency suggests none).
+    pub season: usize,
+    /// The split.
+    pub split: Split,
+    /// Stride between training windows.
+    pub stride: usize,
+}
+
+/// The default horizon for a frequency: M4's horizons where they apply, one day for sub-hourly data.
+pub fn default_horizon(frequency: Frequency) -> usize {
+    match frequency {
+        Frequency::Seconds(3600) => 24,
+        Frequency::Seconds(86_400) => 14,
+        Frequency::Seconds(604_800) => 13,
+        Frequency::Seconds(s) if s > 0 && s < 3600 && 86_400 % s == 0 => (86_400 / s as usize).min(96),
+        Frequency::Months(1) => 18,
+        Frequency::Months(3) => 8,
+        Frequency::Months(12) => 6,
+        _ => 12,
+    }
+}
+
+impl Windowing {
+    /// Settle `request` for `dataset`: a shortened default lookback is a note, the result a detail.
+    pub fn settle(
+        dataset: &Dataset,
+        request: &WindowRequest,
+        progress: &mut dyn Progress,
+    ) -> Result<Windowing> {
+        if request.stride == 0 {
+            return Err(Error::usage("--stride must be at least 1"));
+        }
+        let horizon = request
+            .horizon
+            .unwrap_or_else(|| default_horizon(dataset.frequency));
+        if horizon == 0 {
+            return Err(Error::usage("--horizon must be at least 1"));
+        }
+        if request.lookback == Some(0) {
+            return Err(Error::usage("--lookback must be at least 1"));
+        }
+        let season = request
+            .season
+            .or_else(|| season_guess(dataset.frequency))
+            .unwrap_or(1)
+            .max(1);
+        let shortest = dataset.series.iter().map(|s| s.values.len()).min().unwrap_or(0);
+        let lookback = match request.lookback {
+            Some(l) => l,
+            None => {
+                let wanted = (4 * horizon).max(2 * season).max(8);
+                let fits = |l: usize| rows_needed(&request.split, l, horizon) <= shortest;
+                let chosen = (1..=wanted).rev().find(|&l| fits(l)).unwrap_or(wanted);
+                if chosen < wanted {
+                    progress.note(&format!(
+                        "note: lookback {chosen} (the default {wanted} does not fit the shortest series of {shortest} rows)"
+                    ));
+                }
+                chosen
+            }
+        };
+        progress.detail(&format!(
+            "lookback {lookback}, horizon {horizon}, season {season}, split {}",
+            describe(&request.split)
+        ));
+        Ok(Windowing {
+            lookback,
+            horizon,
+            season,
+            split: request.split,
+            stride: request.stride,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::{Series, TimeKind};
+    use crate::model::Silent;
+
+    fn hourly(rows: usize) -> Dataset {
+        Dataset {
+            series: vec![Series {
+                id: "y".into(),
+                time: (0..rows as i64).map(|t| 3600 * t).collect(),
+                values: (0..rows).map(|t| (t as f64 * 0.3).sin()).collect(),
+            }],
+            time_kind: TimeKind::DateTime,
+            frequency: Frequency::Seconds(3600),
+            time_column: Some("time".into()),
+            targets: vec!["y".into()],
+            id_column: None,
+        }
+    }
+
+    #[test]
+    fn default_horizons_follow_m4_and_one_day_for_sub_hourly_data() {
+        assert_eq!(default_horizon(Frequency::Seconds(3600)), 24);
+        assert_eq!(default_horizon(Frequency::Seconds(86_400)), 14);
+        assert_eq!(default_horizon(Frequency::Months(1)), 18);
+        assert_eq!(default_horizon(Frequency::Months(12)), 6);
+        assert_eq!(default_horizon(Frequency::Seconds(900)), 96);
+        assert_eq!(default_horizon(Frequency::Rows), 12);
+    }
+
+    #[test]
+    fn defaults_come_from_the_frequency_and_shrink_to_fit_short_series() {
+        let w = Windowing::settle(&hourly(2000), &WindowRequest::default(), &mut Silent).unwrap();
+        assert_eq!((w.lookback, w.horizon, w.season), (96, 24, 24));
+        struct Notes(Vec<String>);
+        impl Progress for Notes {
+            fn note(&mut self, message: &str) {
+                self.0.push(message.to_string());
+            }
+        }
+        let mut notes = Notes(Vec::new());
+        let half = WindowRequest {
+            split: Split::Fractions(0.5, 0.3, 0.2),
+            ..WindowRequest::default()
+        };
+        let short = Windowing::settle(&hourly(150), &half, &mut notes).unwrap();
+        assert!(short.lookback < 96);
+        assert!(rows_needed(&short.split, short.lookback, 24) <= 150);
+        assert!(rows_needed(&short.split, short.lookback + 1, 24) > 150);
+        assert_eq!(notes.0.len(), 1, "{:?}", notes.0);
+        let zero = WindowRequest {
+            stride: 0,
+            ..WindowRequest::default()
+        };
+        let e = Windowing::settle(&hourly(300), &zero, &mut Silent).unwrap_err();
+        assert!(e.to_string().contains("--stride") && e.exit_code() == 2);
+    }
+}
