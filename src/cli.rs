@@ -10,7 +10,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::data::check::Fill;
 use crate::data::io::Format;
-use crate::data::window::Split;
+use crate::data::window::{Split, SplitPart};
 use crate::metrics::Metric;
 use crate::model::{ModelKind, NetworkConfig, TrainSettings};
 use crate::nn::forecaster::HeadKind;
@@ -257,6 +257,10 @@ pub struct EvalArgs {
     /// Drop the incomplete last batch of test windows, for this batch size (PatchTST's drop_last).
     #[arg(long, value_name = "BATCH", value_parser = at_least_one)]
     pub drop_last: Option<usize>,
+    /// Which windows to score: the test part (the protocol), or the validation part (for choosing
+    /// settings without looking at the test part).
+    #[arg(long, value_enum, default_value_t = SplitPart::Test)]
+    pub score: SplitPart,
     /// Print the results as JSON on stdout.
     #[arg(long)]
     pub json: bool,
@@ -553,6 +557,11 @@ value_enum!(Metric {
     Metric::Rmse => "rmse": "Root mean squared error",
     Metric::Smape => "smape": "Symmetric MAPE (0-200)",
     Metric::MseStd => "mse": "Mean squared error on standardised values",
+});
+
+value_enum!(SplitPart {
+    SplitPart::Test => "test": "The test part (the public protocol)",
+    SplitPart::Validation => "validation": "The validation part (choosing settings)",
 });
 
 value_enum!(Refit {
