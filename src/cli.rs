@@ -157,6 +157,9 @@ pub struct NeuralArgs {
     /// Epochs without validation improvement before stopping early.
     #[arg(long, default_value_t = TrainSettings::default().patience)]
     pub patience: usize,
+    /// Train this many networks with consecutive seeds and average their forecasts (one model file).
+    #[arg(long, value_name = "N", default_value_t = TrainSettings::default().ensemble, value_parser = at_least_one)]
+    pub ensemble: usize,
     /// Wall-clock training budget in seconds.
     #[arg(long, value_name = "SECONDS", value_parser = non_negative)]
     pub max_time: Option<f64>,

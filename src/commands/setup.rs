@@ -91,6 +91,7 @@ pub fn model_config(kind: ModelKind, model: &ModelArgs, neural: &NeuralArgs) -> 
                 patience: neural.patience,
                 max_time: neural.max_time,
                 seed: model.seed,
+                ensemble: neural.ensemble,
                 threads: neural.threads,
             },
             base: neural.base.0.map(|kind| BaseConfig {
@@ -98,7 +99,7 @@ pub fn model_config(kind: ModelKind, model: &ModelArgs, neural: &NeuralArgs) -> 
                 alpha: model.alpha,
                 lr_scale: neural.base_lr,
             }),
-            result: None,
+            result: Vec::new(),
         };
     }
     config.validate()?;

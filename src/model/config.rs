@@ -76,9 +76,9 @@ pub struct NeuralConfig {
     /// The linear base the network refines (None: the network forecasts alone).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub base: Option<BaseConfig>,
-    /// What training did (set by fitting).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub result: Option<TrainingResult>,
+    /// What training did, one entry per ensemble member (set by fitting).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub result: Vec<TrainingResult>,
 }
 
 /// The linear base of a residual-over-linear forecaster: a closed-form baseline fitted on the
@@ -144,8 +144,11 @@ pub struct TrainSettings {
     pub patience: usize,
     /// Wall-clock budget in seconds.
     pub max_time: Option<f64>,
-    /// Seed of the initialisation and the shuffling.
+    /// Seed of the initialisation and the shuffling (member k of an ensemble uses seed + k).
     pub seed: u64,
+    /// Networks trained with consecutive seeds whose forecasts are averaged (1: a single network).
+    #[serde(default = "one")]
+    pub ensemble: usize,
     /// Worker threads. Not stored: the result is bit-identical for any count.
     #[serde(skip, default = "default_threads")]
     pub threads: usize,
@@ -158,6 +161,10 @@ enum LossDef {
     Mse,
     Mae,
     Huber { delta: f64 },
+}
+
+fn one() -> usize {
+    1
 }
 
 fn default_threads() -> usize {
@@ -175,6 +182,7 @@ impl Default for TrainSettings {
             patience: 5,
             max_time: None,
             seed: 42,
+            ensemble: 1,
             threads: 2,
         }
     }
@@ -192,7 +200,8 @@ pub struct TrainingResult {
 }
 
 impl TrainSettings {
-    /// The trainer's settings; `stop`, when set from outside, ends training after the current step.
+    /// The trainer's settings for one ensemble member (the wall-clock budget is shared equally
+    /// by the members); `stop`, when set from outside, ends training after the current step.
     pub fn train_config(&self, stop: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>) -> TrainConfig {
         TrainConfig {
             epochs: self.epochs,
@@ -200,7 +209,9 @@ impl TrainSettings {
             lr: self.lr,
             loss: self.loss,
             patience: self.patience,
-            max_time: self.max_time.map(Duration::from_secs_f64),
+            max_time: self
+                .max_time
+                .map(|t| Duration::from_secs_f64(t / self.ensemble.max(1) as f64)),
             threads: self.threads,
             seed: self.seed,
             stop,
@@ -209,8 +220,10 @@ impl TrainSettings {
     }
 
     fn validate(&self) -> Result<()> {
-        if self.epochs == 0 || self.batch == 0 || self.threads == 0 {
-            return Err(Error::usage("--epochs, --batch and --threads must be at least 1"));
+        if self.epochs == 0 || self.batch == 0 || self.threads == 0 || self.ensemble == 0 {
+            return Err(Error::usage(
+                "--epochs, --batch, --threads and --ensemble must be at least 1",
+            ));
         }
         if !(self.lr.is_finite() && self.lr > 0.0) {
             return Err(Error::usage(format!(
@@ -246,7 +259,7 @@ impl NeuralConfig {
             },
             train: TrainSettings::default(),
             base: None,
-            result: None,
+            result: Vec::new(),
         }
     }
 
