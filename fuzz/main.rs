@@ -5,7 +5,8 @@
 //! cargo run --release --example fuzz -- --target csv|model --seconds N [--seed S]
 //! ```
 //!
-//! It starts from a seed corpus (`tests/data/*.csv`, `tests/data/bad/*` for `csv`; model files of
+//! It starts from a seed corpus (`tests/data/*.csv`, `tests/data/bad/*`, `tests/data/formats/*`
+//! and `tests/data/calendars/*` for `csv`; model files of
 //! every baseline kind and of small neural networks, written with `ModelFile::to_bytes`, for
 //! `model`), applies 1 to 8 byte-level mutations per input (bit flips, random bytes, byte
 //! insertion and deletion, chunk duplication, splicing with another input, interesting values
@@ -35,7 +36,7 @@ use std::time::{Duration, Instant};
 use xlstm::data::check::Fill;
 use xlstm::data::io::read_table;
 use xlstm::data::load::{load_table, LoadOptions};
-use xlstm::data::time::format_timestamp;
+use xlstm::data::time::{format_timestamp, Calendar, TimeFormat, Weekdays};
 use xlstm::data::{Frequency, TimeKind};
 use xlstm::metrics::{Accumulator, ModelMetrics};
 use xlstm::model::{LinearConfig, ModelConfig, ModelKind, NetworkConfig, NeuralConfig};
@@ -313,8 +314,10 @@ fn run_model(bytes: &[u8]) -> String {
             (file.horizon, file.horizon),
             "forecast shape"
         );
+        let writer = file.time_format.writer(file.time_kind);
         for t in &f.times {
             format_timestamp(*t, file.time_kind);
+            writer.write(*t);
         }
     }
     format!("ok {}", file.kind().name())
@@ -335,7 +338,12 @@ fn signature(stage: &str, message: &str) -> String {
 
 fn csv_seeds(root: &Path) -> Vec<Vec<u8>> {
     let mut files: Vec<PathBuf> = Vec::new();
-    for dir in ["tests/data", "tests/data/bad"] {
+    for dir in [
+        "tests/data",
+        "tests/data/bad",
+        "tests/data/formats",
+        "tests/data/calendars",
+    ] {
         let entries =
             std::fs::read_dir(root.join(dir)).unwrap_or_else(|e| fail(&format!("cannot read {dir}: {e}")));
         files.extend(
@@ -379,6 +387,17 @@ fn model_seeds() -> Vec<Vec<u8>> {
         config,
         time_kind: TimeKind::DateTime,
         frequency: Frequency::Seconds(3600),
+        // Half the seeds continue a session calendar and write times in a pattern of their own.
+        calendar: (rng.uniform() < 0.5).then_some(Calendar {
+            days: Weekdays::BUSINESS,
+            open: 9 * 3600,
+            close: 17 * 3600,
+        }),
+        time_format: if rng.uniform() < 0.5 {
+            TimeFormat::from_pattern("%d.%m.%Y %Hh").unwrap_or_default()
+        } else {
+            TimeFormat::default()
+        },
         time_column: Some("date".into()),
         targets: vec!["y".into()],
         id_column: None,

@@ -11,6 +11,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use crate::data::check::Fill;
 use crate::data::io::Format;
 use crate::data::window::{Split, SplitPart};
+use crate::data::TimeFormat;
 use crate::metrics::Metric;
 use crate::model::{ModelKind, NetworkConfig, TrainSettings};
 use crate::nn::forecaster::HeadKind;
@@ -71,6 +72,9 @@ pub struct DataArgs {
     /// CSV field delimiter (default ',').
     #[arg(long, value_name = "CHAR", value_parser = ascii_char)]
     pub delimiter: Option<u8>,
+    /// How the time column is written, as a chrono/strftime pattern such as '%d.%m.%Y %H:%M' or '%Y-%m' (default: detected).
+    #[arg(long, value_name = "FMT", value_parser = time_format)]
+    pub time_format: Option<TimeFormat>,
 }
 
 /// Options that say how windows and splits are cut.
@@ -449,6 +453,11 @@ fn ascii_char(text: &str) -> Result<u8, String> {
         [c] if c.is_ascii() => Ok(*c),
         _ => Err("give a single ASCII character".into()),
     }
+}
+
+/// `--time-format`: a chrono/strftime pattern with a year (or epoch seconds).
+fn time_format(text: &str) -> Result<TimeFormat, String> {
+    TimeFormat::from_pattern(text)
 }
 
 /// `--blocks`: the letters 'm' and 's', optionally separated by commas or spaces.

@@ -8,6 +8,8 @@
 //! [`metrics`] and [`evaluate`] score forecasts, and [`cli`] and [`commands`] implement the
 //! `xlstm` command on top of the rest.
 
+#![deny(unsafe_op_in_unsafe_fn)]
+
 pub mod allocator;
 pub mod baseline;
 pub mod cli;

@@ -13,10 +13,15 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::data::{Frequency, TimeKind};
+use crate::data::{Calendar, Frequency, TimeFormat, TimeKind};
 use crate::error::{Error, Result};
 use crate::metrics::ModelMetrics;
 use crate::model::{ModelConfig, ModelKind};
+
+/// The longest horizon a model file may hold.
+pub const MAX_HORIZON: usize = 1_000_000;
+/// The most forecast values (horizon × series) a model file may ask for.
+pub const MAX_FORECAST_VALUES: usize = 100_000_000;
 
 /// The format version this build writes and reads.
 pub const VERSION: u32 = 2;
@@ -56,6 +61,14 @@ pub struct ModelFile {
     pub time_kind: TimeKind,
     /// Inferred data frequency.
     pub frequency: Frequency,
+    /// The observed steps of the frequency (business days, sessions), which forecasts continue;
+    /// `None` (and in files written before this field): every step.
+    #[serde(default)]
+    pub calendar: Option<Calendar>,
+    /// How the data wrote its times, so forecasts are written the same way (ISO 8601 in files
+    /// written before this field).
+    #[serde(default)]
+    pub time_format: TimeFormat,
     /// Time column name.
     pub time_column: Option<String>,
     /// Target column names.
@@ -143,6 +156,16 @@ impl ModelFile {
         if self.lookback == 0 || self.horizon == 0 {
             return Err("its lookback and horizon must be at least 1".into());
         }
+        // The lookback is backed by the stored tails; the horizon of a model without weights
+        // (naive, seasonal naive) is a bare number, and a forecast allocates horizon × series.
+        if self.horizon > MAX_HORIZON || self.horizon.saturating_mul(self.series.len()) > MAX_FORECAST_VALUES
+        {
+            return Err(format!(
+                "its horizon of {} steps for {} series is beyond what xlstm fits (at most {MAX_HORIZON} steps and {MAX_FORECAST_VALUES} forecast values)",
+                self.horizon,
+                self.series.len()
+            ));
+        }
         if self.series.is_empty() {
             return Err("it holds no series".into());
         }
@@ -158,6 +181,20 @@ impl ModelFile {
             }
             if !(s.mean.is_finite() && s.std.is_finite() && s.std > 0.0) {
                 return Err(format!("series '{}' has invalid scaling statistics", s.id));
+            }
+        }
+        if let Some(calendar) = &self.calendar {
+            let fits = matches!(self.frequency, Frequency::Seconds(step) if calendar.fits(step));
+            if !fits {
+                return Err(format!(
+                    "its calendar {calendar:?} does not fit its frequency {:?}",
+                    self.frequency
+                ));
+            }
+        }
+        if let TimeFormat::Pattern { read, write } = &self.time_format {
+            for pattern in [read, write] {
+                TimeFormat::from_pattern(pattern)?;
             }
         }
         Ok(())
@@ -184,6 +221,8 @@ mod tests {
             stride: 1,
             time_kind: TimeKind::DateTime,
             frequency: Frequency::Seconds(3600),
+            calendar: None,
+            time_format: TimeFormat::default(),
             time_column: Some("date".into()),
             targets: vec!["OT".into()],
             id_column: None,
@@ -244,6 +283,22 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("version 1 model file") && e.contains("refit"), "{e}");
+    }
+
+    /// Found by `cargo run --release --example fuzz -- --target model`: a naive model file (no
+    /// weights to check its horizon against) with a horizon of 559,055,983 steps made `forecast`
+    /// allocate tens of gigabytes; now loading it is an error.
+    #[test]
+    fn refuses_a_horizon_no_fit_could_have_made() {
+        for horizon in [MAX_HORIZON + 1, 559_055_983] {
+            let mut file = sample();
+            (file.config, file.weights, file.horizon) = (ModelConfig::Naive, Vec::new(), horizon);
+            let e = ModelFile::from_bytes(&file.to_bytes().unwrap(), Path::new("m.xlstm")).unwrap_err();
+            assert!(e.to_string().contains("beyond what xlstm fits"), "{e}");
+        }
+        let mut file = sample();
+        (file.config, file.weights, file.horizon) = (ModelConfig::Naive, Vec::new(), 48);
+        assert!(ModelFile::from_bytes(&file.to_bytes().unwrap(), Path::new("m.xlstm")).is_ok());
     }
 
     #[test]

@@ -29,7 +29,7 @@ fn bom_crlf_and_quoted_fields_are_read() {
     let notes: Vec<String> = (0..4).map(|i| table.columns[1].cell_text(i).unwrap()).collect();
     assert_eq!(notes, ["plain", "with, comma", "with \"quotes\"", "two\r\nlines"]);
     // The fourth row starts on line 5 and its quoted field runs onto line 6.
-    assert_eq!(table.lines.as_deref(), Some(&[2, 3, 4, 5][..]));
+    assert_eq!(table.lines.all(), Some(&[2, 3, 4, 5][..]));
     let (ds, _) = load(&p, &LoadOptions::default()).unwrap();
     assert_eq!(ds.targets, ["value"]);
     assert_eq!(ds.time_kind, TimeKind::DateTime);

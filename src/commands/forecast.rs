@@ -5,6 +5,7 @@ use crate::commands::setup::load_for_modelling;
 use crate::commands::{figures, Output};
 use crate::data::io::{write_csv, write_table};
 use crate::data::table::{Column, Table};
+use crate::data::TimeFormat;
 use crate::error::{Error, Result};
 use crate::pipeline::{self, forecast, History};
 use crate::plot::{self, ForecastPanel};
@@ -28,6 +29,10 @@ pub fn run(args: ForecastArgs, out: Output) -> Result<()> {
             let mut data_args = args.data_args.clone();
             data_args.time_col = data_args.time_col.or(file.time_column.clone());
             data_args.id_col = data_args.id_col.or(file.id_column.clone());
+            // New data are read the way the training data were, when that was a pattern.
+            if let (None, TimeFormat::Pattern { read, .. }) = (&data_args.time_format, &file.time_format) {
+                data_args.time_format = TimeFormat::from_pattern(read).ok();
+            }
             if data_args.target.is_empty() {
                 data_args.target = file.targets.clone();
             }
@@ -95,7 +100,7 @@ pub fn run(args: ForecastArgs, out: Output) -> Result<()> {
         columns.push(Column::Text(ids));
     }
     names.extend(["timestamp".to_string(), "forecast".to_string()]);
-    columns.push(Column::Time(stamps, file.time_kind));
+    columns.push(Column::styled_times(stamps, file.time_kind, &file.time_format));
     columns.push(Column::Number(values));
     let table = Table::new(names, columns)?;
     match &args.out {

@@ -28,6 +28,7 @@ pub fn load_options(args: &DataArgs) -> LoadOptions {
         fill: args.fill,
         format: args.format,
         delimiter: args.delimiter,
+        time_format: args.time_format.clone(),
     }
 }
 
@@ -82,6 +83,7 @@ pub fn model_config(kind: ModelKind, model: &ModelArgs, neural: &NeuralArgs) -> 
                 conv_kernel: None,
                 head: neural.head,
                 linear_skip: neural.linear_skip,
+                ..NetworkConfig::default()
             },
             train: TrainSettings {
                 epochs: neural.epochs,

@@ -4,8 +4,9 @@
 //! Detection rules (documented for users in `docs/data.md`):
 //! - time column: `--time-col`; else a date/date-time typed (Parquet) column; else a column named
 //!   date, time, timestamp, ds, datetime, date_time, dt or period (any case) — these may also hold
-//!   epoch seconds; else the first text column whose every cell parses as a date or date-time;
-//!   else none, and the row number is the time axis;
+//!   years, compact digits and epoch seconds or milliseconds; else the first text column whose
+//!   every cell reads as a time; else none, and the row number is the time axis. One reading
+//!   ([`crate::data::time::reading`]) reads the whole column; `--time-format` names it;
 //! - target: `--target a,b` (several targets give several series); else a column named y, value,
 //!   target or OT (any case); else the only numeric column; otherwise an error listing the
 //!   numeric columns;
@@ -16,11 +17,11 @@
 
 use std::path::Path;
 
-use super::check::{check, check_report, CheckReport, Fill, Obs, Prepared, RawSeries};
+use super::check::{check, check_report, CheckReport, Fill, Obs, RawDataset, RawSeries};
 use super::io::{read_table, Format};
 use super::table::{format_number, quote_list, Column, Table};
 use super::time::{
-    format_timestamp, parse_time_column, trim, TimeColumn, ACCEPTED_FORMATS, DAY, EPOCH_MAX, EPOCH_MIN,
+    format_timestamp, parse_time_column, trim, TimeColumn, TimeError, TimeFormat, ACCEPTED_FORMATS, DAY,
 };
 use super::{Dataset, TimeKind};
 use crate::error::{Error, Result};
@@ -54,6 +55,8 @@ pub struct LoadOptions {
     pub format: Option<Format>,
     /// `--delimiter` (CSV).
     pub delimiter: Option<u8>,
+    /// `--time-format` (default: detect the reading of the time column).
+    pub time_format: Option<TimeFormat>,
 }
 
 impl LoadOptions {
@@ -71,8 +74,8 @@ impl LoadOptions {
 /// without `--fill`, ...). The report carries the notes (sorting, gaps, fills).
 pub fn load(path: &Path, options: &LoadOptions) -> Result<(Dataset, CheckReport)> {
     let table = read_table(path, options.format, options.delimiter)?;
-    let (prepared, rows) = prepare(table, &path.display().to_string(), options)?;
-    let (dataset, report) = check(prepared, options.fill, &|row| rows.row_label(row));
+    let (raw, rows) = prepare(table, &path.display().to_string(), options)?;
+    let (dataset, report) = check(raw, options.fill, &|row| rows.row_label(row));
     report.ensure_usable()?;
     match dataset {
         Some(d) => Ok((d, report)),
@@ -84,8 +87,8 @@ pub fn load(path: &Path, options: &LoadOptions) -> Result<(Dataset, CheckReport)
 /// rather than errors. Files that cannot be read or interpreted at all are still errors.
 pub fn inspect(path: &Path, options: &LoadOptions) -> Result<CheckReport> {
     let table = read_table(path, options.format, options.delimiter)?;
-    let (prepared, rows) = prepare(table, &path.display().to_string(), options)?;
-    Ok(check_report(prepared, options.fill, &|row| rows.row_label(row)))
+    let (raw, rows) = prepare(table, &path.display().to_string(), options)?;
+    Ok(check_report(raw, options.fill, &|row| rows.row_label(row)))
 }
 
 /// Interprets an already read table (`file` names it in messages); the dataset is `None` when
@@ -95,17 +98,17 @@ pub fn load_table(
     file: &str,
     options: &LoadOptions,
 ) -> Result<(Option<Dataset>, CheckReport)> {
-    let prepared = extract(table, file, options)?.into_prepared();
-    Ok(check(prepared, options.fill, &|row| table.row_label(row)))
+    let raw = extract(table, file, options)?.into_raw();
+    Ok(check(raw, options.fill, &|row| table.row_label(row)))
 }
 
 /// The observations of `table` for the checks, and the table without its cells (its file lines
 /// name rows in messages). The cells are freed before the observations are built, which then
 /// reuse their memory: for a large file, fresh memory costs more time than the checks.
-fn prepare(mut table: Table, file: &str, options: &LoadOptions) -> Result<(Prepared, Table)> {
+fn prepare(mut table: Table, file: &str, options: &LoadOptions) -> Result<(RawDataset, Table)> {
     let extracted = extract(&table, file, options)?;
     table.columns.clear();
-    Ok((extracted.into_prepared(), table))
+    Ok((extracted.into_raw(), table))
 }
 
 /// Rows from which [`extract`] parses the time and target columns at the same time.
@@ -114,7 +117,7 @@ const PARALLEL_ROWS: usize = 100_000;
 /// What [`extract`] takes from a table: the roles of its columns and their parsed cells.
 struct Extracted {
     /// Everything but the series.
-    prepared: Prepared,
+    raw: RawDataset,
     /// The time of every row (none without a time column).
     times: Option<Vec<i64>>,
     /// The values of every row, per target; NaN for a missing value (as a parsed NaN is).
@@ -125,14 +128,14 @@ struct Extracted {
 
 impl Extracted {
     /// The series: ids in order of first appearance, then targets.
-    fn into_prepared(self) -> Prepared {
+    fn into_raw(self) -> RawDataset {
         let Extracted {
-            mut prepared,
+            mut raw,
             times,
             values,
             groups,
         } = self;
-        let targets = &prepared.targets;
+        let targets = &raw.targets;
         let mut series = Vec::new();
         match &groups {
             Some(groups) => {
@@ -150,7 +153,7 @@ impl Extracted {
             }
             None => {
                 for (t, target) in targets.iter().enumerate() {
-                    let obs = observations(0..prepared.rows, times.as_deref(), &values[t]);
+                    let obs = observations(0..raw.rows, times.as_deref(), &values[t]);
                     series.push(RawSeries {
                         id: target.clone(),
                         obs,
@@ -158,8 +161,8 @@ impl Extracted {
                 }
             }
         }
-        prepared.series = series;
-        prepared
+        raw.series = series;
+        raw
     }
 }
 
@@ -214,8 +217,14 @@ fn extract(table: &Table, file: &str, options: &LoadOptions) -> Result<Extracted
         let given = (!target_indices.is_empty() && table.rows() >= PARALLEL_ROWS)
             .then(|| scope.spawn(|| parse_targets(&target_indices)));
         let time = match time_index {
-            Some(k) => parse_time(table, file, k, true).map(|t| Some((k, t))),
-            None => detect_time(table, file, id_index, &target_indices),
+            Some(k) => parse_time(table, file, k, options.time_format.as_ref()).map(|t| Some((k, t))),
+            None => detect_time(
+                table,
+                file,
+                id_index,
+                &target_indices,
+                options.time_format.as_ref(),
+            ),
         };
         let given = given.map(|h| h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)));
         (time, given)
@@ -235,18 +244,25 @@ fn extract(table: &Table, file: &str, options: &LoadOptions) -> Result<Extracted
         Some(values) => values?,
         None => parse_targets(&target_indices)?,
     };
-    let (time_kind, times) = match time {
-        Some((_, (times, kind))) => (kind, Some(times)),
-        None => (TimeKind::RowNumber, None),
+    let (times, time_reading) = match time {
+        Some((_, parsed)) => (
+            Some(parsed.times),
+            Some((parsed.kind, parsed.format, parsed.description)),
+        ),
+        None => (None, None),
     };
+    let (time_kind, time_format, time_description) =
+        time_reading.unwrap_or((TimeKind::RowNumber, TimeFormat::default(), String::new()));
     let groups = id_index.map(|k| group_by_id(table, file, k)).transpose()?;
     Ok(Extracted {
-        prepared: Prepared {
+        raw: RawDataset {
             file: file.to_string(),
             rows: table.rows(),
             columns: table.names.clone(),
             series: Vec::new(),
             time_kind,
+            time_format,
+            time_description,
             time_column: time_k.map(|k| table.names[k].clone()),
             targets: target_indices.iter().map(|&k| table.names[k].clone()).collect(),
             id_column: id_index.map(|k| table.names[k].clone()),
@@ -269,52 +285,104 @@ fn observations(rows: impl Iterator<Item = usize>, times: Option<&[i64]>, values
         .collect()
 }
 
-/// The time of every row and how times are represented.
-type ParsedTime = (Vec<i64>, TimeKind);
+/// The time of every row, how times are represented, and the reading that read them.
+struct ParsedTime {
+    times: Vec<i64>,
+    kind: TimeKind,
+    format: TimeFormat,
+    /// The reading in words, for the check report.
+    description: String,
+}
 
 /// A cell that is neither a number nor a missing-value marker.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct NotANumber;
 
-/// Parses column `k` as the time column; every row needs a timestamp.
-fn parse_time(table: &Table, file: &str, k: usize, allow_epoch: bool) -> Result<ParsedTime> {
+/// Parses column `k` as the time column (chosen by `--time-col` or by its name, so it may hold
+/// years, compact digits and epoch integers); every row needs a timestamp.
+fn parse_time(table: &Table, file: &str, k: usize, given: Option<&TimeFormat>) -> Result<ParsedTime> {
     let name = &table.names[k];
     let column = match &table.columns[k] {
-        Column::Time(v, kind) => time_column(v, *kind),
+        Column::Time(v, kind) | Column::Styled(v, kind, _) => typed_time_column(v, *kind),
         Column::Number(v) => {
-            let bad = v.iter().position(|x| {
-                x.is_some_and(|x| x.fract() != 0.0 || !(EPOCH_MIN as f64..=EPOCH_MAX as f64).contains(&x))
-            });
-            if let Some(row) = bad {
+            if let Some(row) = v.iter().position(|x| x.is_some_and(|x| x.fract() != 0.0)) {
                 return Err(Error::data(format!(
-                    "{file}: time column '{name}' has {} at {}, which is not epoch seconds \
-                     (an integer between {EPOCH_MIN} and {EPOCH_MAX}). Choose the time column with --time-col",
+                    "{file}: time column '{name}' has {} at {}, which is not a time: times held as \
+                     numbers must be whole (years, 20200131, epoch seconds). Choose the time column with --time-col",
                     format_number(v[row].unwrap_or(f64::NAN)),
                     table.row_label(row)
                 )));
             }
-            let seconds: Vec<Option<i64>> = v.iter().map(|x| x.map(|x| x as i64)).collect();
-            time_column(&seconds, TimeKind::DateTime)
+            let text: Vec<Option<String>> = v.iter().map(|x| x.map(|x| format!("{x:.0}"))).collect();
+            let cells = || text.iter().map(Option::as_deref);
+            parse_time_column(cells, true, given).map_err(|e| time_error(table, file, k, given, e))?
         }
-        text => parse_time_column(|| text.texts().into_iter().flatten(), allow_epoch).map_err(|bad| {
-            Error::data(format!(
-                "{file}: time column '{name}' has '{}' at {}, which is not a date or date-time \
-                 in a supported format ({ACCEPTED_FORMATS}). Fix the value, or choose the time \
-                 column with --time-col",
-                shorten(&bad.value),
-                table.row_label(bad.row)
-            ))
-        })?,
+        text => parse_time_column(|| text.texts().into_iter().flatten(), true, given)
+            .map_err(|e| time_error(table, file, k, given, e))?,
     };
     every_row_timed(table, file, k, column)
 }
 
+/// The message for a time column that no reading reads, or that two readings read differently.
+fn time_error(table: &Table, file: &str, k: usize, given: Option<&TimeFormat>, error: TimeError) -> Error {
+    let name = &table.names[k];
+    match error {
+        TimeError::Unreadable(bad) => {
+            let what = match given {
+                Some(TimeFormat::Pattern { read, .. }) => {
+                    format!("which does not match --time-format '{read}'")
+                }
+                _ => format!("which is not a date or date-time in a supported format ({ACCEPTED_FORMATS})"),
+            };
+            Error::data(format!(
+                "{file}: time column '{name}' has '{}' at {}, {what}. Fix the value, pass \
+                 --time-format with its chrono/strftime pattern (e.g. --time-format '%d %b %Y %H:%M'), \
+                 or choose the time column with --time-col",
+                shorten(&bad.value),
+                table.row_label(bad.row)
+            ))
+        }
+        TimeError::Ambiguous { row, value, readings } => {
+            let [a, b] = *readings;
+            let at = |t: i64| {
+                let kind = if t % DAY == 0 {
+                    TimeKind::Date
+                } else {
+                    TimeKind::DateTime
+                };
+                format_timestamp(t, kind)
+            };
+            Error::data(format!(
+                "{file}: time column '{name}' can be read two ways and no value decides: '{}' at {} \
+                 is {} read as {} but {} read as {}. Pass --time-format '{}' or --time-format '{}'",
+                shorten(&value),
+                table.row_label(row),
+                at(a.time),
+                a.description,
+                at(b.time),
+                b.description,
+                a.pattern,
+                b.pattern
+            ))
+        }
+    }
+}
+
 /// A typed (Parquet) time column as a [`TimeColumn`].
-fn time_column(cells: &[Option<i64>], kind: TimeKind) -> TimeColumn {
+fn typed_time_column(cells: &[Option<i64>], kind: TimeKind) -> TimeColumn {
     TimeColumn {
         times: cells.iter().map(|t| t.unwrap_or(0)).collect(),
         first_missing: cells.iter().position(Option::is_none),
         kind,
+        format: TimeFormat::default(),
+        description: format!(
+            "Parquet {}",
+            if kind == TimeKind::Date {
+                "dates"
+            } else {
+                "date-times"
+            }
+        ),
     }
 }
 
@@ -335,7 +403,12 @@ fn every_row_timed(table: &Table, file: &str, k: usize, column: TimeColumn) -> R
     } else {
         column.kind
     };
-    Ok((times, kind))
+    Ok(ParsedTime {
+        times,
+        kind,
+        format: column.format,
+        description: column.description,
+    })
 }
 
 /// Finds the time column when `--time-col` is not given.
@@ -344,6 +417,7 @@ fn detect_time(
     file: &str,
     id: Option<usize>,
     targets: &[usize],
+    given: Option<&TimeFormat>,
 ) -> Result<Option<(usize, ParsedTime)>> {
     let free = |k: &usize| Some(*k) != id && !targets.contains(k);
     let candidates: Vec<usize> = (0..table.names.len()).filter(free).collect();
@@ -351,14 +425,14 @@ fn detect_time(
         .iter()
         .find(|&&k| matches!(table.columns[k], Column::Time(..)))
     {
-        return Ok(Some((k, parse_time(table, file, k, true)?)));
+        return Ok(Some((k, parse_time(table, file, k, given)?)));
     }
     if let Some(&k) = candidates.iter().find(|&&k| {
         TIME_NAMES
             .iter()
             .any(|n| n.eq_ignore_ascii_case(table.names[k].trim()))
     }) {
-        return Ok(Some((k, parse_time(table, file, k, true)?)));
+        return Ok(Some((k, parse_time(table, file, k, given)?)));
     }
     for &k in &candidates {
         let column = &table.columns[k];
@@ -366,7 +440,7 @@ fn detect_time(
             continue;
         };
         if cells.any(|c| c.is_some_and(|s| !trim(s).is_empty())) {
-            if let Ok(parsed) = parse_time_column(|| column.texts().into_iter().flatten(), false) {
+            if let Ok(parsed) = parse_time_column(|| column.texts().into_iter().flatten(), false, given) {
                 return Ok(Some((k, every_row_timed(table, file, k, parsed)?)));
             }
         }

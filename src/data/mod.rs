@@ -2,10 +2,11 @@
 //! turns a user's file into it (reading, time parsing, checks, repairs) and into training windows.
 //!
 //! Flow: [`io`] reads a CSV or Parquet file into a [`table::Table`] of raw columns (the only polars
-//! user) → [`load`] picks the time, target and id columns, parses timestamps, groups rows into
-//! series, sorts them and runs the checks of [`check`] (duplicates, frequency, gaps, missing
-//! values, fill) → a [`Dataset`] plus a [`check::CheckReport`] → [`window`] splits each series
-//! chronologically, scales it with training statistics and cuts lookback/horizon windows.
+//! user) → [`load`] picks the time, target and id columns, reads the time column with one reading
+//! of [`time`] (the only chrono user), groups rows into series and runs the checks of [`check`]
+//! (order, duplicates, frequency and calendar, gaps, missing values, fill) → a [`Dataset`] plus a
+//! [`check::CheckReport`] → [`window`] splits each series chronologically, scales it with training
+//! statistics and cuts lookback/horizon windows.
 
 pub mod check;
 pub mod io;
@@ -15,6 +16,8 @@ pub mod time;
 pub mod window;
 
 use serde::{Deserialize, Serialize};
+
+pub use time::{Calendar, TimeFormat};
 
 /// How the time axis of a dataset is written and read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -58,10 +61,26 @@ pub struct Dataset {
     pub time_kind: TimeKind,
     /// The inferred (most common) step.
     pub frequency: Frequency,
+    /// The observed steps of the frequency (business days, sessions); `None`: every step.
+    pub calendar: Option<Calendar>,
+    /// How the time column is written (forecasts are written the same way).
+    pub time_format: TimeFormat,
     /// Name of the time column, if any.
     pub time_column: Option<String>,
     /// Name(s) of the target column(s).
     pub targets: Vec<String>,
     /// Name of the id column for long-format panels.
     pub id_column: Option<String>,
+}
+
+impl Dataset {
+    /// The season the frequency and calendar suggest (see [`time::season_on`]).
+    pub fn season_guess(&self) -> Option<usize> {
+        time::season_on(self.frequency, self.calendar.as_ref())
+    }
+
+    /// The grid the series' times lie on.
+    pub fn grid(&self) -> time::Grid {
+        time::Grid::new(self.frequency, self.calendar)
+    }
 }

@@ -259,11 +259,16 @@ mod tests {
         let mean = (fit(7, 1).predict(x.view()) + fit(8, 1).predict(x.view())) / 2.0;
         let got = ensemble.predict(x.view());
         let err = (&got - &mean).fold(0.0f64, |m, d| m.max(d.abs()));
-        assert!(err < 1e-12, "ensemble differs from the mean of its members by {err}");
+        assert!(
+            err < 1e-12,
+            "ensemble differs from the mean of its members by {err}"
+        );
         let neural = ensemble.config().neural().unwrap();
         assert_eq!((neural.train.ensemble, neural.result.len()), (2, 2));
         let tensors = ensemble.tensors();
-        assert!(tensors.iter().all(|(n, _)| n.starts_with("member0.") || n.starts_with("member1.")));
+        assert!(tensors
+            .iter()
+            .all(|(n, _)| n.starts_with("member0.") || n.starts_with("member1.")));
         let again = Fitted::from_tensors(ensemble.config().clone(), 24, 6, &tensors).unwrap();
         assert_eq!(again.predict(x.view()), got);
         let e = Fitted::from_tensors(ensemble.config().clone(), 24, 6, &tensors[1..]).unwrap_err();
@@ -275,7 +280,12 @@ mod tests {
     #[test]
     fn a_residual_forecaster_is_never_worse_than_its_base_on_validation() {
         let (train, val, _) = windows();
-        let mse = |f: &Fitted| (f.predict(val.inputs().view()) - val.targets()).mapv(|e| e * e).mean().unwrap();
+        let mse = |f: &Fitted| {
+            (f.predict(val.inputs().view()) - val.targets())
+                .mapv(|e| e * e)
+                .mean()
+                .unwrap()
+        };
         let nlinear = Forecaster::new(ModelConfig::for_kind(ModelKind::NLinear), 24, 6, 12)
             .unwrap()
             .fit(&train, &val, &mut Silent)
@@ -292,9 +302,17 @@ mod tests {
             nlinear.config().linear().unwrap().alpha,
             "the base's penalty is chosen as NLinear's"
         );
-        assert!(mse(&fitted) <= mse(&nlinear) + 1e-6, "{} > {}", mse(&fitted), mse(&nlinear));
+        assert!(
+            mse(&fitted) <= mse(&nlinear) + 1e-6,
+            "{} > {}",
+            mse(&fitted),
+            mse(&nlinear)
+        );
         let again = Fitted::from_tensors(fitted.config().clone(), 24, 6, &fitted.tensors()).unwrap();
-        assert_eq!(again.predict(val.inputs().view()), fitted.predict(val.inputs().view()));
+        assert_eq!(
+            again.predict(val.inputs().view()),
+            fitted.predict(val.inputs().view())
+        );
     }
 
     /// The grid's choice is the penalty with the lowest validation error, found independently.

@@ -4,11 +4,14 @@
 //!
 //! Keeping the file's shape in its own type keeps `nn` free of serde and makes the model file a
 //! stable contract: a change inside `nn` must be mirrored here (the conversion from
-//! [`ForecasterConfig`] names every field, so a new one stops the build until it is).
+//! [`ForecasterConfig`] names every field, so a new one stops the build until it is). The block
+//! options (conv scope, head-wise projections, FFN factor, dropout) carry serde defaults, so files
+//! written before them read as the network they hold.
 
 use serde::{Deserialize, Serialize};
 
-use crate::nn::forecaster::{CellKind, CoreKind, ForecasterConfig, HeadKind};
+use crate::nn::ffn::FfnFactor;
+use crate::nn::forecaster::{CellKind, ConvScope, CoreKind, ForecasterConfig, HeadKind};
 
 /// The file form of [`CoreKind`]: `"core": "xlstm", "blocks": "ms"` (or `"layers"`, `"cell"`).
 #[derive(Serialize, Deserialize)]
@@ -42,6 +45,39 @@ enum HeadKindDef {
     Last,
 }
 
+/// The file form of [`ConvScope`]: `"legacy"` or `"both"`.
+#[derive(Serialize, Deserialize)]
+#[serde(remote = "ConvScope", rename_all = "lowercase")]
+enum ConvScopeDef {
+    Legacy,
+    Both,
+}
+
+/// The file form of [`FfnFactor`]: `"4/3"` or `"1.3"`.
+#[derive(Serialize, Deserialize)]
+#[serde(remote = "FfnFactor")]
+enum FfnFactorDef {
+    #[serde(rename = "4/3")]
+    FourThirds,
+    #[serde(rename = "1.3")]
+    OnePointThree,
+}
+
+/// The block options' defaults, for files written before the options existed.
+mod block_defaults {
+    use super::{ConvScope, FfnFactor};
+
+    pub(super) fn conv_scope() -> ConvScope {
+        ConvScope::Legacy
+    }
+    pub(super) fn ffn_factor() -> FfnFactor {
+        FfnFactor::FourThirds
+    }
+    pub(super) fn ffn_multiple() -> usize {
+        8
+    }
+}
+
 /// The architecture of a neural forecaster, independent of its lookback and horizon.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct NetworkConfig {
@@ -63,6 +99,27 @@ pub struct NetworkConfig {
     pub head: HeadKind,
     /// Add a linear map of the normalised window to the output.
     pub linear_skip: bool,
+    /// Which xLSTM blocks take the conv (see [`ConvScope`]); absent in older files: legacy.
+    #[serde(with = "ConvScopeDef", default = "block_defaults::conv_scope")]
+    pub conv_scope: ConvScope,
+    /// Head-wise q, k, v blocks of the mLSTM blocks (0: dense).
+    #[serde(default)]
+    pub qkv_blocksize: usize,
+    /// Head-wise gate input projections in the sLSTM blocks.
+    #[serde(default)]
+    pub headwise_gates: bool,
+    /// FFN factor of the sLSTM blocks.
+    #[serde(with = "FfnFactorDef", default = "block_defaults::ffn_factor")]
+    pub ffn_factor: FfnFactor,
+    /// The FFN width is rounded up to a multiple of this.
+    #[serde(default = "block_defaults::ffn_multiple")]
+    pub ffn_multiple: usize,
+    /// Dropout rate in the blocks during training.
+    #[serde(default)]
+    pub dropout: f64,
+    /// Dropout rate on the head input during training.
+    #[serde(default)]
+    pub head_dropout: f64,
 }
 
 impl Default for NetworkConfig {
@@ -78,6 +135,13 @@ impl Default for NetworkConfig {
             conv_kernel: None,
             head: HeadKind::Flatten,
             linear_skip: true,
+            conv_scope: block_defaults::conv_scope(),
+            qkv_blocksize: 0,
+            headwise_gates: false,
+            ffn_factor: block_defaults::ffn_factor(),
+            ffn_multiple: block_defaults::ffn_multiple(),
+            dropout: 0.0,
+            head_dropout: 0.0,
         }
     }
 }
@@ -90,6 +154,10 @@ impl NetworkConfig {
         config.heads = self.heads;
         config.head = self.head;
         config.linear_skip = self.linear_skip;
+        (config.conv_scope, config.qkv_blocksize) = (self.conv_scope, self.qkv_blocksize);
+        (config.headwise_gates, config.ffn_factor) = (self.headwise_gates, self.ffn_factor);
+        config.ffn_multiple = self.ffn_multiple;
+        (config.dropout, config.head_dropout) = (self.dropout, self.head_dropout);
         if let Some(kernel) = self.conv_kernel {
             config.conv_kernel = kernel;
         }
@@ -125,6 +193,13 @@ impl From<&ForecasterConfig> for NetworkConfig {
             conv_kernel,
             head,
             linear_skip,
+            conv_scope,
+            qkv_blocksize,
+            headwise_gates,
+            ffn_factor,
+            ffn_multiple,
+            dropout,
+            head_dropout,
             base: _, // whether there is a base is NeuralConfig::base
         } = config;
         NetworkConfig {
@@ -136,6 +211,13 @@ impl From<&ForecasterConfig> for NetworkConfig {
             conv_kernel: Some(*conv_kernel),
             head: *head,
             linear_skip: *linear_skip,
+            conv_scope: *conv_scope,
+            qkv_blocksize: *qkv_blocksize,
+            headwise_gates: *headwise_gates,
+            ffn_factor: *ffn_factor,
+            ffn_multiple: *ffn_multiple,
+            dropout: *dropout,
+            head_dropout: *head_dropout,
         }
     }
 }
@@ -169,6 +251,56 @@ mod tests {
             let text = serde_json::to_string(&resolved).unwrap();
             assert_eq!(serde_json::from_str::<NetworkConfig>(&text).unwrap(), resolved);
         }
+    }
+
+    /// Every block option round-trips through the file form; a file written before the options
+    /// (none of their fields) reads as the defaults; a bad value is an error naming the field.
+    #[test]
+    fn block_options_round_trip_and_older_files_get_the_defaults() {
+        let asked = NetworkConfig {
+            conv_kernel: Some(4),
+            conv_scope: ConvScope::Both,
+            qkv_blocksize: 4,
+            headwise_gates: true,
+            ffn_factor: FfnFactor::OnePointThree,
+            ffn_multiple: 64,
+            dropout: 0.1,
+            head_dropout: 0.25,
+            ..NetworkConfig::default()
+        };
+        let built = asked.forecaster(96, 24).unwrap();
+        assert_eq!(
+            (built.conv_scope, built.ffn_width(), built.dropout),
+            (ConvScope::Both, 64, 0.1)
+        );
+        let resolved = NetworkConfig::from(&built);
+        let text = serde_json::to_string(&resolved).unwrap();
+        assert!(
+            text.contains(r#""conv_scope":"both""#) && text.contains(r#""ffn_factor":"1.3""#),
+            "{text}"
+        );
+        assert_eq!(serde_json::from_str::<NetworkConfig>(&text).unwrap(), resolved);
+        let mut old = serde_json::to_value(NetworkConfig::default()).unwrap();
+        for field in [
+            "conv_scope",
+            "qkv_blocksize",
+            "headwise_gates",
+            "ffn_factor",
+            "ffn_multiple",
+            "dropout",
+            "head_dropout",
+        ] {
+            assert!(old.as_object_mut().unwrap().remove(field).is_some(), "{field}");
+        }
+        let read: NetworkConfig = serde_json::from_value(old).unwrap();
+        assert_eq!(read, NetworkConfig::default());
+        let e = serde_json::from_str::<NetworkConfig>(&text.replace(r#""1.3""#, r#""2""#)).unwrap_err();
+        assert!(e.to_string().contains("unknown variant"), "{e}");
+        let bad = NetworkConfig {
+            qkv_blocksize: 5,
+            ..asked
+        };
+        assert!(bad.forecaster(96, 24).unwrap_err().contains("block size 5"));
     }
 
     #[test]

@@ -7,7 +7,8 @@
 //! backward: d_x[b,s,c] = Σ_j w[c,j] d_y[b, s+K−1−j, c]   (terms with s+K−1−j < T)
 //!           ∇w[c,j] += Σ_{b,t} d_y[b,t,c] x[b,t−K+1+j,c];  ∇bias[c] += Σ_{b,t} d_y[b,t,c]
 //! ```
-//! The cache keeps the input x (B, T, D).
+//! The cache keeps the input x (B, T, D). K = 0 is no convolution: y = x, with no taps and no
+//! bias ([`ConvParams::none`]), as the official `CausalConv1d` with kernel size 0.
 //!
 //! Public API: [`ConvParams::init`]`(d, kernel, rng)`; [`forward`]`(&p, &x) -> (y, ConvCache)`;
 //! [`backward`]`(&p, &cache, &d_y, &mut g) -> d_x`. All tensors are (B, T, D).
@@ -43,6 +44,14 @@ impl<F: Float> ConvParams<F> {
         ConvParams { w, b }
     }
 
+    /// No convolution (K = 0): no taps, no bias; [`forward`] is the identity.
+    pub fn none(d: usize) -> Self {
+        ConvParams {
+            w: Array2::zeros((d, 0)),
+            b: Array1::zeros(0),
+        }
+    }
+
     /// Kernel size K.
     pub fn kernel(&self) -> usize {
         self.w.ncols()
@@ -54,6 +63,9 @@ pub fn forward<F: Float>(p: &ConvParams<F>, x: &Array3<F>) -> (Array3<F>, ConvCa
     let (bs, t_len, d) = x.dim();
     debug_assert_eq!(p.w.nrows(), d, "conv: channels");
     let k = p.kernel();
+    if k == 0 {
+        return (x.clone(), ConvCache { x: x.clone() });
+    }
     let w_t = p.w.t().as_standard_layout().into_owned(); // (K, D), rows contiguous
     let mut y = Array3::<F>::zeros((bs, t_len, d)); // (B, T, D)
     for b in 0..bs {
@@ -84,6 +96,9 @@ pub fn backward<F: Float>(
     let x = &cache.x;
     let (bs, t_len, d) = x.dim();
     let k = p.kernel();
+    if k == 0 {
+        return d_y.clone();
+    }
     let mut d_x = Array3::<F>::zeros((bs, t_len, d)); // (B, T, D)
     let mut d_w_t = Array2::<F>::zeros((k, d)); // (K, D)
     let w_t = p.w.t().as_standard_layout().into_owned(); // (K, D)
@@ -114,10 +129,8 @@ pub fn backward<F: Float>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::nn::gradcheck::GradCheck;
-    use crate::nn::linear::testing::{dot_all, randn, WithInputs};
-    use crate::nn::zeros_like;
-    use ndarray::{array, Ix3};
+    use crate::nn::gradcheck::{as3, randn, GradCheck};
+    use ndarray::array;
 
     /// One channel, K = 2, w = [0.5, 2] (0.5 on the previous step), bias 1, x = [1, 2, 3]:
     /// y0 = 1 + 2·1 = 3 (zero padding), y1 = 1 + 0.5·1 + 2·2 = 5.5, y2 = 1 + 0.5·2 + 2·3 = 8.
@@ -136,9 +149,7 @@ mod tests {
     fn output_does_not_depend_on_future_inputs() {
         let mut rng = Rng::new(4);
         let p = ConvParams::<f64>::init(3, 4, &mut rng);
-        let x = randn(&mut rng, &[1, 6, 3], 1.0)
-            .into_dimensionality::<Ix3>()
-            .unwrap();
+        let x = as3(&randn(&mut rng, &[1, 6, 3], 1.0));
         let mut x2 = x.clone();
         x2[[0, 4, 1]] += 1.0;
         let (y, _) = forward(&p, &x);
@@ -150,25 +161,24 @@ mod tests {
     }
 
     #[test]
+    fn kernel_zero_is_the_identity_without_parameters() {
+        let mut rng = Rng::new(5);
+        let p = ConvParams::<f64>::none(3);
+        assert_eq!((p.kernel(), crate::nn::count(&p)), (0, 0));
+        let x = as3(&randn(&mut rng, &[2, 4, 3], 1.0));
+        let (y, cache) = forward(&p, &x);
+        assert_eq!(y, x);
+        let d_y = as3(&randn(&mut rng, &[2, 4, 3], 1.0));
+        let mut grads = crate::nn::zeros_like(&p);
+        assert_eq!(backward(&p, &cache, &d_y, &mut grads), d_y);
+    }
+
+    #[test]
     fn conv_grads_match_finite_differences() {
         let mut rng = Rng::new(9);
         let p = ConvParams::<f64>::init(3, 4, &mut rng);
         let x = randn(&mut rng, &[2, 7, 3], 1.0);
         let g = randn(&mut rng, &[2, 7, 3], 1.0);
-        let all = WithInputs {
-            params: p,
-            inputs: vec![("x", x)],
-        };
-        let x3 = |a: &WithInputs<ConvParams<f64>>| a.get("x").clone().into_dimensionality::<Ix3>().unwrap();
-        let loss = |a: &WithInputs<ConvParams<f64>>| dot_all(&forward(&a.params, &x3(a)).0.into_dyn(), &g);
-        let (_, cache) = forward(&all.params, &x3(&all));
-        let mut grads = zeros_like(&all.params);
-        let g3 = g.clone().into_dimensionality::<Ix3>().unwrap();
-        let d_x = backward(&all.params, &cache, &g3, &mut grads);
-        let analytic = WithInputs {
-            params: grads,
-            inputs: vec![("x", d_x.into_dyn())],
-        };
-        GradCheck::default().assert("conv", &all, &analytic, loss);
+        GradCheck::default().assert_sequence_layer("conv", p, x, g, forward, backward);
     }
 }

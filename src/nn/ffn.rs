@@ -10,7 +10,8 @@
 //! The cache keeps x (N, D), [a | v] (N, 2P), act(a) ⊙ v, act(a) and act'(a) (N, P each); N = B·T.
 //! act(a) and act'(a) come from one evaluation in the forward pass (one erf per entry for GELU).
 //!
-//! Public API: [`ffn_width`]`(d_model)`; [`init`]`(&FfnConfig, rng) -> FfnParams`;
+//! Public API: [`ffn_width`]`(d_model)` and [`width`]`(d_model, factor, multiple)`;
+//! [`init`]`(&FfnConfig, rng) -> FfnParams`;
 //! [`forward`]`(&p, &x) -> (y, FfnCache)`; [`backward`]`(&p, &cache, &d_y, &mut g) -> d_x`;
 //! tensors (B, T, D).
 
@@ -47,9 +48,30 @@ pub struct FfnConfig {
     pub num_blocks: usize,
 }
 
-/// P = ⌈4D/3⌉ rounded up to a multiple of 8.
+/// The projection factor PF of the inner width P = PF·D.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FfnFactor {
+    /// PF = 4/3 (`xlstm-math.md` §3.5; this crate's default).
+    FourThirds,
+    /// PF = 1.3, the official xLSTM's `proj_factor`.
+    OnePointThree,
+}
+
+/// P = ⌈PF·D⌉ rounded up to a multiple of `multiple` (≥ 1), in integers: ⌈4D/3⌉ or ⌈13D/10⌉.
+/// The official code rounds to 64 (a GPU tiling concern: D = 32 gives P = 64, D = 64 gives 128);
+/// this crate's default is 8, which keeps P near PF·D at small widths.
+pub fn width(d_model: usize, factor: FfnFactor, multiple: usize) -> usize {
+    let exact = match factor {
+        FfnFactor::FourThirds => (4 * d_model).div_ceil(3),
+        FfnFactor::OnePointThree => (13 * d_model).div_ceil(10),
+    };
+    let multiple = multiple.max(1);
+    exact.div_ceil(multiple) * multiple
+}
+
+/// The default width: P = ⌈4D/3⌉ rounded up to a multiple of 8.
 pub fn ffn_width(d_model: usize) -> usize {
-    (4 * d_model).div_ceil(3).div_ceil(8) * 8
+    width(d_model, FfnFactor::FourThirds, 8)
 }
 
 /// Up-projection N(0, 2/(5D)) ("small init"), down-projection N(0, (2/(num_blocks·√D))²)
@@ -150,16 +172,28 @@ pub fn backward<F: Float>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::nn::gradcheck::GradCheck;
-    use crate::nn::linear::testing::{dot_all, randn, WithInputs};
-    use crate::nn::zeros_like;
-    use ndarray::{array, Ix3};
+    use crate::nn::gradcheck::{randn, GradCheck};
+    use ndarray::array;
 
     #[test]
     fn width_is_four_thirds_rounded_up_to_eight() {
         assert_eq!(ffn_width(64), 88); // ⌈85.3⌉ = 86 → 88
         assert_eq!(ffn_width(6), 8);
         assert_eq!(ffn_width(48), 64);
+    }
+
+    /// 1.3·D in integers, and the official rounding to 64 (`xlstm-math.md` §3.2: D = 64 → 128).
+    #[test]
+    fn official_factor_and_rounding() {
+        let official = |d| width(d, FfnFactor::OnePointThree, 64);
+        assert_eq!((official(32), official(64), official(256)), (64, 128, 384));
+        let by_eight = |d| width(d, FfnFactor::OnePointThree, 8);
+        assert_eq!(
+            (by_eight(32), by_eight(64), by_eight(100), by_eight(128)),
+            (48, 88, 136, 168)
+        );
+        assert_eq!(width(10, FfnFactor::OnePointThree, 1), 13);
+        assert_eq!(width(3, FfnFactor::FourThirds, 1), 4);
     }
 
     /// D = 1, P = 1, W_up = [[1], [2]], W_down = [[3]], SiLU, x = 1:
@@ -188,21 +222,7 @@ mod tests {
         p.w_down.mapv_inplace(|_| 0.7 * rng.normal());
         let x = randn(&mut rng, &[2, 5, 4], 1.0);
         let g = randn(&mut rng, &[2, 5, 4], 1.0);
-        let all = WithInputs {
-            params: p,
-            inputs: vec![("x", x)],
-        };
-        let x3 = |a: &WithInputs<FfnParams<f64>>| a.get("x").clone().into_dimensionality::<Ix3>().unwrap();
-        let loss = |a: &WithInputs<FfnParams<f64>>| dot_all(&forward(&a.params, &x3(a)).0.into_dyn(), &g);
-        let (_, cache) = forward(&all.params, &x3(&all));
-        let mut grads = zeros_like(&all.params);
-        let g3 = g.clone().into_dimensionality::<Ix3>().unwrap();
-        let d_x = backward(&all.params, &cache, &g3, &mut grads);
-        let analytic = WithInputs {
-            params: grads,
-            inputs: vec![("x", d_x.into_dyn())],
-        };
-        GradCheck::default().assert("ffn", &all, &analytic, loss);
+        GradCheck::default().assert_sequence_layer("ffn", p, x, g, forward, backward);
     }
 
     #[test]

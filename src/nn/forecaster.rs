@@ -10,9 +10,17 @@
 //! comparisons isolate the recurrent core. The head reads either the flattened hidden states
 //! (T·D → P, the P-sLSTM choice) or the last hidden state (D → P). Derivation:
 //! `docs/derivations/forecaster.md`.
+//!
+//! The blocks follow the official xLSTM as options, each off by default (the defaults are the
+//! network this crate shipped before them): the causal conv in both block kinds
+//! ([`ConvScope::Both`]), head-wise q, k, v and gate input projections, the 1.3 FFN factor and
+//! dropout. [`forward_train`] is the training pass with dropout; [`forward`] and [`predict`]
+//! never drop.
 
 use ndarray::{Array2, Array3, ArrayView2, Axis};
 
+use super::dropout::Dropout;
+use super::ffn::{self, FfnFactor};
 use super::linear::{self, LinearParams};
 use super::lstm::{self, LstmCache, LstmParams};
 use super::mlstm_block::{self, MlstmBlockCache, MlstmBlockConfig, MlstmBlockParams, MlstmForm};
@@ -32,6 +40,19 @@ pub enum HeadKind {
     Flatten,
     /// The last hidden state only: a (D → P) map.
     Last,
+}
+
+/// Which xLSTM blocks take the causal conv of [`ForecasterConfig::conv_kernel`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConvScope {
+    /// The network before the option (default): sLSTM blocks take `conv_kernel` (0: no conv);
+    /// mLSTM blocks always convolve, with max(`conv_kernel`, 1) taps (1 tap is a per-channel
+    /// scale and bias).
+    Legacy,
+    /// As the paper and the official code (kernel 4 there): both block kinds take
+    /// `conv_kernel`, and 0 means no conv in either (an mLSTM block then computes
+    /// x_c = SiLU(x_m), like the official `CausalConv1d` with kernel size 0).
+    Both,
 }
 
 /// The recurrent core.
@@ -84,8 +105,8 @@ pub struct ForecasterConfig {
     pub width: usize,
     /// Heads NH of the xLSTM cells (D must be a multiple).
     pub heads: usize,
-    /// Causal-conv kernel in the xLSTM blocks (sLSTM: 0 means no conv; mLSTM blocks always have
-    /// one and use max(kernel, 1)).
+    /// Causal-conv kernel K in the xLSTM blocks; which blocks take it, and what 0 means, is
+    /// [`ForecasterConfig::conv_scope`].
     pub conv_kernel: usize,
     /// What the head reads.
     pub head: HeadKind,
@@ -93,6 +114,26 @@ pub struct ForecasterConfig {
     /// refines a linear forecast (the "linear baseline inside the model" of xLSTM-Mixer and
     /// xLSTMTime) instead of learning it from scratch.
     pub linear_skip: bool,
+    /// Which blocks take the conv ([`ConvScope::Legacy`] by default).
+    pub conv_scope: ConvScope,
+    /// Block size b of head-wise (block-diagonal) q, k, v projections in mLSTM blocks (official
+    /// 4; 2D must be a multiple); 0: dense 2D×2D projections (default).
+    pub qkv_blocksize: usize,
+    /// Head-wise gate input projections in sLSTM blocks (one DH×DH block per head for each of
+    /// i, f, z, o: the official `LinearHeadwiseExpand`) instead of a dense (4D, D) matrix
+    /// (default false).
+    pub headwise_gates: bool,
+    /// FFN factor of the sLSTM blocks: P = ⌈PF·D⌉ ([`FfnFactor::FourThirds`] by default; the
+    /// official 1.3 is [`FfnFactor::OnePointThree`]).
+    pub ffn_factor: FfnFactor,
+    /// P is rounded up to a multiple of this (1..=256; default 8; the official code uses 64).
+    pub ffn_multiple: usize,
+    /// Dropout rate in the xLSTM blocks, in training passes only (after the sLSTM cell, after
+    /// the FFN and after the mLSTM down-projection, as the official code); 0 = off (default).
+    /// LSTM layers and bare cells have none (`head_dropout` applies to every core).
+    pub dropout: f64,
+    /// Dropout rate on the head's input, in training passes only; 0 = off (default).
+    pub head_dropout: f64,
     /// A linear base forecast on the raw (globally standardised) window, w (P, L) and b (P),
     /// to which the network adds its correction σ·ŷ (RevIN's scale, without its mean): the
     /// residual-over-linear forecaster. The base is set from a closed-form baseline before
@@ -116,8 +157,28 @@ impl ForecasterConfig {
             conv_kernel: 0,
             head: HeadKind::Flatten,
             linear_skip: true,
+            conv_scope: ConvScope::Legacy,
+            qkv_blocksize: 0,
+            headwise_gates: false,
+            ffn_factor: FfnFactor::FourThirds,
+            ffn_multiple: 8,
+            dropout: 0.0,
+            head_dropout: 0.0,
             base: false,
         }
+    }
+
+    /// The conv kernel of mLSTM blocks (see [`ConvScope`]).
+    pub fn mlstm_conv_kernel(&self) -> usize {
+        match self.conv_scope {
+            ConvScope::Legacy => self.conv_kernel.max(1),
+            ConvScope::Both => self.conv_kernel,
+        }
+    }
+
+    /// The FFN width P of sLSTM blocks.
+    pub fn ffn_width(&self) -> usize {
+        ffn::width(self.width, self.ffn_factor, self.ffn_multiple)
     }
 
     /// Patch geometry (L, p, s).
@@ -153,6 +214,7 @@ impl ForecasterConfig {
         if self.stride == 0 {
             return Err("stride must be positive".into());
         }
+        self.check_block_options()?;
         match &self.kind {
             CoreKind::Lstm { layers } if *layers == 0 => Err("an LSTM core needs at least one layer".into()),
             CoreKind::Lstm { .. } => Ok(()),
@@ -164,6 +226,25 @@ impl ForecasterConfig {
             }
             CoreKind::Cell { .. } => self.check_heads(),
         }
+    }
+
+    fn check_block_options(&self) -> Result<(), String> {
+        for (name, rate) in [("dropout", self.dropout), ("head dropout", self.head_dropout)] {
+            if !(0.0..1.0).contains(&rate) {
+                return Err(format!("{name} {rate} must be in [0, 1)"));
+            }
+        }
+        if !(1..=256).contains(&self.ffn_multiple) {
+            return Err(format!("FFN multiple {} must be in 1..=256", self.ffn_multiple));
+        }
+        let inner = 2 * self.width; // the mLSTM block's E
+        if self.qkv_blocksize > 0 && !inner.is_multiple_of(self.qkv_blocksize) {
+            return Err(format!(
+                "q, k, v block size {} does not divide the mLSTM inner width {inner} (2 × width)",
+                self.qkv_blocksize
+            ));
+        }
+        Ok(())
     }
 
     fn check_heads(&self) -> Result<(), String> {
@@ -286,13 +367,16 @@ fn init_layers<F: Float>(config: &ForecasterConfig, rng: &mut Rng) -> Vec<Layer<
             let layer = |(i, c): (usize, char)| match c {
                 'm' => {
                     let mut cfg = MlstmBlockConfig::new(d, config.heads);
-                    cfg.conv_kernel = config.conv_kernel.max(1);
+                    cfg.conv_kernel = config.mlstm_conv_kernel();
+                    cfg.qkv_blocksize = config.qkv_blocksize;
                     cfg.num_blocks = n;
                     Layer::Mlstm(Box::new(cfg.init(rng)))
                 }
                 _ => {
                     let mut cfg = SlstmBlockConfig::new(d, config.heads, i, n);
                     cfg.conv_kernel = config.conv_kernel;
+                    cfg.headwise = config.headwise_gates;
+                    cfg.d_ff = config.ffn_width();
                     Layer::Slstm(Box::new(slstm_block::init(&cfg, rng)))
                 }
             };
@@ -306,6 +390,7 @@ fn init_layers<F: Float>(config: &ForecasterConfig, rng: &mut Rng) -> Vec<Layer<
                 d_hidden: d,
                 n_heads: config.heads,
                 forget_init: ForgetInit::Linspace,
+                headwise: false,
             };
             vec![Layer::SlstmCell(slstm::init(&cfg, rng))]
         }
@@ -327,18 +412,22 @@ fn init_layers<F: Float>(config: &ForecasterConfig, rng: &mut Rng) -> Vec<Layer<
     }
 }
 
-fn layer_forward<F: Float>(layer: &Layer<F>, x: &Array3<F>) -> (Array3<F>, LayerCache<F>) {
+fn layer_forward<F: Float>(
+    layer: &Layer<F>,
+    x: &Array3<F>,
+    drop: &mut Dropout<'_>,
+) -> (Array3<F>, LayerCache<F>) {
     match layer {
         Layer::Lstm(p) => {
             let (h, _, cache) = lstm::forward(p, x, None);
             (h, LayerCache::Lstm(Box::new(cache)))
         }
         Layer::Mlstm(p) => {
-            let (y, cache) = mlstm_block::forward(p, x);
+            let (y, cache) = mlstm_block::forward_train(p, x, drop);
             (y, LayerCache::Mlstm(Box::new(cache)))
         }
         Layer::Slstm(p) => {
-            let (y, cache) = slstm_block::forward(p, x);
+            let (y, cache) = slstm_block::forward_train(p, x, drop);
             (y, LayerCache::Slstm(Box::new(cache)))
         }
         Layer::SlstmCell(p) => {
@@ -430,8 +519,10 @@ pub struct ForecasterCache<F> {
     embed: PatchCache<F>,
     layers: Vec<LayerCache<F>>,
     norm: NormCache<F>,
-    /// Head input rows, (B, T·D) or (B, D).
+    /// Head input rows, (B, T·D) or (B, D) (after dropout in a training pass).
     head_in: Array2<F>,
+    /// Dropout mask on the head input, in training passes with head dropout.
+    head_mask: Option<Array2<F>>,
     /// Head output in normalised units ŷ, (B, P).
     y_hat: Array2<F>,
     /// The normalised window x̂ (B, L), kept when the linear skip is on.
@@ -440,22 +531,43 @@ pub struct ForecasterCache<F> {
     x: Option<Array2<F>>,
 }
 
-/// Forecast `inputs` (B, L) → (B, P) in the units of the inputs.
+/// Forecast `inputs` (B, L) → (B, P) in the units of the inputs (no dropout).
 pub fn forward<F: Float>(
     params: &ForecasterParams<F>,
     config: &ForecasterConfig,
     inputs: ArrayView2<F>,
+) -> (Array2<F>, ForecasterCache<F>) {
+    forward_with(params, config, inputs, &mut Dropout::off())
+}
+
+/// The training pass of [`forward`]: the configured dropout, masks drawn from `masks` (the same
+/// generator state gives the same masks). Without dropout it is [`forward`], bit for bit.
+pub fn forward_train<F: Float>(
+    params: &ForecasterParams<F>,
+    config: &ForecasterConfig,
+    inputs: ArrayView2<F>,
+    masks: &mut Rng,
+) -> (Array2<F>, ForecasterCache<F>) {
+    forward_with(params, config, inputs, &mut Dropout::new(config.dropout, masks))
+}
+
+fn forward_with<F: Float>(
+    params: &ForecasterParams<F>,
+    config: &ForecasterConfig,
+    inputs: ArrayView2<F>,
+    drop: &mut Dropout<'_>,
 ) -> (Array2<F>, ForecasterCache<F>) {
     let (x_hat, revin_cache) = revin::normalise(&params.revin, inputs); // (B, L)
     let (tokens, embed) = patch::forward(&params.embed, &config.geometry(), x_hat.view()); // (B, T, D)
     let mut hidden = tokens; // (B, T, D)
     let mut layers = Vec::with_capacity(params.layers.len());
     for layer in &params.layers {
-        let (next, cache) = layer_forward(layer, &hidden);
+        let (next, cache) = layer_forward(layer, &hidden, drop);
         hidden = next;
         layers.push(cache);
     }
-    let (head_in, norm, y_hat) = read_out(params, config, &hidden, x_hat.view());
+    let mut head_drop = drop.with_rate(config.head_dropout);
+    let (head_in, head_mask, norm, y_hat) = read_out(params, config, &hidden, x_hat.view(), &mut head_drop);
     let y = output(params, &revin_cache, y_hat.view(), inputs); // (B, P)
     (
         y,
@@ -465,6 +577,7 @@ pub fn forward<F: Float>(
             layers,
             norm,
             head_in,
+            head_mask,
             y_hat,
             x_hat: params.skip.as_ref().map(|_| x_hat),
             x: params.base.as_ref().map(|_| inputs.to_owned()),
@@ -490,17 +603,19 @@ fn output<F: Float>(
     y
 }
 
-/// From the core's output `hidden` (B, T, D) to ŷ (B, P) in normalised units: LayerNorm, head and
-/// the linear skip from `x_hat` (B, L). Returns the head input (B, T·D) or (B, D), the norm cache
-/// and ŷ. LayerNorm is per token, so with the last-state head only the last token is normalised.
+/// From the core's output `hidden` (B, T, D) to ŷ (B, P) in normalised units: LayerNorm, head
+/// dropout (`drop`, training passes), head and the linear skip from `x_hat` (B, L). Returns the
+/// head input (B, T·D) or (B, D), its dropout mask, the norm cache and ŷ. LayerNorm is per
+/// token, so with the last-state head only the last token is normalised.
 fn read_out<F: Float>(
     params: &ForecasterParams<F>,
     config: &ForecasterConfig,
     hidden: &Array3<F>,
     x_hat: ArrayView2<F>,
-) -> (Array2<F>, NormCache<F>, Array2<F>) {
+    drop: &mut Dropout<'_>,
+) -> (Array2<F>, Option<Array2<F>>, NormCache<F>, Array2<F>) {
     let b = hidden.dim().0;
-    let (head_in, norm) = match config.head {
+    let (mut head_in, norm) = match config.head {
         HeadKind::Flatten => {
             let (h, norm) = norm::layer_norm(&params.norm, hidden); // (B, T, D)
             let h = h
@@ -513,11 +628,12 @@ fn read_out<F: Float>(
             norm::layer_norm(&params.norm, &last)
         }
     };
+    let head_mask = drop.apply(&mut head_in);
     let mut y_hat = linear::apply(&params.head, head_in.view()); // (B, P)
     if let Some(skip) = &params.skip {
         y_hat += &linear::apply(skip, x_hat);
     }
-    (head_in, norm, y_hat)
+    (head_in, head_mask, norm, y_hat)
 }
 
 /// Forecast `inputs` (B, L) → (B, P) for inference: the same function as [`forward`], with the
@@ -545,10 +661,10 @@ pub fn predict<F: Float>(
         hidden = match layer {
             Layer::Lstm(p) => lstm::infer(p, &hidden),
             Layer::MlstmCell(p) => mlstm_layer::infer(p, &hidden),
-            _ => layer_forward(layer, &hidden).0,
+            _ => layer_forward(layer, &hidden, &mut Dropout::off()).0,
         };
     }
-    let (_, _, y_hat) = read_out(params, config, &hidden, x_hat.view());
+    let (_, _, _, y_hat) = read_out(params, config, &hidden, x_hat.view(), &mut Dropout::off());
     output(params, &revin_cache, y_hat.view(), inputs) // (B, P)
 }
 
@@ -611,12 +727,15 @@ pub fn backward<F: Float>(
         d_out,
         &mut grads.revin,
     ); // (B, P)
-    let d_head_in = linear::backward_with_input(
+    let mut d_head_in = linear::backward_with_input(
         &params.head,
         cache.head_in.view(),
         d_y_hat.view(),
         &mut grads.head,
     );
+    if let Some(mask) = &cache.head_mask {
+        d_head_in *= mask; // dropout backward
+    }
     let d_hidden = match config.head {
         HeadKind::Flatten => {
             let d_h = d_head_in.into_shape_with_order((b, t, d)).expect("contiguous");

@@ -1,22 +1,18 @@
 //! Tests of the whole forecaster: gradient checks of every kind with its loss, names, precision.
 use super::*;
-use crate::nn::gradcheck::GradCheck;
+use crate::nn::gradcheck::{GradCheck, WithInputs};
 use crate::nn::loss::Loss;
-use crate::nn::zeros_like;
+use crate::nn::rng::Rng;
 
 pub(crate) fn config(kind: CoreKind, head: HeadKind) -> ForecasterConfig {
     ForecasterConfig {
-        kind,
-        lookback: 12,
-        horizon: 3,
         patch: 4,
         stride: 2,
         width: 4,
         heads: 2,
         conv_kernel: 2,
         head,
-        linear_skip: true,
-        base: false,
+        ..ForecasterConfig::new(kind, 12, 3)
     }
 }
 
@@ -30,12 +26,14 @@ fn jitter(p: &mut ForecasterParams<f64>, seed: u64) {
 }
 
 fn check_whole_model(kind: CoreKind, head: HeadKind) {
-    check_model(config(kind, head));
+    check_config(&config(kind, head), None);
 }
 
-fn check_model(config: ForecasterConfig) {
+/// The gradient check of the whole model with its real loss; with `masks`, a training pass whose
+/// dropout masks come from a generator restarted at that seed for every evaluation (fixed masks).
+fn check_config(config: &ForecasterConfig, masks: Option<u64>) {
     config.validate().unwrap();
-    let mut params: ForecasterParams<f64> = init(&config, 3);
+    let mut params: ForecasterParams<f64> = init(config, 3);
     jitter(&mut params, 4);
     let mut rng = Rng::new(5);
     let b = 3;
@@ -43,16 +41,143 @@ fn check_model(config: ForecasterConfig) {
         (t as f64 * 0.7).sin() * 2.0 + 5.0 + 0.5 * rng.normal()
     });
     let y = Array2::from_shape_fn((b, config.horizon), |_| 5.0 + rng.normal());
-    let loss = Loss::Mse;
-    let denom = b * config.horizon;
-    let (pred, cache) = forward(&params, &config, x.view());
-    let d_pred = loss.backward(pred.view(), y.view(), denom);
-    let mut grads = zeros_like(&params);
-    backward(&params, &config, &cache, d_pred.view(), &mut grads);
-    let what = format!("forecaster {:?} {:?}", config.kind, config.head);
-    GradCheck::default().assert(&what, &params, &grads, |p| {
-        loss.forward(forward(p, &config, x.view()).0.view(), y.view(), denom)
-    });
+    let (loss, denom) = (Loss::Mse, b * config.horizon);
+    let what = format!("forecaster {config:?}");
+    let run = |p: &ForecasterParams<f64>| match masks {
+        Some(seed) => forward_train(p, config, x.view(), &mut Rng::new(seed)),
+        None => forward(p, config, x.view()),
+    };
+    if masks.is_some() {
+        let head_mask = run(&params).1.head_mask;
+        assert_eq!(head_mask.is_some(), config.head_dropout > 0.0, "head dropout");
+    }
+    // The real loss is the one output, with upstream gradient 1.
+    GradCheck::default().assert_layer(
+        &what,
+        &WithInputs::new(params, vec![]),
+        &[ndarray::arr1(&[1.0]).into_dyn()],
+        |pt| {
+            let (pred, cache) = run(&pt.params);
+            let value = loss.forward(pred.view(), y.view(), denom);
+            (vec![ndarray::arr1(&[value]).into_dyn()], (pred, cache))
+        },
+        |pt, (pred, cache), _, grads| {
+            let d_pred = loss.backward(pred.view(), y.view(), denom);
+            backward(&pt.params, config, cache, d_pred.view(), grads);
+            vec![]
+        },
+    );
+}
+
+/// Every block option of the official code on: conv kernel 4 in both block kinds, head-wise
+/// q, k, v (blocks of 4) and gate inputs, FFN factor 1.3 rounded to 64.
+pub(crate) fn paper_blocks(mut c: ForecasterConfig) -> ForecasterConfig {
+    (c.conv_kernel, c.conv_scope, c.qkv_blocksize, c.headwise_gates) = (4, ConvScope::Both, 4, true);
+    (c.ffn_factor, c.ffn_multiple) = (FfnFactor::OnePointThree, 64);
+    c
+}
+
+#[test]
+fn paper_block_forecaster_grads_match_finite_differences() {
+    check_config(&paper_blocks(config(xlstm("ms"), HeadKind::Flatten)), None);
+    let mut no_conv = paper_blocks(config(xlstm("sm"), HeadKind::Last));
+    no_conv.conv_kernel = 0;
+    check_config(&no_conv, None);
+}
+
+/// Dropout in the blocks and on the head input, with fixed masks (a training pass).
+#[test]
+fn dropout_forecaster_grads_match_finite_differences_with_fixed_masks() {
+    for (kind, head) in [(xlstm("ms"), HeadKind::Flatten), (xlstm("sm"), HeadKind::Last)] {
+        let mut c = paper_blocks(config(kind, head));
+        (c.dropout, c.head_dropout) = (0.2, 0.3);
+        check_config(&c, Some(21));
+    }
+}
+
+/// Without dropout a training pass is the evaluation pass, bit for bit, and draws nothing; with
+/// it, the training pass differs and evaluation and prediction still do not drop.
+#[test]
+fn only_training_passes_with_dropout_drop() {
+    let mut c = config(xlstm("ms"), HeadKind::Flatten);
+    let p: ForecasterParams<f64> = init(&c, 1);
+    let x = Array2::from_shape_fn((2, c.lookback), |(b, t)| ((b + t) as f64 * 0.3).cos());
+    let mut masks = Rng::new(4);
+    let eval = forward(&p, &c, x.view()).0;
+    assert_eq!(forward_train(&p, &c, x.view(), &mut masks).0, eval);
+    assert_eq!(masks.next_u64(), Rng::new(4).next_u64(), "no mask was drawn");
+    (c.dropout, c.head_dropout) = (0.3, 0.3);
+    assert_ne!(forward_train(&p, &c, x.view(), &mut masks).0, eval);
+    assert_eq!(forward(&p, &c, x.view()).0, eval);
+    let predicted = predict(&p, &c, x.view());
+    assert!((&predicted - &eval).fold(0.0f64, |m, d| m.max(d.abs())) < 1e-10);
+}
+
+/// What the conv settings build: legacy gives mLSTM blocks a kernel of max(K, 1) and sLSTM
+/// blocks K (0: none); `Both` gives both K, and 0 means no conv parameters at all.
+#[test]
+fn conv_scope_decides_which_blocks_convolve() {
+    let kernels = |conv_kernel, conv_scope| {
+        let c = ForecasterConfig {
+            conv_kernel,
+            conv_scope,
+            ..config(xlstm("ms"), HeadKind::Flatten)
+        };
+        let p: ForecasterParams<f64> = init(&c, 1);
+        p.layers
+            .iter()
+            .map(|l| match l {
+                Layer::Mlstm(b) => (b.conv.w.ncols(), b.conv.b.len()),
+                Layer::Slstm(b) => (b.conv.w.ncols(), b.conv.b.len()),
+                _ => unreachable!("an xLSTM stack"),
+            })
+            .collect::<Vec<_>>()
+    };
+    let (e, d) = (8, 4);
+    assert_eq!(kernels(0, ConvScope::Legacy), vec![(1, e), (0, 0)]);
+    assert_eq!(kernels(4, ConvScope::Legacy), vec![(4, e), (4, d)]);
+    assert_eq!(kernels(0, ConvScope::Both), vec![(0, 0), (0, 0)]);
+    assert_eq!(kernels(4, ConvScope::Both), vec![(4, e), (4, d)]);
+}
+
+/// Bad option values are configuration errors that name the option.
+#[test]
+fn bad_block_options_are_rejected() {
+    let base = config(xlstm("ms"), HeadKind::Flatten);
+    let cases = [
+        (
+            ForecasterConfig {
+                dropout: 1.0,
+                ..base.clone()
+            },
+            "dropout",
+        ),
+        (
+            ForecasterConfig {
+                head_dropout: -0.1,
+                ..base.clone()
+            },
+            "head dropout",
+        ),
+        (
+            ForecasterConfig {
+                qkv_blocksize: 3,
+                ..base.clone()
+            },
+            "block size 3",
+        ),
+        (
+            ForecasterConfig {
+                ffn_multiple: 0,
+                ..base.clone()
+            },
+            "FFN multiple",
+        ),
+    ];
+    for (c, what) in cases {
+        let e = c.validate().unwrap_err();
+        assert!(e.contains(what), "{what}: {e}");
+    }
 }
 
 #[test]
@@ -93,7 +218,7 @@ fn forecaster_with_a_linear_base_grads_match_finite_differences() {
     for (kind, skip) in [(xlstm("ms"), false), (CoreKind::Lstm { layers: 1 }, true)] {
         let mut c = config(kind, HeadKind::Flatten);
         (c.base, c.linear_skip) = (true, skip);
-        check_model(c);
+        check_config(&c, None);
     }
 }
 

@@ -6,9 +6,17 @@
 //! `|g_num − g_an| ≤ 1e-6·max|g_an| + 1e-5·|g_num|` (max over the tensor's probed entries);
 //! a tensor also passes when its normalised error `‖g_num − g_an‖ / (‖g_num‖ + ‖g_an‖)` is below
 //! `1e-6`. A failure names the tensor and shows the first mismatching pairs.
+//!
+//! Every layer test goes through [`GradCheck::assert_layer`] (or [`GradCheck::layer`] when it
+//! bounds the error instead): a [`WithInputs`] point bundles the layer's parameters with its named
+//! inputs and initial states, the loss is the "fake loss" Σ_k ⟨y_k, g_k⟩ of the layer's outputs
+//! y_k against fixed upstream gradients g_k, and one backward call gives every analytic
+//! gradient, so a single run probes every parameter tensor and every input.
+
+use ndarray::{Array2, Array3, ArrayD, IxDyn};
 
 use super::rng::Rng;
-use super::Params;
+use super::{join, Params};
 
 /// Settings of one gradient check.
 #[derive(Debug, Clone)]
@@ -69,7 +77,158 @@ fn values_of<P: Params<f64>>(params: &P, name: &str) -> Vec<f64> {
     out
 }
 
+/// A layer's parameters plus named extra tensors (inputs, initial states), visited after the
+/// parameters (as `p.*` and the tensor's name), so one gradient check probes all of them.
+#[derive(Clone, Debug)]
+pub struct WithInputs<P> {
+    /// The layer's parameters.
+    pub params: P,
+    /// Inputs and initial states, by name.
+    pub inputs: Vec<(&'static str, ArrayD<f64>)>,
+}
+
+impl<P: Params<f64>> Params<f64> for WithInputs<P> {
+    fn visit(&self, prefix: &str, f: &mut dyn FnMut(&str, &[f64])) {
+        self.params.visit(&join(prefix, "p"), f);
+        for (name, x) in &self.inputs {
+            f(&join(prefix, name), x.as_slice().expect("contiguous"));
+        }
+    }
+    fn visit_mut(&mut self, prefix: &str, f: &mut dyn FnMut(&str, &mut [f64])) {
+        self.params.visit_mut(&join(prefix, "p"), f);
+        for (name, x) in &mut self.inputs {
+            f(&join(prefix, name), x.as_slice_mut().expect("contiguous"));
+        }
+    }
+}
+
+impl<P> WithInputs<P> {
+    /// Parameters with the named inputs.
+    pub fn new(params: P, inputs: Vec<(&'static str, ArrayD<f64>)>) -> Self {
+        WithInputs { params, inputs }
+    }
+
+    /// The extra tensor called `name`.
+    ///
+    /// # Panics
+    /// When there is none (a test bug).
+    pub fn get(&self, name: &str) -> &ArrayD<f64> {
+        &self
+            .inputs
+            .iter()
+            .find(|(n, _)| *n == name)
+            .unwrap_or_else(|| panic!("no input called {name}"))
+            .1
+    }
+
+    /// Whether there is an extra tensor called `name`.
+    pub fn has(&self, name: &str) -> bool {
+        self.inputs.iter().any(|(n, _)| *n == name)
+    }
+
+    /// The extra tensor `name` as a (B, T, D) array.
+    pub fn get3(&self, name: &str) -> Array3<f64> {
+        as3(self.get(name))
+    }
+
+    /// The extra tensor `name` as a 2-D array.
+    pub fn get2(&self, name: &str) -> Array2<f64> {
+        as2(self.get(name))
+    }
+}
+
+/// A 3-D copy of `a`.
+pub fn as3(a: &ArrayD<f64>) -> Array3<f64> {
+    a.clone().into_dimensionality().expect("a 3-D tensor")
+}
+
+/// A 2-D copy of `a`.
+pub fn as2(a: &ArrayD<f64>) -> Array2<f64> {
+    a.clone().into_dimensionality().expect("a 2-D tensor")
+}
+
+/// A tensor of N(0, scale²) entries.
+pub fn randn(rng: &mut Rng, shape: &[usize], scale: f64) -> ArrayD<f64> {
+    ArrayD::from_shape_fn(IxDyn(shape), |_| scale * rng.normal())
+}
+
+/// Σ a ⊙ b over all entries (the "fake loss" Σ out ⊙ g).
+pub fn dot_all(a: &ArrayD<f64>, b: &ArrayD<f64>) -> f64 {
+    assert_eq!(
+        a.shape(),
+        b.shape(),
+        "fake loss: output and upstream shapes differ"
+    );
+    a.iter().zip(b.iter()).map(|(x, y)| x * y).sum()
+}
+
 impl GradCheck {
+    /// The layer check: `forward(point)` returns the layer's outputs y_k (any shapes) and what
+    /// the backward pass needs; `backward(point, &cache, upstream, &mut grads)` adds every
+    /// parameter gradient into `grads` (zeroed here) and returns the gradients of the point's
+    /// inputs, in the order of `point.inputs`. The loss is Σ_k ⟨y_k, upstream_k⟩.
+    pub fn layer<P, C>(
+        &self,
+        point: &WithInputs<P>,
+        upstream: &[ArrayD<f64>],
+        forward: impl Fn(&WithInputs<P>) -> (Vec<ArrayD<f64>>, C),
+        backward: impl FnOnce(&WithInputs<P>, &C, &[ArrayD<f64>], &mut P) -> Vec<ArrayD<f64>>,
+    ) -> Vec<TensorReport>
+    where
+        P: Params<f64> + Clone,
+    {
+        let (outputs, cache) = forward(point);
+        assert_eq!(outputs.len(), upstream.len(), "one upstream gradient per output");
+        let mut grads = super::zeros_like(&point.params);
+        let d_inputs = backward(point, &cache, upstream, &mut grads);
+        assert_eq!(d_inputs.len(), point.inputs.len(), "one gradient per input");
+        let names = point.inputs.iter().map(|(name, _)| *name);
+        let analytic = WithInputs::new(grads, names.zip(d_inputs).collect());
+        self.run(point, &analytic, |pt| {
+            let outputs = forward(pt).0;
+            outputs.iter().zip(upstream).map(|(y, g)| dot_all(y, g)).sum()
+        })
+    }
+
+    /// [`GradCheck::layer`], then fail as [`GradCheck::assert`] does.
+    pub fn assert_layer<P, C>(
+        &self,
+        what: &str,
+        point: &WithInputs<P>,
+        upstream: &[ArrayD<f64>],
+        forward: impl Fn(&WithInputs<P>) -> (Vec<ArrayD<f64>>, C),
+        backward: impl FnOnce(&WithInputs<P>, &C, &[ArrayD<f64>], &mut P) -> Vec<ArrayD<f64>>,
+    ) where
+        P: Params<f64> + Clone,
+    {
+        assert_reports(what, &self.layer(point, upstream, forward, backward));
+    }
+
+    /// [`GradCheck::assert_layer`] for the common shape of a layer: one (B, T, ·) input `x`,
+    /// one output, `forward(p, x) -> (y, cache)` and `backward(p, cache, d_y, grads) -> d_x`.
+    pub fn assert_sequence_layer<P, C>(
+        &self,
+        what: &str,
+        params: P,
+        x: ArrayD<f64>,
+        upstream: ArrayD<f64>,
+        forward: impl Fn(&P, &Array3<f64>) -> (Array3<f64>, C),
+        backward: impl FnOnce(&P, &C, &Array3<f64>, &mut P) -> Array3<f64>,
+    ) where
+        P: Params<f64> + Clone,
+    {
+        self.assert_layer(
+            what,
+            &WithInputs::new(params, vec![("x", x)]),
+            &[upstream],
+            |pt| {
+                let (y, cache) = forward(&pt.params, &pt.get3("x"));
+                (vec![y.into_dyn()], cache)
+            },
+            |pt, cache, g, grads| vec![backward(&pt.params, cache, &as3(&g[0]), grads).into_dyn()],
+        );
+    }
+
     /// Compare `analytic` (gradients shaped like `params`) with central differences of `loss`.
     /// Returns one report per tensor; see [`GradCheck::assert`] for the usual test form.
     pub fn run<P, L>(&self, params: &P, analytic: &P, mut loss: L) -> Vec<TensorReport>
@@ -127,39 +286,44 @@ impl GradCheck {
         P: Params<f64> + Clone,
         L: FnMut(&P) -> f64,
     {
-        let reports = self.run(params, analytic, loss);
-        assert!(!reports.is_empty(), "{what}: no parameter tensors to check");
-        let all_zero = reports
-            .iter()
-            .all(|r| r.pairs.iter().all(|(a, n)| *a == 0.0 && *n == 0.0));
-        assert!(
-            !all_zero,
-            "{what}: every gradient is zero; the check could not fail"
-        );
-        let failures: Vec<String> = reports
-            .iter()
-            .filter(|r| !r.ok)
-            .map(|r| {
-                let shown: Vec<String> = r
-                    .pairs
-                    .iter()
-                    .take(5)
-                    .map(|(a, n)| format!("analytic {a:.9e} numeric {n:.9e}"))
-                    .collect();
-                format!(
-                    "  {} NOT OK (normalised error {:.3e}): {}",
-                    r.name,
-                    r.normalised_error,
-                    shown.join("; ")
-                )
-            })
-            .collect();
-        assert!(
-            failures.is_empty(),
-            "{what}: gradient check failed\n{}",
-            failures.join("\n")
-        );
+        assert_reports(what, &self.run(params, analytic, loss));
     }
+}
+
+/// Panic with the failing tensors' names and first pairs; also when every probed gradient of
+/// every tensor is zero (a check that cannot fail).
+pub fn assert_reports(what: &str, reports: &[TensorReport]) {
+    assert!(!reports.is_empty(), "{what}: no parameter tensors to check");
+    let all_zero = reports
+        .iter()
+        .all(|r| r.pairs.iter().all(|(a, n)| *a == 0.0 && *n == 0.0));
+    assert!(
+        !all_zero,
+        "{what}: every gradient is zero; the check could not fail"
+    );
+    let failures: Vec<String> = reports
+        .iter()
+        .filter(|r| !r.ok)
+        .map(|r| {
+            let shown: Vec<String> = r
+                .pairs
+                .iter()
+                .take(5)
+                .map(|(a, n)| format!("analytic {a:.9e} numeric {n:.9e}"))
+                .collect();
+            format!(
+                "  {} NOT OK (normalised error {:.3e}): {}",
+                r.name,
+                r.normalised_error,
+                shown.join("; ")
+            )
+        })
+        .collect();
+    assert!(
+        failures.is_empty(),
+        "{what}: gradient check failed\n{}",
+        failures.join("\n")
+    );
 }
 
 #[cfg(test)]

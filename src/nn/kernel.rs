@@ -140,15 +140,32 @@ macro_rules! simd_entry {
 /// Blocks of `len` logical columns placed every `stride` physical columns: logical column j is
 /// physical column (j / len)·stride + j mod len. This lets one product read or write the four
 /// gate blocks of one sLSTM head, which sit H columns apart in a (B, 4H) array.
+///
+/// The fields are private and every constructor checks `1 ≤ len ≤ stride`: then the physical
+/// column grows with the logical one, so [`gemm_segmented`] bounds every access by checking the
+/// last logical column alone (blocks that overlapped, `stride < len`, would defeat that check).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Segments {
-    /// Logical columns per block.
-    pub len: usize,
-    /// Physical distance between block starts.
-    pub stride: usize,
+    /// Logical columns per block (≥ 1).
+    len: usize,
+    /// Physical distance between block starts (≥ `len`).
+    stride: usize,
 }
 
 impl Segments {
+    /// Blocks of `len` columns every `stride` columns.
+    ///
+    /// # Errors
+    /// When `len` is 0 or the blocks would overlap (`stride < len`).
+    pub fn new(len: usize, stride: usize) -> Result<Self, String> {
+        if len == 0 || stride < len {
+            return Err(format!(
+                "segments of {len} columns every {stride} columns: need 1 ≤ len ≤ stride"
+            ));
+        }
+        Ok(Segments { len, stride })
+    }
+
     /// The identity layout for `n` columns.
     pub fn dense(n: usize) -> Self {
         Segments {
@@ -200,6 +217,8 @@ pub fn gemm_segmented<F: Float>(
     if m == 0 || b.n == 0 {
         return;
     }
+    // Segments keep 1 ≤ len ≤ stride (checked constructors, private fields), so `at` grows with
+    // the logical column and the last column bounds them all.
     assert!(
         b.k == 0 || a_seg.at(b.k - 1) < a.ncols(),
         "gemm: A segments reach past A"
@@ -227,15 +246,17 @@ pub fn gemm_segmented<F: Float>(
             any.downcast_ref::<Operands<f32>>(),
             (b as &dyn std::any::Any).downcast_ref::<Packed<f32>>(),
         ) {
-            // SAFETY: avx2 and fma are present; `ops` addresses only elements of the checked views.
+            // SAFETY: avx2 and fma are present (checked just above); `ops` addresses only
+            // elements of the views checked above: rows < M, logical columns < K (A) and < N (C).
             unsafe { avx2::gemm_f32(ops, packed) };
         } else {
-            // SAFETY: as above.
+            // SAFETY: as for the f32 kernel: the features are present and the views checked.
             unsafe { gemm_avx2_fma(&view, b) };
         }
         return;
     }
-    // SAFETY: `view` addresses only elements of the checked views.
+    // SAFETY: `view` addresses only elements of the views checked above (rows < M, logical
+    // columns < K of A and < N of C).
     unsafe { gemm_body::<F, false>(&view, b) };
 }
 
@@ -278,10 +299,14 @@ impl<F> Operands<F> {
     where
         F: Float,
     {
-        let c_row = self.c.offset(row as isize * self.c_row);
+        // SAFETY: `row` is a row of C (caller), so the offset stays inside C's allocation.
+        let c_row = unsafe { self.c.offset(row as isize * self.c_row) };
         let first = self.c_seg.at(col);
         if col % self.c_seg.len + values.len() <= self.c_seg.len {
-            let dst = std::slice::from_raw_parts_mut(c_row.add(first), values.len());
+            // SAFETY: the columns lie in one block, so they are the physical columns
+            // first..first+len, contiguous (unit column stride, checked in `gemm_segmented`) and
+            // inside C (caller); nothing else refers to them during this call.
+            let dst = unsafe { std::slice::from_raw_parts_mut(c_row.add(first), values.len()) };
             if self.accumulate {
                 dst.iter_mut().zip(values).for_each(|(c, v)| *c += *v);
             } else {
@@ -289,7 +314,8 @@ impl<F> Operands<F> {
             }
         } else {
             for (j, v) in values.iter().enumerate() {
-                let dst = &mut *c_row.add(self.c_seg.at(col + j));
+                // SAFETY: logical column col + j is inside C (caller).
+                let dst = unsafe { &mut *c_row.add(self.c_seg.at(col + j)) };
                 *dst = if self.accumulate { *dst + *v } else { *v };
             }
         }
@@ -299,7 +325,8 @@ impl<F> Operands<F> {
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
 unsafe fn gemm_avx2_fma<F: Float>(ops: &Operands<F>, b: &Packed<F>) {
-    gemm_body::<F, true>(ops, b)
+    // SAFETY: the caller passes operands of checked views (the contract of `gemm_body`).
+    unsafe { gemm_body::<F, true>(ops, b) }
 }
 
 /// Panels outer (one panel of B, K·NR values, stays in L1), row blocks of [`MR`] inner.
@@ -313,14 +340,16 @@ unsafe fn gemm_body<F: Float, const FMA: bool>(ops: &Operands<F>, b: &Packed<F>)
         let panel = &b.data[q * k * NR..(q + 1) * k * NR];
         let width = (n - q * NR).min(NR);
         let mut i = 0;
+        // SAFETY (every call below): rows i..i+R ≤ M and logical columns q·NR..q·NR+width ≤ N
+        // lie inside the views that `ops` describes (the contract of this function).
         while i + MR <= ops.m {
-            micro::<F, MR, FMA>(ops, panel, k, i, q * NR, width);
+            unsafe { micro::<F, MR, FMA>(ops, panel, k, i, q * NR, width) };
             i += MR;
         }
         match ops.m - i {
-            3 => micro::<F, 3, FMA>(ops, panel, k, i, q * NR, width),
-            2 => micro::<F, 2, FMA>(ops, panel, k, i, q * NR, width),
-            1 => micro::<F, 1, FMA>(ops, panel, k, i, q * NR, width),
+            3 => unsafe { micro::<F, 3, FMA>(ops, panel, k, i, q * NR, width) },
+            2 => unsafe { micro::<F, 2, FMA>(ops, panel, k, i, q * NR, width) },
+            1 => unsafe { micro::<F, 1, FMA>(ops, panel, k, i, q * NR, width) },
             _ => {}
         }
     }
@@ -340,11 +369,14 @@ unsafe fn micro<F: Float, const R: usize, const FMA: bool>(
     width: usize,
 ) {
     let mut acc = [[F::zero(); NR]; R];
-    let a_rows: [*const F; R] = std::array::from_fn(|r| ops.a.offset((i + r) as isize * ops.a_row));
+    // SAFETY: rows i..i+R are rows of A (caller), so each row start is inside A.
+    let a_rows: [*const F; R] =
+        std::array::from_fn(|r| unsafe { ops.a.offset((i + r) as isize * ops.a_row) });
     ops.for_each_a_column(k, |p, offset| {
         let bp: &[F; NR] = panel[p * NR..(p + 1) * NR].try_into().expect("panel row");
         for r in 0..R {
-            let av = *a_rows[r].offset(offset);
+            // SAFETY: `offset` is logical column p < K of the row, inside A (checked views).
+            let av = unsafe { *a_rows[r].offset(offset) };
             for j in 0..NR {
                 acc[r][j] = if FMA {
                     av.mul_add(bp[j], acc[r][j])
@@ -355,7 +387,8 @@ unsafe fn micro<F: Float, const R: usize, const FMA: bool>(
         }
     });
     for (r, acc_row) in acc.iter().enumerate() {
-        ops.store(i + r, col, &acc_row[..width]);
+        // SAFETY: row i + r and logical columns col..col+width are inside C (caller).
+        unsafe { ops.store(i + r, col, &acc_row[..width]) };
     }
 }
 
@@ -416,7 +449,8 @@ mod avx2 {
         }
         let mut out = [0.0f32; 8];
         let sum = acc.iter().fold(_mm256_setzero_ps(), |s, x| _mm256_add_ps(s, *x));
-        _mm256_storeu_ps(out.as_mut_ptr(), sum);
+        // SAFETY: `out` holds the 8 floats the unaligned store writes.
+        unsafe { _mm256_storeu_ps(out.as_mut_ptr(), sum) };
         out.iter().sum()
     }
 
@@ -426,24 +460,31 @@ mod avx2 {
     pub(super) unsafe fn gemm_f32(ops: &Operands<f32>, b: &Packed<f32>) {
         let (k, n) = (b.k, b.n);
         for q in 0..n.div_ceil(NR) {
-            let panel = b.data.as_ptr().add(q * k * NR);
+            let panel = b.data[q * k * NR..(q + 1) * k * NR].as_ptr(); // K rows of NR values
             let width = (n - q * NR).min(NR);
             let mut i = 0;
+            // SAFETY (every call below): the panel holds K·NR values; rows i..i+R ≤ M and
+            // logical columns q·NR..q·NR+width ≤ N lie inside the views of `ops` (caller).
             while i + MR <= ops.m {
-                micro::<MR>(ops, panel, k, i, q * NR, width);
+                unsafe { micro::<MR>(ops, panel, k, i, q * NR, width) };
                 i += MR;
             }
             match ops.m - i {
-                5 => micro::<5>(ops, panel, k, i, q * NR, width),
-                4 => micro::<4>(ops, panel, k, i, q * NR, width),
-                3 => micro::<3>(ops, panel, k, i, q * NR, width),
-                2 => micro::<2>(ops, panel, k, i, q * NR, width),
-                1 => micro::<1>(ops, panel, k, i, q * NR, width),
+                5 => unsafe { micro::<5>(ops, panel, k, i, q * NR, width) },
+                4 => unsafe { micro::<4>(ops, panel, k, i, q * NR, width) },
+                3 => unsafe { micro::<3>(ops, panel, k, i, q * NR, width) },
+                2 => unsafe { micro::<2>(ops, panel, k, i, q * NR, width) },
+                1 => unsafe { micro::<1>(ops, panel, k, i, q * NR, width) },
                 _ => {}
             }
         }
     }
 
+    /// R rows × one panel of NR columns.
+    ///
+    /// # Safety
+    /// The CPU must have avx2 and fma; `panel` must hold K·NR values; rows `i..i+R` of A and C
+    /// and logical columns `col..col+width` of C must be inside the views of `ops`.
     #[target_feature(enable = "avx2,fma")]
     #[inline]
     unsafe fn micro<const R: usize>(
@@ -456,12 +497,20 @@ mod avx2 {
     ) {
         let mut lo = [_mm256_setzero_ps(); R];
         let mut hi = [_mm256_setzero_ps(); R];
-        let a_rows: [*const f32; R] = std::array::from_fn(|r| ops.a.offset((i + r) as isize * ops.a_row));
+        // SAFETY: rows i..i+R are rows of A (caller), so each row start is inside A.
+        let a_rows: [*const f32; R] =
+            std::array::from_fn(|r| unsafe { ops.a.offset((i + r) as isize * ops.a_row) });
         ops.for_each_a_column(k, |p, off| {
-            let b0 = _mm256_loadu_ps(panel.add(p * NR));
-            let b1 = _mm256_loadu_ps(panel.add(p * NR + 8));
+            // SAFETY: p < K, and panel row p holds NR = 16 values (caller).
+            let (b0, b1) = unsafe {
+                (
+                    _mm256_loadu_ps(panel.add(p * NR)),
+                    _mm256_loadu_ps(panel.add(p * NR + 8)),
+                )
+            };
             for r in 0..R {
-                let a = _mm256_broadcast_ss(&*a_rows[r].offset(off));
+                // SAFETY: `off` is logical column p < K of row i + r, inside A (caller).
+                let a = unsafe { _mm256_broadcast_ss(&*a_rows[r].offset(off)) };
                 lo[r] = _mm256_fmadd_ps(a, b0, lo[r]);
                 hi[r] = _mm256_fmadd_ps(a, b1, hi[r]);
             }
@@ -469,19 +518,27 @@ mod avx2 {
         let contiguous = width == NR && col % ops.c_seg.len + NR <= ops.c_seg.len;
         for r in 0..R {
             if contiguous {
-                let c = ops.c.offset((i + r) as isize * ops.c_row).add(ops.c_seg.at(col));
-                let (mut v0, mut v1) = (lo[r], hi[r]);
-                if ops.accumulate {
-                    v0 = _mm256_add_ps(v0, _mm256_loadu_ps(c));
-                    v1 = _mm256_add_ps(v1, _mm256_loadu_ps(c.add(8)));
+                // SAFETY: the NR logical columns col.. lie in one block (checked just above), so
+                // they are NR contiguous physical columns of row i + r of C, inside C (caller).
+                unsafe {
+                    let c = ops.c.offset((i + r) as isize * ops.c_row).add(ops.c_seg.at(col));
+                    let (mut v0, mut v1) = (lo[r], hi[r]);
+                    if ops.accumulate {
+                        v0 = _mm256_add_ps(v0, _mm256_loadu_ps(c));
+                        v1 = _mm256_add_ps(v1, _mm256_loadu_ps(c.add(8)));
+                    }
+                    _mm256_storeu_ps(c, v0);
+                    _mm256_storeu_ps(c.add(8), v1);
                 }
-                _mm256_storeu_ps(c, v0);
-                _mm256_storeu_ps(c.add(8), v1);
             } else {
                 let mut tmp = [0.0f32; NR];
-                _mm256_storeu_ps(tmp.as_mut_ptr(), lo[r]);
-                _mm256_storeu_ps(tmp.as_mut_ptr().add(8), hi[r]);
-                ops.store(i + r, col, &tmp[..width]);
+                // SAFETY: `tmp` holds the NR = 16 floats the two stores write; row i + r and
+                // logical columns col..col+width are inside C (caller).
+                unsafe {
+                    _mm256_storeu_ps(tmp.as_mut_ptr(), lo[r]);
+                    _mm256_storeu_ps(tmp.as_mut_ptr().add(8), hi[r]);
+                    ops.store(i + r, col, &tmp[..width]);
+                }
             }
         }
     }
@@ -542,7 +599,7 @@ mod tests {
             let hd = dh * heads;
             let a_full = random(&mut rng, m, 4 * hd);
             let b = random(&mut rng, 4 * dh, 4 * dh);
-            let seg = Segments { len: dh, stride: hd };
+            let seg = Segments::new(dh, hd).unwrap();
             let cols: Vec<usize> = (0..4 * dh).map(|j| head * dh + seg.at(j)).collect();
             let a = a_full.select(ndarray::Axis(1), &cols); // (M, 4·DH) gathered
             let want = a.dot(&b);
@@ -579,6 +636,23 @@ mod tests {
                 assert_eq!(c.column(col), c0.column(col), "column {col} outside the segments");
             }
         }
+    }
+
+    /// Overlapping blocks (stride < len) or empty blocks cannot be built, so the bounds check
+    /// of `gemm_segmented` (last logical column only) covers every column; the layouts the
+    /// sLSTM uses are accepted and address the columns they should.
+    #[test]
+    fn segments_refuse_overlapping_or_empty_blocks() {
+        for (len, stride) in [(0, 4), (5, 4), (2, 1), (0, 0)] {
+            let e = Segments::new(len, stride).unwrap_err();
+            assert!(e.contains("1 ≤ len ≤ stride"), "({len}, {stride}): {e}");
+        }
+        let seg = Segments::new(4, 16).unwrap();
+        assert_eq!(
+            (0..8).map(|j| seg.at(j)).collect::<Vec<_>>(),
+            vec![0, 1, 2, 3, 16, 17, 18, 19]
+        );
+        assert_eq!(Segments::new(3, 3).unwrap(), Segments::dense(3));
     }
 
     /// The f32 path (the AVX2 kernel where available) against an f64 product.

@@ -17,7 +17,7 @@
 //!   for callers that keep the input themselves.
 
 use ndarray::linalg::general_mat_mul;
-use ndarray::{Array1, Array2, Array3, ArrayView2, Axis};
+use ndarray::{s, Array1, Array2, Array3, ArrayView2, Axis};
 
 use super::rng::Rng;
 use super::{cast, Float};
@@ -112,6 +112,13 @@ pub fn rows<F: Float>(x: &Array3<F>) -> ArrayView2<'_, F> {
         .expect("(B, T, D) tensor in standard layout")
 }
 
+/// Columns lo..hi of a (B·T, W) matrix as a standard-layout (B, T, hi − lo) tensor: one part of
+/// a fused projection (such as q, k and v from one GEMM).
+pub fn cols3<F: Float>(a: &Array2<F>, (lo, hi): (usize, usize), (b, t): (usize, usize)) -> Array3<F> {
+    let part = a.slice(s![.., lo..hi]).as_standard_layout().into_owned(); // (B·T, hi − lo)
+    part.into_shape_with_order((b, t, hi - lo)).expect("contiguous")
+}
+
 /// Forward over a (B, T, I) tensor → (B, T, O). The cache keeps `x` as (B·T, I) rows.
 pub fn forward3<F: Float>(p: &LinearParams<F>, x: &Array3<F>) -> (Array3<F>, LinearCache<F>) {
     let (b, t, _) = x.dim();
@@ -134,65 +141,12 @@ pub fn backward3<F: Float>(
     d_x.into_shape_with_order((b, t, p.d_in())).expect("contiguous")
 }
 
-/// Test helpers shared by the layer tests: bundle parameters with inputs / initial states so that
-/// one [`crate::nn::gradcheck::GradCheck`] run probes all of them.
-#[cfg(test)]
-pub(crate) mod testing {
-    use crate::nn::{join, rng::Rng, Params};
-    use ndarray::{ArrayD, IxDyn};
-
-    /// Parameters plus named extra tensors (inputs, initial states), visited after the parameters.
-    #[derive(Clone, Debug)]
-    pub(crate) struct WithInputs<P> {
-        pub(crate) params: P,
-        pub(crate) inputs: Vec<(&'static str, ArrayD<f64>)>,
-    }
-
-    impl<P: Params<f64>> Params<f64> for WithInputs<P> {
-        fn visit(&self, prefix: &str, f: &mut dyn FnMut(&str, &[f64])) {
-            self.params.visit(&join(prefix, "p"), f);
-            for (name, x) in &self.inputs {
-                f(&join(prefix, name), x.as_slice().expect("contiguous"));
-            }
-        }
-        fn visit_mut(&mut self, prefix: &str, f: &mut dyn FnMut(&str, &mut [f64])) {
-            self.params.visit_mut(&join(prefix, "p"), f);
-            for (name, x) in &mut self.inputs {
-                f(&join(prefix, name), x.as_slice_mut().expect("contiguous"));
-            }
-        }
-    }
-
-    impl<P> WithInputs<P> {
-        /// The extra tensor called `name`.
-        pub(crate) fn get(&self, name: &str) -> &ArrayD<f64> {
-            &self
-                .inputs
-                .iter()
-                .find(|(n, _)| *n == name)
-                .expect("known input")
-                .1
-        }
-    }
-
-    /// A tensor of N(0, scale²) entries.
-    pub(crate) fn randn(rng: &mut Rng, shape: &[usize], scale: f64) -> ArrayD<f64> {
-        ArrayD::from_shape_fn(IxDyn(shape), |_| scale * rng.normal())
-    }
-
-    /// Σ a ⊙ b over all entries (the "fake loss" Σ out ⊙ g).
-    pub(crate) fn dot_all(a: &ArrayD<f64>, b: &ArrayD<f64>) -> f64 {
-        a.iter().zip(b.iter()).map(|(x, y)| x * y).sum()
-    }
-}
-
 #[cfg(test)]
 mod tests {
-    use super::testing::{dot_all, randn, WithInputs};
     use super::*;
-    use crate::nn::gradcheck::GradCheck;
+    use crate::nn::gradcheck::{randn, GradCheck};
     use crate::nn::zeros_like;
-    use ndarray::{array, Ix2, Ix3};
+    use ndarray::{array, Ix2};
 
     /// 2 inputs → 1 output, W = [[1, 2]], b = [0.5]: y = 1·3 + 2·(−1) + 0.5 = 1.5.
     #[test]
@@ -212,24 +166,7 @@ mod tests {
         p.b.mapv_inplace(|_| rng.normal());
         let x = randn(&mut rng, &[2, 5, 3], 1.0);
         let g = randn(&mut rng, &[2, 5, 4], 1.0);
-        let all = WithInputs {
-            params: p,
-            inputs: vec![("x", x)],
-        };
-        let loss = |a: &WithInputs<LinearParams<f64>>| {
-            let x3 = a.get("x").clone().into_dimensionality::<Ix3>().unwrap();
-            dot_all(&forward3(&a.params, &x3).0.into_dyn(), &g)
-        };
-        let x3 = all.get("x").clone().into_dimensionality::<Ix3>().unwrap();
-        let (_, cache) = forward3(&all.params, &x3);
-        let mut grads = zeros_like(&all.params);
-        let g3 = g.clone().into_dimensionality::<Ix3>().unwrap();
-        let d_x = backward3(&all.params, &cache, &g3, &mut grads);
-        let analytic = WithInputs {
-            params: grads,
-            inputs: vec![("x", d_x.into_dyn())],
-        };
-        GradCheck::default().assert("linear", &all, &analytic, loss);
+        GradCheck::default().assert_sequence_layer("linear", p, x, g, forward3, backward3);
     }
 
     #[test]

@@ -340,10 +340,8 @@ fn backward_impl<F: Float>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::nn::gradcheck::GradCheck;
-    use crate::nn::linear::testing::{dot_all, randn, WithInputs};
-    use crate::nn::zeros_like;
-    use ndarray::{array, ArrayD, Ix2, Ix3};
+    use crate::nn::gradcheck::{as2, as3, randn, GradCheck, WithInputs};
+    use ndarray::array;
 
     /// D = H = 1, every input weight 0.5, W_h = 0, b = 0, x = 1, c_0 = 0.5:
     /// all pre-activations are 0.5, so i = f = o = σ(0.5) = 0.6224593312018546 and
@@ -365,13 +363,6 @@ mod tests {
         assert!((fin.c[[0, 0]] - 0.5988788022458953f64).abs() < 1e-15);
     }
 
-    fn as3(a: &ArrayD<f64>) -> Array3<f64> {
-        a.clone().into_dimensionality::<Ix3>().unwrap()
-    }
-    fn as2(a: &ArrayD<f64>) -> Array2<f64> {
-        a.clone().into_dimensionality::<Ix2>().unwrap()
-    }
-
     /// Fake loss Σ h ⊙ g + Σ h_T ⊙ g_h + Σ c_T ⊙ g_c, so the final-state gradient is checked too.
     #[test]
     fn lstm_grads_match_finite_differences() {
@@ -386,36 +377,32 @@ mod tests {
             ("h0", randn(&mut rng, &[bs, hd], 0.5)),
             ("c0", randn(&mut rng, &[bs, hd], 1.0)),
         ];
-        let g = randn(&mut rng, &[bs, t_len, hd], 1.0);
-        let (g_h, g_c) = (randn(&mut rng, &[bs, hd], 1.0), randn(&mut rng, &[bs, hd], 1.0));
-        let all = WithInputs { params: p, inputs };
-        let run = |a: &WithInputs<LstmParams<f64>>| {
-            let s0 = LstmState {
-                h: as2(a.get("h0")),
-                c: as2(a.get("c0")),
-            };
-            forward(&a.params, &as3(a.get("x")), Some(&s0))
-        };
-        let loss = |a: &WithInputs<LstmParams<f64>>| {
-            let (y, fin, _) = run(a);
-            dot_all(&y.into_dyn(), &g) + dot_all(&fin.h.into_dyn(), &g_h) + dot_all(&fin.c.into_dyn(), &g_c)
-        };
-        let (_, _, cache) = run(&all);
-        let mut grads = zeros_like(&all.params);
-        let d_fin = LstmState {
-            h: as2(&g_h),
-            c: as2(&g_c),
-        };
-        let (d_x, d0) = backward(&all.params, &cache, &as3(&g), Some(&d_fin), &mut grads);
-        let analytic = WithInputs {
-            params: grads,
-            inputs: vec![
-                ("x", d_x.into_dyn()),
-                ("h0", d0.h.into_dyn()),
-                ("c0", d0.c.into_dyn()),
-            ],
-        };
-        GradCheck::default().assert("lstm", &all, &analytic, loss);
+        let upstream = [
+            randn(&mut rng, &[bs, t_len, hd], 1.0),
+            randn(&mut rng, &[bs, hd], 1.0),
+            randn(&mut rng, &[bs, hd], 1.0),
+        ];
+        GradCheck::default().assert_layer(
+            "lstm",
+            &WithInputs::new(p, inputs),
+            &upstream,
+            |pt| {
+                let s0 = LstmState {
+                    h: pt.get2("h0"),
+                    c: pt.get2("c0"),
+                };
+                let (y, fin, cache) = forward(&pt.params, &pt.get3("x"), Some(&s0));
+                (vec![y.into_dyn(), fin.h.into_dyn(), fin.c.into_dyn()], cache)
+            },
+            |pt, cache, g, grads| {
+                let d_fin = LstmState {
+                    h: as2(&g[1]),
+                    c: as2(&g[2]),
+                };
+                let (d_x, d0) = backward(&pt.params, cache, &as3(&g[0]), Some(&d_fin), grads);
+                vec![d_x.into_dyn(), d0.h.into_dyn(), d0.c.into_dyn()]
+            },
+        );
     }
 
     #[test]

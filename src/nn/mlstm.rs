@@ -527,4 +527,4 @@ fn slice_mut<F, D: ndarray::Dimension>(a: &mut ndarray::Array<F, D>) -> &mut [F]
 
 #[cfg(test)]
 #[path = "mlstm_tests.rs"]
-mod tests;
+pub(crate) mod tests;

@@ -3,30 +3,34 @@
 //! ```text
 //! x_n = LN(x)                                   (B, T, D)
 //! [x_m, z] = x_n W_upᵀ                          (B, T, 2E), E = proj_factor·D
-//! x_c = SiLU(causal depthwise conv_K(x_m))      (B, T, E)
-//! [q, k] = x_c W_qkᵀ,  v = x_m W_vᵀ             dense E×E projections (not block-diagonal)
+//! x_c = SiLU(causal depthwise conv_K(x_m))      (B, T, E); K = 0: x_c = SiLU(x_m)
+//! [q, k] = x_c W_qkᵀ,  v = x_m W_vᵀ             dense E×E, or head-wise blocks of `qkv_blocksize`
 //! [ĩ, f̃] = concat(q, k, v) W_gᵀ + b_g           (B, T, 2·NH)
 //! h̃ = mLSTM cell(q, k, v, ĩ, f̃)                parallel or recurrent form, empty initial state
 //! h_s = GroupNorm_NH(h̃) + s ⊙ x_c               learnable skip s (E)
-//! y = x + (h_s ⊙ SiLU(z)) W_downᵀ               (B, T, D)
+//! y = x + dropout((h_s ⊙ SiLU(z)) W_downᵀ)      (B, T, D); dropout only in training passes
 //! ```
-//! No biases except the conv's and the gates'; no dropout; widths are not rounded to 64.
-//! Initialisation per §4. The backward pass runs the same chain in reverse and adds into the
+//! No biases except the conv's and the gates'; widths are not rounded to 64. The head-wise
+//! q, k, v projections (the official `qkv_proj_blocksize = 4`) store (2E, b) and (E, b) weights:
+//! output unit u reads the b inputs of its block only (`headwise.rs`). Initialisation per §4. The backward pass runs the same chain in reverse and adds into the
 //! gradient struct; derivation in `docs/derivations/mlstm.md` §7.
 //!
 //! Public API: [`MlstmBlockConfig::new`]`(d_model, nh)` (then adjust fields),
-//! [`MlstmBlockConfig::init`]`(&mut rng) -> MlstmBlockParams`; [`forward`]`(&p, &x) -> (y, cache)`;
+//! [`MlstmBlockConfig::init`]`(&mut rng) -> MlstmBlockParams`; [`forward`]`(&p, &x) -> (y, cache)`
+//! (evaluation) or [`forward_train`]`(&p, &x, &mut dropout)`;
 //! [`backward`]`(&p, &cache, &d_y, &mut grads) -> d_x`, with `grads = nn::zeros_like(&p)`.
 
 use super::activation::{silu, silu_grad};
 use super::conv::{self, ConvCache, ConvParams};
-use super::linear::{self, rows, LinearParams};
+use super::dropout::{self, Dropout};
+use super::headwise;
+use super::linear::{self, cols3, rows, LinearParams};
 use super::mlstm::{MlstmCell, MlstmInput, MlstmState, RecurrentCache, EPS};
 use super::mlstm_parallel::ParallelCache;
 use super::norm::{self, NormCache, NormParams};
 use super::rng::Rng;
 use super::{cast, join, Float, Params};
-use ndarray::{s, Array1, Array2, Array3, Axis, Zip};
+use ndarray::{Array1, Array2, Array3, Axis, Zip};
 
 /// Which form of the cell the block runs (same outputs and gradients up to rounding).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -46,8 +50,11 @@ pub struct MlstmBlockConfig {
     pub nh: usize,
     /// E = proj_factor·D (official 2).
     pub proj_factor: usize,
-    /// Causal conv kernel K (official 4).
+    /// Causal conv kernel K (official 4); 0: no conv, x_c = SiLU(x_m).
     pub conv_kernel: usize,
+    /// Block size b of the head-wise q, k, v projections (official 4; E must be a multiple);
+    /// 0: dense E×E projections.
+    pub qkv_blocksize: usize,
     /// Number of blocks in the stack (scales the "wang" init of the down-projection).
     pub num_blocks: usize,
     /// Cell form.
@@ -57,13 +64,15 @@ pub struct MlstmBlockConfig {
 }
 
 impl MlstmBlockConfig {
-    /// Official defaults for width `d_model` and `nh` heads: E = 2D, K = 4, parallel form.
+    /// Official defaults for width `d_model` and `nh` heads: E = 2D, K = 4, parallel form; dense
+    /// q, k, v projections (set `qkv_blocksize` to 4 for the official head-wise ones).
     pub fn new(d_model: usize, nh: usize) -> Self {
         MlstmBlockConfig {
             d_model,
             nh,
             proj_factor: 2,
             conv_kernel: 4,
+            qkv_blocksize: 0,
             num_blocks: 1,
             form: MlstmForm::Parallel,
             eps: EPS,
@@ -84,12 +93,22 @@ impl MlstmBlockConfig {
             nh > 0 && e % nh == 0,
             "mLSTM block: E = {e} is not a multiple of NH = {nh}"
         );
+        let block = self.qkv_blocksize;
+        assert!(
+            block == 0 || e % block == 0,
+            "mLSTM block: E = {e} is not a multiple of the q, k, v block size {block}"
+        );
         let small = (2.0 / (5.0 * d as f64)).sqrt();
         let wang = 2.0 / (self.num_blocks.max(1) as f64 * (d as f64).sqrt());
         let up = LinearParams::init(d, 2 * e, false, small, rng);
-        let conv = ConvParams::init(e, self.conv_kernel, rng);
-        let qk = LinearParams::init(e, 2 * e, false, small, rng);
-        let v = LinearParams::init(e, e, false, small, rng);
+        let conv = match self.conv_kernel {
+            0 => ConvParams::none(e),
+            k => ConvParams::init(e, k, rng),
+        };
+        // dense (O, E) or head-wise (O, b): output u reads input block u / b only
+        let reads = if block == 0 { e } else { block };
+        let qk = LinearParams::init(reads, 2 * e, false, small, rng);
+        let v = LinearParams::init(reads, e, false, small, rng);
         let mut gates = LinearParams::init(3 * e, 2 * nh, true, 0.0, rng);
         for h in 0..nh {
             gates.b[h] = cast(0.1 * rng.normal());
@@ -120,11 +139,12 @@ pub struct MlstmBlockParams<F> {
     pub norm: NormParams<F>,
     /// Up-projection, w (2E, D), no bias; rows 0..E give x_m, E..2E give z.
     pub up: LinearParams<F>,
-    /// Causal depthwise conv, w (E, K), b (E).
+    /// Causal depthwise conv, w (E, K), b (E); both empty when K = 0.
     pub conv: ConvParams<F>,
-    /// Dense q and k projections in one GEMM, w (2E, E), no bias; rows 0..E give q, E..2E k.
+    /// q and k projections in one map, no bias; rows 0..E give q, E..2E k. Dense, w (2E, E), or
+    /// head-wise, w (2E, b) (`headwise.rs`).
     pub qk: LinearParams<F>,
-    /// Dense v projection, w (E, E), no bias.
+    /// v projection, no bias: dense w (E, E) or head-wise w (E, b).
     pub v: LinearParams<F>,
     /// Gate pre-activations from concat(q, k, v), w (2NH, 3E), b (2NH); rows 0..NH give ĩ.
     pub gates: LinearParams<F>,
@@ -207,6 +227,8 @@ pub struct MlstmBlockCache<F> {
     h_s: Array3<F>, // (B, T, E)
     /// h_s ⊙ SiLU(z), the input of the down-projection.
     y_g: Array3<F>, // (B, T, E)
+    /// Dropout mask on the down-projection's output, in training passes with dropout.
+    drop_mask: Option<Array3<F>>, // (B, T, D)
 }
 
 impl<F: Float> MlstmBlockCache<F> {
@@ -214,12 +236,6 @@ impl<F: Float> MlstmBlockCache<F> {
     pub fn kink_margin(&self) -> (f64, f64) {
         self.cell.kink_margin()
     }
-}
-
-/// Columns lo..hi of a (B·T, W) matrix as a standard-layout (B, T, hi − lo) tensor.
-fn cols3<F: Float>(a: &Array2<F>, (lo, hi): (usize, usize), (b, t): (usize, usize)) -> Array3<F> {
-    let part = a.slice(s![.., lo..hi]).as_standard_layout().into_owned();
-    part.into_shape_with_order((b, t, hi - lo)).expect("contiguous")
 }
 
 /// (B, T, W_i) tensors side by side as one (B·T, ΣW_i) matrix.
@@ -233,8 +249,17 @@ fn to3<F: Float>(a: Array2<F>, (b, t): (usize, usize)) -> Array3<F> {
     a.into_shape_with_order((b, t, w)).expect("contiguous")
 }
 
-/// Forward over `x` (B, T, D) → y (B, T, D), from the empty cell state.
+/// Forward over `x` (B, T, D) → y (B, T, D), from the empty cell state (no dropout).
 pub fn forward<F: Float>(p: &MlstmBlockParams<F>, x: &Array3<F>) -> (Array3<F>, MlstmBlockCache<F>) {
+    forward_train(p, x, &mut Dropout::off())
+}
+
+/// [`forward`] with `drop` applied to the down-projection's output (a training pass).
+pub fn forward_train<F: Float>(
+    p: &MlstmBlockParams<F>,
+    x: &Array3<F>,
+    drop: &mut Dropout<'_>,
+) -> (Array3<F>, MlstmBlockCache<F>) {
     let (b, t, _) = x.dim();
     let (e, nh) = (p.cfg.d_inner(), p.cfg.nh);
     let (x_n, norm_cache) = norm::forward(&p.norm, &x.as_standard_layout().into_owned(), 1);
@@ -242,8 +267,8 @@ pub fn forward<F: Float>(p: &MlstmBlockParams<F>, x: &Array3<F>) -> (Array3<F>, 
     let (x_m, z) = (cols3(&up, (0, e), (b, t)), cols3(&up, (e, 2 * e), (b, t)));
     let (x_conv, conv_cache) = conv::forward(&p.conv, &x_m);
     let x_c = x_conv.mapv(silu);
-    let qk = linear::apply(&p.qk, rows(&x_c)); // (B·T, 2E)
-    let v = to3(linear::apply(&p.v, rows(&x_m)), (b, t));
+    let qk = headwise::apply(&p.qk, rows(&x_c)); // (B·T, 2E)
+    let v = to3(headwise::apply(&p.v, rows(&x_m)), (b, t)); // (B, T, E)
     let (q, k) = (cols3(&qk, (0, e), (b, t)), cols3(&qk, (e, 2 * e), (b, t)));
     let gate_in = concat_rows(&[&q, &k, &v]);
     let gates = linear::apply(&p.gates, gate_in.view()); // (B·T, 2NH)
@@ -272,7 +297,9 @@ pub fn forward<F: Float>(p: &MlstmBlockParams<F>, x: &Array3<F>) -> (Array3<F>, 
     let (h_n, out_norm_cache) = norm::forward(&p.out_norm, &h, nh);
     let h_s = h_n + &(&x_c * &p.skip);
     let y_g = Zip::from(&h_s).and(&z).map_collect(|&h, &z| h * silu(z));
-    let y = to3(linear::apply(&p.down, rows(&y_g)), (b, t)) + x;
+    let mut y = to3(linear::apply(&p.down, rows(&y_g)), (b, t)); // (B, T, D)
+    let drop_mask = drop.apply(&mut y);
+    let y = y + x;
     let cache = MlstmBlockCache {
         norm: norm_cache,
         x_n,
@@ -286,6 +313,7 @@ pub fn forward<F: Float>(p: &MlstmBlockParams<F>, x: &Array3<F>) -> (Array3<F>, 
         out_norm: out_norm_cache,
         h_s,
         y_g,
+        drop_mask,
     };
     (y, cache)
 }
@@ -300,7 +328,8 @@ pub fn backward<F: Float>(
     let d_y = d_y.as_standard_layout().into_owned();
     let (b, t, _) = d_y.dim();
     let nh = p.cfg.nh;
-    let d_yg = linear::backward_with_input(&p.down, rows(&cache.y_g), rows(&d_y), &mut grads.down);
+    let d_down = dropout::backward(cache.drop_mask.as_ref(), &d_y); // (B, T, D)
+    let d_yg = linear::backward_with_input(&p.down, rows(&cache.y_g), rows(&d_down), &mut grads.down);
     let d_yg = to3(d_yg, (b, t)); // (B, T, E)
     let d_hs = Zip::from(&d_yg).and(&cache.z).map_collect(|&g, &z| g * silu(z));
     let d_z = Zip::from(&d_yg)
@@ -343,8 +372,8 @@ fn backward_projections<F: Float>(
     d_in.k += &cols3(&d_gate_in, (e, 2 * e), (b, t));
     d_in.v += &cols3(&d_gate_in, (2 * e, 3 * e), (b, t));
     let d_qk = concat_rows(&[&d_in.q, &d_in.k]); // (B·T, 2E)
-    let d_xc = linear::backward_with_input(&p.qk, rows(&cache.x_c), d_qk.view(), &mut grads.qk);
-    let d_xm = linear::backward_with_input(&p.v, rows(&cache.conv.x), rows(&d_in.v), &mut grads.v);
+    let d_xc = headwise::backward_with_input(&p.qk, rows(&cache.x_c), d_qk.view(), &mut grads.qk);
+    let d_xm = headwise::backward_with_input(&p.v, rows(&cache.conv.x), rows(&d_in.v), &mut grads.v);
     (to3(d_xc, (b, t)), to3(d_xm, (b, t)))
 }
 

@@ -20,10 +20,10 @@
 //! [`backward`]`(&p, &cache, &d_h, &mut grads) -> d_x (B,T,D)`.
 
 use ndarray::linalg::general_mat_mul;
-use ndarray::{concatenate, s, Array1, Array2, Array3, Axis, Zip};
+use ndarray::{concatenate, Array1, Array2, Array3, Axis, Zip};
 
 use super::activation::sigmoid;
-use super::linear::rows;
+use super::linear::{cols3, rows};
 use super::mlstm::{MlstmCell, MlstmInput, MlstmState};
 use super::mlstm_block::{CellCache, MlstmForm};
 use super::rng::Rng;
@@ -102,12 +102,6 @@ impl<F: Float> MlstmLayerCache<F> {
     pub fn kink_margin(&self) -> (f64, f64) {
         self.cell.kink_margin()
     }
-}
-
-/// Columns lo..hi of a (B·T, W) matrix as a standard-layout (B, T, hi − lo) tensor.
-fn cols3<F: Float>(a: &Array2<F>, (lo, hi): (usize, usize), (b, t): (usize, usize)) -> Array3<F> {
-    let part = a.slice(s![.., lo..hi]).as_standard_layout().into_owned(); // (B·T, hi − lo)
-    part.into_shape_with_order((b, t, hi - lo)).expect("contiguous")
 }
 
 /// Inference: h (B, T, E) of [`forward`] without the cache. The cell runs in its recurrent form
@@ -207,10 +201,9 @@ pub fn backward<F: Float>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::nn::gradcheck::GradCheck;
-    use crate::nn::linear::testing::{dot_all, randn, WithInputs};
+    use crate::nn::gradcheck::{as3, randn, GradCheck};
     use crate::nn::zeros_like;
-    use ndarray::{array, Ix3};
+    use ndarray::{array, s};
 
     fn config(form: MlstmForm) -> MlstmLayerConfig {
         MlstmLayerConfig {
@@ -270,27 +263,16 @@ mod tests {
         let mut p = cfg.init::<f64>(&mut rng);
         p.w.mapv_inplace(|_| 0.7 * rng.normal());
         p.b.mapv_inplace(|b| b + 0.5 * rng.normal());
-        let inputs = vec![("x", randn(&mut rng, &[bs, t_len, cfg.d_input], 1.0))];
+        let x = randn(&mut rng, &[bs, t_len, cfg.d_input], 1.0);
         let g = randn(&mut rng, &[bs, t_len, cfg.d_inner], 1.0);
-        let all = WithInputs { params: p, inputs };
-        let x3 =
-            |a: &WithInputs<MlstmLayerParams<f64>>| a.get("x").clone().into_dimensionality::<Ix3>().unwrap();
-        let (_, cache) = forward(&all.params, &x3(&all));
+        let (_, cache) = forward(&p, &as3(&x));
         let (margin, _) = cache.kink_margin();
         assert!(
             margin > 1e-3,
             "{form:?}: test point too close to the normaliser kink ({margin})"
         );
-        let mut grads = zeros_like(&all.params);
-        let d_g = g.clone().into_dimensionality::<Ix3>().unwrap();
-        let d_x = backward(&all.params, &cache, &d_g, &mut grads);
-        let analytic = WithInputs {
-            params: grads,
-            inputs: vec![("x", d_x.into_dyn())],
-        };
-        let loss =
-            |a: &WithInputs<MlstmLayerParams<f64>>| dot_all(&forward(&a.params, &x3(a)).0.into_dyn(), &g);
-        GradCheck::default().assert(&format!("mlstm layer {form:?}"), &all, &analytic, loss);
+        let what = format!("mlstm layer {form:?}");
+        GradCheck::default().assert_sequence_layer(&what, p, x, g, forward, backward);
     }
 
     #[test]
@@ -311,12 +293,8 @@ mod tests {
             cfg: config(MlstmForm::Parallel),
             ..rec.clone()
         };
-        let x = randn(&mut rng, &[3, 9, 3], 1.0)
-            .into_dimensionality::<Ix3>()
-            .unwrap();
-        let g = randn(&mut rng, &[3, 9, 4], 1.0)
-            .into_dimensionality::<Ix3>()
-            .unwrap();
+        let x = as3(&randn(&mut rng, &[3, 9, 3], 1.0));
+        let g = as3(&randn(&mut rng, &[3, 9, 4], 1.0));
         let ((h_r, c_r), (h_p, c_p)) = (forward(&rec, &x), forward(&par, &x));
         let (mut g_r, mut g_p) = (zeros_like(&rec), zeros_like(&par));
         let (dx_r, dx_p) = (

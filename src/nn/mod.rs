@@ -24,10 +24,12 @@
 
 pub mod activation;
 pub mod conv;
+pub mod dropout;
 pub mod fastmath;
 pub mod ffn;
 pub mod forecaster;
 pub mod gradcheck;
+pub mod headwise;
 pub mod kernel;
 pub mod linear;
 pub mod loss;
@@ -38,6 +40,7 @@ pub mod mlstm_layer;
 pub mod mlstm_parallel;
 pub mod norm;
 pub mod optim;
+pub mod parallel;
 pub mod patch;
 pub mod revin;
 pub mod rng;

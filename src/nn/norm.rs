@@ -140,10 +140,8 @@ pub fn group_norm<F: Float, D: Dimension>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::nn::gradcheck::GradCheck;
-    use crate::nn::linear::testing::{dot_all, randn, WithInputs};
+    use crate::nn::gradcheck::{randn, GradCheck, WithInputs};
     use crate::nn::rng::Rng;
-    use crate::nn::zeros_like;
     use ndarray::array;
 
     /// x = [1, 3]: μ = 2, var = 1, s = √(1 + 1e-5); with w = [0, 1]: y = [−1/s, 2/s].
@@ -173,19 +171,16 @@ mod tests {
         p.w.mapv_inplace(|_| 0.3 * rng.normal());
         let x = randn(&mut rng, &[2, 5, 6], 1.5);
         let g = randn(&mut rng, &[2, 5, 6], 1.0);
-        let all = WithInputs {
-            params: p,
-            inputs: vec![("x", x)],
-        };
-        let loss = |a: &WithInputs<NormParams<f64>>| dot_all(&forward(&a.params, a.get("x"), groups).0, &g);
-        let (_, cache) = forward(&all.params, all.get("x"), groups);
-        let mut grads = zeros_like(&all.params);
-        let d_x = backward(&all.params, &cache, &g, &mut grads);
-        let analytic = WithInputs {
-            params: grads,
-            inputs: vec![("x", d_x)],
-        };
-        GradCheck::default().assert("norm", &all, &analytic, loss);
+        GradCheck::default().assert_layer(
+            "norm",
+            &WithInputs::new(p, vec![("x", x)]),
+            &[g],
+            |pt| {
+                let (y, cache) = forward(&pt.params, pt.get("x"), groups);
+                (vec![y], cache)
+            },
+            |pt, cache, g, grads| vec![backward(&pt.params, cache, &g[0], grads)],
+        );
     }
 
     #[test]

@@ -121,10 +121,8 @@ pub fn backward<F: Float>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::nn::gradcheck::GradCheck;
-    use crate::nn::linear::testing::{dot_all, randn, WithInputs};
-    use crate::nn::zeros_like;
-    use ndarray::{array, Ix2, Ix3};
+    use crate::nn::gradcheck::{as3, randn, GradCheck, WithInputs};
+    use ndarray::array;
 
     #[test]
     fn geometry_counts_tokens_and_aligns_patches_to_the_end() {
@@ -158,24 +156,19 @@ mod tests {
         p.b.mapv_inplace(|_| rng.normal());
         let x = randn(&mut rng, &[2, geometry.lookback], 1.0);
         let g = randn(&mut rng, &[2, geometry.tokens(), 3], 1.0);
-        let all = WithInputs {
-            params: p,
-            inputs: vec![("x", x)],
-        };
-        let run = |a: &WithInputs<PatchParams<f64>>| {
-            let x = a.get("x").clone().into_dimensionality::<Ix2>().unwrap();
-            forward(&a.params, &geometry, x.view())
-        };
-        let loss = |a: &WithInputs<PatchParams<f64>>| dot_all(&run(a).0.into_dyn(), &g);
-        let (_, cache) = run(&all);
-        let mut grads = zeros_like(&all.params);
-        let g3 = g.clone().into_dimensionality::<Ix3>().unwrap();
-        let d_x = backward(&all.params, &geometry, &cache, g3.view(), &mut grads);
-        let analytic = WithInputs {
-            params: grads,
-            inputs: vec![("x", d_x.into_dyn())],
-        };
-        GradCheck::default().assert("patch", &all, &analytic, loss);
+        GradCheck::default().assert_layer(
+            "patch",
+            &WithInputs::new(p, vec![("x", x)]),
+            &[g],
+            |pt| {
+                let (y, cache) = forward(&pt.params, &geometry, pt.get2("x").view());
+                (vec![y.into_dyn()], cache)
+            },
+            |pt, cache, g, grads| {
+                let g3 = as3(&g[0]);
+                vec![backward(&pt.params, &geometry, cache, g3.view(), grads).into_dyn()]
+            },
+        );
     }
 
     #[test]

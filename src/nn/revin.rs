@@ -137,9 +137,8 @@ pub fn denormalise_backward<F: Float>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::nn::gradcheck::GradCheck;
+    use crate::nn::gradcheck::{as2, GradCheck, WithInputs};
     use crate::nn::rng::Rng;
-    use crate::nn::zeros_like;
 
     fn random(rows: usize, cols: usize, rng: &mut Rng, scale: f64, shift: f64) -> Array2<f64> {
         Array2::from_shape_fn((rows, cols), |_| shift + scale * rng.normal())
@@ -177,17 +176,23 @@ mod tests {
             gamma: Array1::from(vec![1.3]),
             beta: Array1::from(vec![-0.4]),
         };
-        let run = |p: &RevinParams<f64>| {
-            let (x_hat, cache) = normalise(p, x.view());
-            let y_hat = x_hat.mapv(f64::tanh).dot(&mix); // (B, P)
-            let y = denormalise(p, &cache, y_hat.view());
-            (x_hat, cache, y_hat, y)
-        };
-        let (x_hat, cache, y_hat, _) = run(&p);
-        let mut g = zeros_like(&p);
-        let d_y_hat = denormalise_backward(&p, &cache, y_hat.view(), w.view(), &mut g);
-        let d_x_hat = d_y_hat.dot(&mix.t()) * x_hat.mapv(|v| 1.0 - v.tanh().powi(2));
-        normalise_backward(&cache, d_x_hat.view(), &mut g);
-        GradCheck::default().assert("revin", &p, &g, |p| (run(p).3 * &w).sum());
+        GradCheck::default().assert_layer(
+            "revin",
+            &WithInputs::new(p, vec![]),
+            &[w.into_dyn()],
+            |pt| {
+                let (x_hat, cache) = normalise(&pt.params, x.view());
+                let y_hat = x_hat.mapv(f64::tanh).dot(&mix); // (B, P)
+                let y = denormalise(&pt.params, &cache, y_hat.view());
+                (vec![y.into_dyn()], (x_hat, cache, y_hat))
+            },
+            |pt, (x_hat, cache, y_hat), w, g| {
+                let w = as2(&w[0]);
+                let d_y_hat = denormalise_backward(&pt.params, cache, y_hat.view(), w.view(), g);
+                let d_x_hat = d_y_hat.dot(&mix.t()) * x_hat.mapv(|v| 1.0 - v.tanh().powi(2));
+                normalise_backward(cache, d_x_hat.view(), g);
+                vec![]
+            },
+        );
     }
 }

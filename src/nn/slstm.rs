@@ -9,7 +9,9 @@
 //! c_t = f' c_{t−1} + i' z;  n_t = f' n_{t−1} + i';  h_t = o c_t / n_t
 //! ```
 //! Gate rows of `w_x` and `b` are ordered i, f, z, o, each block of H units with unit
-//! `u = head·DH + j`. `r[k, j_in, g·DH + j_out]` maps unit j_in of head k to gate g, unit j_out of
+//! `u = head·DH + j`. `w_x` is dense (4H, D), the paper's general form, or head-wise (4H, DH) with
+//! D = H, the official `LinearHeadwiseExpand`: row u then reads only the DH inputs of its own head
+//! (`headwise.rs`; the input width tells the two apart). `r[k, j_in, g·DH + j_out]` maps unit j_in of head k to gate g, unit j_out of
 //! the same head. Input projections of all steps are one GEMM; each step adds one product per
 //! head (h_{t−1}'s DH columns × R_k packed once per pass, written straight into the head's four
 //! gate blocks, `kernel.rs`) in place into the preallocated pre-activation array, which then holds
@@ -30,6 +32,7 @@ use ndarray::linalg::general_mat_mul;
 use ndarray::{s, Array1, Array2, Array3, ArrayView2, ArrayViewMut2, Axis};
 
 use super::activation::sigmoid;
+use super::headwise;
 use super::kernel::{gemm, gemm_segmented, Packed, Segments};
 use super::linear::rows;
 use super::lstm::{prev_next, row, row_mut};
@@ -39,8 +42,9 @@ use super::{cast, Float};
 /// sLSTM weights, gate order i, f, z, o.
 #[derive(Clone, Debug)]
 pub struct SlstmParams<F> {
-    /// Input weights (dense, the paper's general form).
-    pub w_x: Array2<F>, // (4H, D)
+    /// Input weights: dense (the paper's general form) or head-wise (one DH×DH block per head and
+    /// gate, stored as its rows).
+    pub w_x: Array2<F>, // (4H, D) dense or (4H, DH) head-wise
     /// Block-diagonal recurrent weights, one block per head.
     pub r: Array3<F>, // (NH, DH, 4·DH)
     /// Biases.
@@ -111,6 +115,8 @@ pub struct SlstmConfig {
     pub n_heads: usize,
     /// Forget-gate bias schedule.
     pub forget_init: ForgetInit,
+    /// Head-wise input weights (needs D = H): each gate unit reads its own head's DH inputs.
+    pub headwise: bool,
 }
 
 /// The forget-gate bias vector (H) for a schedule.
@@ -139,15 +145,21 @@ pub fn forget_bias(init: ForgetInit, d_hidden: usize, n_heads: usize) -> Vec<f64
         .collect()
 }
 
-/// §4 initialisation: w_x ~ N(0, 2/(5D)), R = 0, biases 0 except the forget schedule.
+/// §4 initialisation: w_x ~ N(0, 2/(5D)) (dense or head-wise), R = 0, biases 0 except the
+/// forget schedule.
 pub fn init<F: Float>(config: &SlstmConfig, rng: &mut Rng) -> SlstmParams<F> {
     let (d, hd, nh) = (config.d_input, config.d_hidden, config.n_heads);
     assert!(
         nh > 0 && hd.is_multiple_of(nh),
         "sLSTM: H = {hd} is not a multiple of NH = {nh}"
     );
+    assert!(
+        !config.headwise || d == hd,
+        "sLSTM: head-wise input weights need D = H (D = {d}, H = {hd})"
+    );
     let std = (2.0 / (5.0 * d as f64)).sqrt();
-    let w_x = Array2::from_shape_fn((4 * hd, d), |_| cast(std * rng.normal()));
+    let reads = if config.headwise { hd / nh } else { d };
+    let w_x = Array2::from_shape_fn((4 * hd, reads), |_| cast(std * rng.normal()));
     let r = Array3::zeros((nh, hd / nh, 4 * (hd / nh)));
     let mut b = Array1::zeros(4 * hd);
     for (u, v) in forget_bias(config.forget_init, hd, nh).into_iter().enumerate() {
@@ -177,11 +189,21 @@ pub struct SlstmCache<F> {
     pub n: Array3<F>, // (B, T+1, H)
 }
 
-/// x W_xᵀ + b for all steps: one GEMM (two when the i, f rows read a different input).
+/// x W_xᵀ + b for all steps: one GEMM (two when the i, f rows read a different input); head-wise
+/// weights go through `headwise::forward_into` instead.
 fn project<F: Float>(p: &SlstmParams<F>, x_if: &Array3<F>, x_zo: Option<&Array3<F>>) -> Array3<F> {
-    let (bs, t_len, _) = x_if.dim();
+    let (bs, t_len, d) = x_if.dim();
     let h2 = 2 * p.d_hidden();
     let mut pre = Array2::from_shape_fn((bs * t_len, 2 * h2), |(_, k)| p.b[k]); // (B·T, 4H)
+    if p.w_x.ncols() != d {
+        let (w_if, w_zo) = (p.w_x.slice(s![..h2, ..]), p.w_x.slice(s![h2.., ..]));
+        let (pre_if, pre_zo) = pre.multi_slice_mut((s![.., ..h2], s![.., h2..]));
+        headwise::forward_into(w_if, rows(x_if), pre_if);
+        headwise::forward_into(w_zo, rows(x_zo.unwrap_or(x_if)), pre_zo);
+        return pre
+            .into_shape_with_order((bs, t_len, 2 * h2))
+            .expect("contiguous");
+    }
     match x_zo {
         None => gemm(rows(x_if), &Packed::new(p.w_x.t()), pre.view_mut(), true),
         Some(x_zo) => {
@@ -219,7 +241,7 @@ fn pack_heads_t<F: Float>(r: &Array3<F>) -> Vec<Packed<F>> {
 fn add_recurrent<F: Float>(r: &[Packed<F>], h_prev: ArrayView2<F>, mut pre: ArrayViewMut2<F>) {
     let (nh, hd) = (r.len(), h_prev.ncols());
     let dh = hd / nh;
-    let gates = Segments { len: dh, stride: hd };
+    let gates = Segments::new(dh, hd).expect("head blocks DH ≤ H");
     for (k, rk) in r.iter().enumerate() {
         let hk = h_prev.slice(s![.., k * dh..(k + 1) * dh]); // (B, DH)
         gemm_segmented(
@@ -391,7 +413,7 @@ pub fn forward_split<F: Float>(
 fn recurrent_back<F: Float>(r_t: &[Packed<F>], d_pre: ArrayView2<F>, d_h: &mut Array2<F>) {
     let (nh, hd) = (r_t.len(), d_h.ncols());
     let dh = hd / nh;
-    let gates = Segments { len: dh, stride: hd };
+    let gates = Segments::new(dh, hd).expect("head blocks DH ≤ H");
     for (k, rk) in r_t.iter().enumerate() {
         let out = d_h.slice_mut(s![.., k * dh..(k + 1) * dh]); // (B, DH)
         gemm_segmented(
@@ -512,18 +534,13 @@ pub fn backward<F: Float>(
         "sLSTM: use backward_split for a forward_split cache"
     );
     let (d_pre, d0) = backward_core(p, cache, d_h, d_final, grads);
-    let d_pre2 = rows(&d_pre);
-    general_mat_mul(
-        F::one(),
-        &d_pre2.t(),
-        &rows(&cache.x_if),
-        F::one(),
-        &mut grads.w_x,
+    let d_x = input_backward(
+        p.w_x.view(),
+        rows(&cache.x_if),
+        rows(&d_pre),
+        grads.w_x.view_mut(),
     );
-    let d_x = d_pre2
-        .dot(&p.w_x)
-        .into_shape_with_order(cache.x_if.dim())
-        .expect("contiguous");
+    let d_x = d_x.into_shape_with_order(cache.x_if.dim()).expect("contiguous");
     (d_x, d0)
 }
 
@@ -543,26 +560,30 @@ pub fn backward_split<F: Float>(
     let h2 = 2 * p.d_hidden();
     let d_pre2 = rows(&d_pre);
     let (dp_if, dp_zo) = (d_pre2.slice(s![.., ..h2]), d_pre2.slice(s![.., h2..]));
-    let one = F::one();
-    general_mat_mul(
-        one,
-        &dp_if.t(),
-        &rows(&cache.x_if),
-        one,
-        &mut grads.w_x.slice_mut(s![..h2, ..]),
-    );
-    general_mat_mul(
-        one,
-        &dp_zo.t(),
-        &rows(x_zo),
-        one,
-        &mut grads.w_x.slice_mut(s![h2.., ..]),
-    );
-    let d_if = dp_if.dot(&p.w_x.slice(s![..h2, ..]));
-    let d_zo = dp_zo.dot(&p.w_x.slice(s![h2.., ..]));
+    let (g_if, g_zo) = grads.w_x.multi_slice_mut((s![..h2, ..], s![h2.., ..]));
+    let d_if = input_backward(p.w_x.slice(s![..h2, ..]), rows(&cache.x_if), dp_if, g_if);
+    let d_zo = input_backward(p.w_x.slice(s![h2.., ..]), rows(x_zo), dp_zo, g_zo);
     let d_if = d_if.into_shape_with_order(cache.x_if.dim()).expect("contiguous");
     let d_zo = d_zo.into_shape_with_order(x_zo.dim()).expect("contiguous");
     (d_if, d_zo, d0)
+}
+
+/// The input projection's backward for gate rows `w` (rows, D or DH), their input `x` (B·T, D)
+/// and `d_pre` (B·T, rows): adds ∇w into `d_w`, returns d_x (B·T, D). Dense weights take two
+/// GEMMs, head-wise ones `headwise::backward_into`.
+fn input_backward<F: Float>(
+    w: ArrayView2<F>,
+    x: ArrayView2<F>,
+    d_pre: ArrayView2<F>,
+    mut d_w: ArrayViewMut2<F>,
+) -> Array2<F> {
+    if w.ncols() != x.ncols() {
+        let mut d_x = Array2::zeros(x.dim()); // (B·T, D)
+        headwise::backward_into(w, x, d_pre, d_w, d_x.view_mut());
+        return d_x;
+    }
+    general_mat_mul(F::one(), &d_pre.t(), &x, F::one(), &mut d_w);
+    d_pre.dot(&w)
 }
 
 #[cfg(test)]

@@ -4,19 +4,23 @@
 //! ```text
 //! u   = LN_cell(x)
 //! u_c = SiLU(conv(u))            (only when conv_kernel > 0; otherwise u_c = u)
-//! h   = sLSTM(i, f from u_c; z, o from u), zero initial state
-//! x₁  = x + GroupNorm_NH(h)
-//! y   = x₁ + FFN(LN_ffn(x₁))
+//! h   = sLSTM(i, f from u_c; z, o from u), zero initial state; dense or head-wise gate inputs
+//! x₁  = x + GroupNorm_NH(dropout(h))
+//! y   = x₁ + dropout(FFN(LN_ffn(x₁)))
 //! ```
-//! Backward runs the same chain in reverse; the residual branches add their gradients.
+//! Dropout (the official places: after the cell, after the FFN's down-projection) acts in
+//! training passes only ([`forward_train`]). Backward runs the same chain in reverse; the
+//! residual branches add their gradients.
 //!
 //! Public API: [`SlstmBlockConfig`] (with [`SlstmBlockConfig::new`]); [`init`]`(&config, rng)`;
-//! [`forward`]`(&p, &x) -> (y, SlstmBlockCache)`; [`backward`]`(&p, &cache, &d_y, &mut g) -> d_x`.
+//! [`forward`]`(&p, &x) -> (y, SlstmBlockCache)` (evaluation) or
+//! [`forward_train`]`(&p, &x, &mut dropout)`; [`backward`]`(&p, &cache, &d_y, &mut g) -> d_x`.
 
-use ndarray::{Array1, Array2, Array3};
+use ndarray::Array3;
 
 use super::activation::Activation;
 use super::conv::{self, ConvCache, ConvParams};
+use super::dropout::{self, Dropout};
 use super::ffn::{self, ffn_width, FfnCache, FfnConfig, FfnParams};
 use super::norm::{self, NormCache, NormParams};
 use super::rng::Rng;
@@ -32,6 +36,9 @@ pub struct SlstmBlockConfig {
     pub n_heads: usize,
     /// Causal conv kernel on the i/f path; 0 disables the conv.
     pub conv_kernel: usize,
+    /// Head-wise gate input projections (the official `LinearHeadwiseExpand`) instead of a
+    /// dense (4D, D) matrix.
+    pub headwise: bool,
     /// FFN inner width P.
     pub d_ff: usize,
     /// FFN gate activation.
@@ -43,13 +50,14 @@ pub struct SlstmBlockConfig {
 }
 
 impl SlstmBlockConfig {
-    /// Defaults for block `block_idx` of `num_blocks`: no conv, P = [`ffn_width`]`(D)`, GELU gate,
-    /// powerlaw forget-gate bias.
+    /// Defaults for block `block_idx` of `num_blocks`: no conv, dense gate inputs,
+    /// P = [`ffn_width`]`(D)`, GELU gate, powerlaw forget-gate bias.
     pub fn new(d_model: usize, n_heads: usize, block_idx: usize, num_blocks: usize) -> Self {
         SlstmBlockConfig {
             d_model,
             n_heads,
             conv_kernel: 0,
+            headwise: false,
             d_ff: ffn_width(d_model),
             ffn_act: Activation::Gelu,
             forget_init: ForgetInit::Powerlaw {
@@ -103,16 +111,14 @@ pub fn init<F: Float>(config: &SlstmBlockConfig, rng: &mut Rng) -> SlstmBlockPar
     let conv = if config.conv_kernel > 0 {
         ConvParams::init(d, config.conv_kernel, rng)
     } else {
-        ConvParams {
-            w: Array2::zeros((d, 0)),
-            b: Array1::zeros(0),
-        }
+        ConvParams::none(d)
     };
     let cell_cfg = SlstmConfig {
         d_input: d,
         d_hidden: d,
         n_heads: config.n_heads,
         forget_init: config.forget_init,
+        headwise: config.headwise,
     };
     let ffn_cfg = FfnConfig {
         d_model: d,
@@ -137,15 +143,28 @@ pub struct SlstmBlockCache<F> {
     /// Conv cache and the conv output before SiLU (B, T, D), when the conv is on.
     conv: Option<(ConvCache<F>, Array3<F>)>,
     cell: SlstmCache<F>,
+    /// Dropout mask on the cell output, in training passes with dropout.
+    cell_mask: Option<Array3<F>>, // (B, T, D)
     gn: NormCache<F>,
     ln_ffn: NormCache<F>,
     ffn: FfnCache<F>,
+    /// Dropout mask on the FFN output, in training passes with dropout.
+    ffn_mask: Option<Array3<F>>, // (B, T, D)
 }
 
-/// One block: `x` (B, T, D) → `y` (B, T, D).
+/// One block: `x` (B, T, D) → `y` (B, T, D), no dropout.
 pub fn forward<F: Float>(p: &SlstmBlockParams<F>, x: &Array3<F>) -> (Array3<F>, SlstmBlockCache<F>) {
+    forward_train(p, x, &mut Dropout::off())
+}
+
+/// [`forward`] with `drop` applied to the cell output and to the FFN output (a training pass).
+pub fn forward_train<F: Float>(
+    p: &SlstmBlockParams<F>,
+    x: &Array3<F>,
+    drop: &mut Dropout<'_>,
+) -> (Array3<F>, SlstmBlockCache<F>) {
     let (u, ln_cell) = norm::layer_norm(&p.ln_cell, x); // (B, T, D)
-    let (h, conv, cell) = if p.conv.kernel() > 0 {
+    let (mut h, conv, cell) = if p.conv.kernel() > 0 {
         let (uc_pre, cc) = conv::forward(&p.conv, &u); // (B, T, D)
         let u_c = Activation::Silu.forward(&uc_pre); // (B, T, D)
         let (h, _, cell) = slstm::forward_split(&p.cell, &u_c, &u, None);
@@ -154,10 +173,12 @@ pub fn forward<F: Float>(p: &SlstmBlockParams<F>, x: &Array3<F>) -> (Array3<F>, 
         let (h, _, cell) = slstm::forward(&p.cell, &u, None);
         (h, None, cell)
     };
+    let cell_mask = drop.apply(&mut h);
     let (g, gn) = norm::group_norm(&p.gn, &h, p.cell.n_heads()); // (B, T, D)
     let x1 = x + &g; // (B, T, D)
     let (v, ln_ffn) = norm::layer_norm(&p.ln_ffn, &x1); // (B, T, D)
-    let (f, ffn) = ffn::forward(&p.ffn, &v); // (B, T, D)
+    let (mut f, ffn) = ffn::forward(&p.ffn, &v); // (B, T, D)
+    let ffn_mask = drop.apply(&mut f);
     let y = x1 + f;
     (
         y,
@@ -165,9 +186,11 @@ pub fn forward<F: Float>(p: &SlstmBlockParams<F>, x: &Array3<F>) -> (Array3<F>, 
             ln_cell,
             conv,
             cell,
+            cell_mask,
             gn,
             ln_ffn,
             ffn,
+            ffn_mask,
         },
     )
 }
@@ -179,9 +202,11 @@ pub fn backward<F: Float>(
     d_y: &Array3<F>,
     grads: &mut SlstmBlockParams<F>,
 ) -> Array3<F> {
-    let d_v = ffn::backward(&p.ffn, &cache.ffn, d_y, &mut grads.ffn);
+    let d_f = dropout::backward(cache.ffn_mask.as_ref(), d_y); // (B, T, D)
+    let d_v = ffn::backward(&p.ffn, &cache.ffn, &d_f, &mut grads.ffn);
     let d_x1 = d_y + &norm::backward(&p.ln_ffn, &cache.ln_ffn, &d_v, &mut grads.ln_ffn);
     let d_h = norm::backward(&p.gn, &cache.gn, &d_x1, &mut grads.gn);
+    let d_h = dropout::backward(cache.cell_mask.as_ref(), &d_h); // (B, T, D)
     let d_u = match &cache.conv {
         Some((cc, uc_pre)) => {
             let (d_uc, d_zo, _) = slstm::backward_split(&p.cell, &cache.cell, &d_h, None, &mut grads.cell);
@@ -196,20 +221,24 @@ pub fn backward<F: Float>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::nn::gradcheck::GradCheck;
-    use crate::nn::linear::testing::{dot_all, randn, WithInputs};
-    use crate::nn::{count, zeros_like};
-    use ndarray::{s, Ix3};
+    use crate::nn::count;
+    use crate::nn::gradcheck::{randn, GradCheck};
+    use ndarray::s;
 
-    fn random_block(conv_kernel: usize, act: Activation, seed: u64) -> SlstmBlockParams<f64> {
-        let mut rng = Rng::new(seed);
-        let cfg = SlstmBlockConfig {
+    /// D = 8, two heads, P = 8, with the given conv, FFN gate and gate-input layout.
+    fn small(conv_kernel: usize, ffn_act: Activation, headwise: bool) -> SlstmBlockConfig {
+        SlstmBlockConfig {
             conv_kernel,
-            ffn_act: act,
+            ffn_act,
+            headwise,
             d_ff: 8,
             ..SlstmBlockConfig::new(8, 2, 0, 1)
-        };
-        let mut p = init::<f64>(&cfg, &mut rng);
+        }
+    }
+
+    fn random_block(cfg: &SlstmBlockConfig, seed: u64) -> SlstmBlockParams<f64> {
+        let mut rng = Rng::new(seed);
+        let mut p = init::<f64>(cfg, &mut rng);
         // Move every tensor away from its special initial value so each path is exercised.
         p.visit_mut("", &mut |_, v| {
             v.iter_mut().for_each(|x| *x += 0.3 * rng.normal())
@@ -219,42 +248,82 @@ mod tests {
         p
     }
 
-    fn check(conv_kernel: usize, act: Activation, seed: u64) {
-        let p = random_block(conv_kernel, act, seed);
+    /// Gradient check of a training pass with dropout `rate`; the mask generator restarts from
+    /// the same state at every evaluation, so the mask is fixed.
+    fn check(cfg: SlstmBlockConfig, rate: f64, seed: u64) {
+        let p = random_block(&cfg, seed);
         let mut rng = Rng::new(seed + 100);
         let x = randn(&mut rng, &[2, 6, 8], 1.0);
         let g = randn(&mut rng, &[2, 6, 8], 1.0);
-        let all = WithInputs {
-            params: p,
-            inputs: vec![("x", x)],
+        let run = |p: &SlstmBlockParams<f64>, x: &Array3<f64>| {
+            forward_train(p, x, &mut Dropout::new(rate, &mut Rng::new(seed + 200)))
         };
-        let x3 =
-            |a: &WithInputs<SlstmBlockParams<f64>>| a.get("x").clone().into_dimensionality::<Ix3>().unwrap();
-        let loss =
-            |a: &WithInputs<SlstmBlockParams<f64>>| dot_all(&forward(&a.params, &x3(a)).0.into_dyn(), &g);
-        let (_, cache) = forward(&all.params, &x3(&all));
-        let mut grads = zeros_like(&all.params);
-        let d_x = backward(
-            &all.params,
-            &cache,
-            &g.clone().into_dimensionality::<Ix3>().unwrap(),
-            &mut grads,
-        );
-        let analytic = WithInputs {
-            params: grads,
-            inputs: vec![("x", d_x.into_dyn())],
-        };
-        GradCheck::default().assert("slstm block", &all, &analytic, loss);
+        let masks = run(&p, &crate::nn::gradcheck::as3(&x)).1;
+        let dropped = masks
+            .cell_mask
+            .iter()
+            .chain(&masks.ffn_mask)
+            .flatten()
+            .filter(|m| **m == 0.0);
+        assert_eq!(dropped.count() > 0, rate > 0.0, "dropout {rate}");
+        let what = format!("slstm block {cfg:?}, dropout {rate}");
+        GradCheck::default().assert_sequence_layer(&what, p, x, g, run, backward);
     }
 
     #[test]
     fn block_grads_match_finite_differences_without_conv() {
-        check(0, Activation::Gelu, 61);
+        check(small(0, Activation::Gelu, false), 0.0, 61);
     }
 
     #[test]
     fn block_grads_match_finite_differences_with_conv() {
-        check(3, Activation::Silu, 62);
+        check(small(3, Activation::Silu, false), 0.0, 62);
+        check(small(4, Activation::Gelu, false), 0.0, 63);
+    }
+
+    #[test]
+    fn block_grads_match_finite_differences_with_headwise_gates() {
+        check(small(0, Activation::Gelu, true), 0.0, 64);
+        check(small(4, Activation::Gelu, true), 0.0, 65);
+    }
+
+    #[test]
+    fn block_grads_match_finite_differences_with_dropout() {
+        check(small(4, Activation::Gelu, true), 0.3, 66);
+        check(small(0, Activation::Silu, false), 0.2, 67);
+    }
+
+    /// Evaluation never drops: `forward` equals a training pass with rate 0.
+    #[test]
+    fn only_training_passes_drop() {
+        let p = random_block(&small(4, Activation::Gelu, false), 68);
+        let x = Array3::from_shape_fn((2, 5, 8), |(b, t, c)| ((b + 2 * t + 3 * c) as f64).sin());
+        let eval = forward(&p, &x).0;
+        assert_eq!(
+            eval,
+            forward_train(&p, &x, &mut Dropout::new(0.0, &mut Rng::new(1))).0
+        );
+        assert_ne!(
+            eval,
+            forward_train(&p, &x, &mut Dropout::new(0.5, &mut Rng::new(1))).0
+        );
+    }
+
+    /// Head-wise gate inputs hold 4·D·DH weights instead of 4·D², and the official FFN width
+    /// (⌈1.3·D⌉ rounded to 64) replaces P.
+    #[test]
+    fn headwise_gates_and_official_ffn_parameter_count() {
+        let cfg = SlstmBlockConfig {
+            conv_kernel: 4,
+            headwise: true,
+            d_ff: crate::nn::ffn::width(16, crate::nn::ffn::FfnFactor::OnePointThree, 64),
+            ..SlstmBlockConfig::new(16, 4, 0, 2)
+        };
+        let p = init::<f64>(&cfg, &mut Rng::new(1));
+        assert_eq!((p.cell.w_x.dim(), cfg.d_ff), ((64, 4), 64));
+        // LN, GN, LN: 3·16; conv 16·4 + 16; cell 64·4 + 4·4·16 + 64; FFN 2·64·16 + 16·64.
+        let want = 3 * 16 + (16 * 4 + 16) + (64 * 4 + 4 * 4 * 16 + 64) + (2 * 64 * 16 + 16 * 64);
+        assert_eq!(count(&p), want);
     }
 
     #[test]

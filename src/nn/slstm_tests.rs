@@ -4,10 +4,9 @@
 //! bias, initialisation, and a hand-computed one-unit case.
 
 use super::*;
-use crate::nn::gradcheck::GradCheck;
-use crate::nn::linear::testing::{dot_all, randn, WithInputs};
+use crate::nn::gradcheck::{as2, as3, randn, GradCheck, WithInputs};
 use crate::nn::zeros_like;
-use ndarray::{ArrayD, Ix2, Ix3};
+use ndarray::ArrayD;
 
 const B: usize = 2;
 const T: usize = 8;
@@ -15,21 +14,20 @@ const D: usize = 3;
 const H: usize = 8;
 const NH: usize = 2;
 
-fn as3(a: &ArrayD<f64>) -> Array3<f64> {
-    a.clone().into_dimensionality::<Ix3>().unwrap()
-}
-fn as2(a: &ArrayD<f64>) -> Array2<f64> {
-    a.clone().into_dimensionality::<Ix2>().unwrap()
-}
-
 /// Weights ~ N(0, 0.5²), non-zero R, forget bias around +2.5 (§7 of xlstm-math.md).
 fn random_params(rng: &mut Rng) -> SlstmParams<f64> {
+    random_params_with(rng, false)
+}
+
+/// [`random_params`] with dense input weights from D inputs, or head-wise ones (D = H).
+fn random_params_with(rng: &mut Rng, headwise: bool) -> SlstmParams<f64> {
     let mut p = init::<f64>(
         &SlstmConfig {
-            d_input: D,
+            d_input: if headwise { H } else { D },
             d_hidden: H,
             n_heads: NH,
             forget_init: ForgetInit::Linspace,
+            headwise,
         },
         rng,
     );
@@ -51,42 +49,31 @@ fn random_state(rng: &mut Rng) -> Vec<(&'static str, ArrayD<f64>)> {
 }
 
 fn state_of(a: &WithInputs<SlstmParams<f64>>) -> Option<SlstmState<f64>> {
-    a.inputs.iter().any(|(n, _)| *n == "h0").then(|| SlstmState {
-        h: as2(a.get("h0")),
-        c: as2(a.get("c0")),
-        n: as2(a.get("n0")),
-        m: as2(a.get("m0")),
+    a.has("h0").then(|| SlstmState {
+        h: a.get2("h0"),
+        c: a.get2("c0"),
+        n: a.get2("n0"),
+        m: a.get2("m0"),
     })
 }
 
-fn run_any(a: &WithInputs<SlstmParams<f64>>) -> (Array3<f64>, SlstmState<f64>, SlstmCache<f64>) {
+/// What the backward pass of the check needs: the cache and the final state.
+type Saved = (SlstmCache<f64>, SlstmState<f64>);
+
+/// Outputs [h, c_T / n_T] (a gauge-invariant use of the final state) and the cache with the
+/// final state.
+fn run_any(a: &WithInputs<SlstmParams<f64>>) -> (Vec<ArrayD<f64>>, Saved) {
     let s0 = state_of(a);
-    match a.inputs.iter().any(|(n, _)| *n == "x_zo") {
-        true => forward_split(&a.params, &as3(a.get("x")), &as3(a.get("x_zo")), s0.as_ref()),
-        false => forward(&a.params, &as3(a.get("x")), s0.as_ref()),
-    }
+    let (h, fin, cache) = match a.has("x_zo") {
+        true => forward_split(&a.params, &a.get3("x"), &a.get3("x_zo"), s0.as_ref()),
+        false => forward(&a.params, &a.get3("x"), s0.as_ref()),
+    };
+    let ratio = &fin.c / &fin.n;
+    (vec![h.into_dyn(), ratio.into_dyn()], (cache, fin))
 }
 
-/// Gradient check of L = Σ h ⊙ g + Σ g_r ⊙ c_T / n_T (a gauge-invariant use of the final state).
-fn check(with_state: bool, split: bool, seed: u64) {
-    let mut rng = Rng::new(seed);
-    let params = random_params(&mut rng);
-    let mut inputs = vec![("x", randn(&mut rng, &[B, T, D], 1.0))];
-    if split {
-        inputs.push(("x_zo", randn(&mut rng, &[B, T, D], 1.0)));
-    }
-    if with_state {
-        inputs.extend(random_state(&mut rng));
-    }
-    let g = randn(&mut rng, &[B, T, H], 1.0);
-    let g_r = as2(&randn(&mut rng, &[B, H], 1.0));
-    let all = WithInputs { params, inputs };
-    let loss = |a: &WithInputs<SlstmParams<f64>>| {
-        let (y, fin, _) = run_any(a);
-        dot_all(&y.into_dyn(), &g) + (&g_r * &fin.c / &fin.n).sum()
-    };
-    let (_, fin, cache) = run_any(&all);
-    // Both branches of the stabiliser max occur: f' = 1 (forget branch) and i' = 1 (input branch).
+/// Both branches of the stabiliser max occur: f' = 1 (forget branch) and i' = 1 (input branch).
+fn assert_both_branches(cache: &SlstmCache<f64>) {
     let (i_act, f_act) = (
         cache.act.slice(s![.., 1.., ..H]),
         cache.act.slice(s![.., 1.., H..2 * H]),
@@ -105,48 +92,105 @@ fn check(with_state: bool, split: bool, seed: u64) {
         forget_wins > 5 && input_wins > 5,
         "branches: forget {forget_wins}, input {input_wins}"
     );
-    let d_final = SlstmState {
-        h: Array2::zeros((B, H)),
-        c: &g_r / &fin.n,
-        n: -(&g_r * &fin.c / &fin.n / &fin.n),
-        m: Array2::zeros((B, H)),
-    };
-    let mut grads = zeros_like(&all.params);
-    let g3 = as3(&g);
-    let mut d_inputs = Vec::new();
-    let d0 = if split {
-        let (d_if, d_zo, d0) = backward_split(&all.params, &cache, &g3, Some(&d_final), &mut grads);
-        d_inputs.extend([("x", d_if.into_dyn()), ("x_zo", d_zo.into_dyn())]);
-        d0
-    } else {
-        let (d_x, d0) = backward(&all.params, &cache, &g3, Some(&d_final), &mut grads);
-        d_inputs.push(("x", d_x.into_dyn()));
-        d0
-    };
-    if with_state {
-        d_inputs
-            .extend([("h0", d0.h), ("c0", d0.c), ("n0", d0.n), ("m0", d0.m)].map(|(k, v)| (k, v.into_dyn())));
+}
+
+/// Gradient check of L = Σ h ⊙ g + Σ g_r ⊙ c_T / n_T (a gauge-invariant use of the final state).
+/// Head-wise input weights read D = H inputs.
+fn check(with_state: bool, split: bool, headwise: bool, seed: u64) {
+    let mut rng = Rng::new(seed);
+    let params = random_params_with(&mut rng, headwise);
+    let d = if headwise { H } else { D };
+    let mut inputs = vec![("x", randn(&mut rng, &[B, T, d], 1.0))];
+    if split {
+        inputs.push(("x_zo", randn(&mut rng, &[B, T, d], 1.0)));
     }
-    let analytic = WithInputs {
-        params: grads,
-        inputs: d_inputs,
-    };
-    GradCheck::default().assert("slstm", &all, &analytic, loss);
+    if with_state {
+        inputs.extend(random_state(&mut rng));
+    }
+    let upstream = [randn(&mut rng, &[B, T, H], 1.0), randn(&mut rng, &[B, H], 1.0)];
+    let point = WithInputs::new(params, inputs);
+    assert_both_branches(&run_any(&point).1 .0);
+    GradCheck::default().assert_layer(
+        "slstm",
+        &point,
+        &upstream,
+        run_any,
+        |pt, (cache, fin), g, grads| {
+            let g_r = as2(&g[1]);
+            let d_final = SlstmState {
+                h: Array2::zeros((B, H)),
+                c: &g_r / &fin.n,
+                n: -(&g_r * &fin.c / &fin.n / &fin.n),
+                m: Array2::zeros((B, H)),
+            };
+            let mut d_inputs = Vec::new();
+            let d0 = if split {
+                let (d_if, d_zo, d0) = backward_split(&pt.params, cache, &as3(&g[0]), Some(&d_final), grads);
+                d_inputs.extend([d_if.into_dyn(), d_zo.into_dyn()]);
+                d0
+            } else {
+                let (d_x, d0) = backward(&pt.params, cache, &as3(&g[0]), Some(&d_final), grads);
+                d_inputs.push(d_x.into_dyn());
+                d0
+            };
+            if with_state {
+                d_inputs.extend([d0.h, d0.c, d0.n, d0.m].map(|v| v.into_dyn()));
+            }
+            d_inputs
+        },
+    );
 }
 
 #[test]
 fn slstm_grads_match_finite_differences_with_initial_state() {
-    check(true, false, 31);
+    check(true, false, false, 31);
 }
 
 #[test]
 fn slstm_grads_match_finite_differences_from_zero_state() {
-    check(false, false, 32);
+    check(false, false, false, 32);
 }
 
 #[test]
 fn slstm_split_input_grads_match_finite_differences() {
-    check(true, true, 33);
+    check(true, true, false, 33);
+}
+
+#[test]
+fn slstm_headwise_grads_match_finite_differences() {
+    check(true, false, true, 34);
+    check(true, true, true, 35);
+}
+
+/// Head-wise input weights are the dense (4H, H) matrix with each gate row's DH weights on its
+/// head's columns and zeros elsewhere: same outputs (plain and split inputs).
+#[test]
+fn headwise_inputs_equal_the_block_diagonal_dense_matrix() {
+    let mut rng = Rng::new(36);
+    let p = random_params_with(&mut rng, true);
+    assert_eq!(p.w_x.dim(), (4 * H, H / NH));
+    let dh = H / NH;
+    let dense = Array2::from_shape_fn((4 * H, H), |(u, c)| {
+        let head = (u % H) / dh;
+        if c / dh == head {
+            p.w_x[[u, c % dh]]
+        } else {
+            0.0
+        }
+    });
+    let p_dense = SlstmParams {
+        w_x: dense,
+        ..p.clone()
+    };
+    let x = as3(&randn(&mut rng, &[B, T, H], 1.0));
+    let x_zo = as3(&randn(&mut rng, &[B, T, H], 1.0));
+    let (a, b) = (forward(&p, &x, None).0, forward(&p_dense, &x, None).0);
+    assert!(max_rel_diff(&a, &b) < 1e-13, "plain");
+    let (a, b) = (
+        forward_split(&p, &x, &x_zo, None).0,
+        forward_split(&p_dense, &x, &x_zo, None).0,
+    );
+    assert!(max_rel_diff(&a, &b) < 1e-13, "split");
 }
 
 /// Unstabilised reference: c̄ = σ(f̃) c̄ + e^ĩ z, n̄ = σ(f̃) n̄ + e^ĩ, h = o c̄ / n̄, started from
@@ -314,6 +358,7 @@ fn init_follows_the_official_schedule() {
             block_idx: 0,
             num_blocks: 1,
         },
+        headwise: false,
     };
     let p = init::<f64>(&cfg, &mut rng);
     assert_eq!(p.r.dim(), (2, 4, 16));

@@ -7,7 +7,9 @@
 //! loss factor is the whole batch's 1/(B·P), so shard gradients add up to the batch gradient) and
 //! the buffers are summed in shard order. Threads only decide *who* computes a shard, so the
 //! result is bit-identical for any `threads` (`docs/derivations/forecaster.md` §5). Validation
-//! losses are likewise summed over fixed chunks in order.
+//! losses are likewise summed over fixed chunks in order. Dropout masks come from a generator
+//! seeded by the training seed, the step and the shard index ([`super::dropout::mask_rng`]), so
+//! they too are the same for any thread count.
 //!
 //! The data side implements [`WindowSource`]; `nn` does not depend on `crate::data`.
 
@@ -15,10 +17,12 @@ use std::time::{Duration, Instant};
 
 use ndarray::{Array2, ArrayView2};
 
+use super::dropout::mask_rng;
 use super::forecaster::convert;
 use super::forecaster::{self, ForecasterConfig, ForecasterParams, LinearBase};
 use super::loss::Loss;
 use super::optim::{clip_grad_norm, AdamW, AdamWConfig, LrSchedule};
+use super::parallel::Workers;
 use super::rng::Rng;
 use super::{cast, Float, Params};
 
@@ -272,8 +276,10 @@ fn validate(
     Ok(())
 }
 
-/// One shard's work space: its window range in the batch, inputs, targets and gradients.
+/// One shard's work space: its index and window range in the batch, inputs, targets and
+/// gradients.
 struct Shard<F> {
+    index: usize,
     start: usize,
     end: usize,
     grads: ForecasterParams<F>,
@@ -284,48 +290,43 @@ struct Shard<F> {
 struct Trainer<'a, F> {
     model: &'a ForecasterConfig,
     loss: Loss,
-    threads: usize,
+    /// Training seed (dropout masks).
+    seed: u64,
+    workers: Workers,
     shards: Vec<Shard<F>>,
     /// Flat scratch for summing shard gradients.
     flat: Vec<F>,
 }
 
 impl<'a, F: Float> Trainer<'a, F> {
-    /// Forward + backward of one batch (window indices `batch`) into `grads`; returns the loss.
+    /// Forward + backward of one batch (window indices `batch`) of optimiser step `step` into
+    /// `grads`; returns the loss.
     fn batch_gradient(
         &mut self,
         params: &ForecasterParams<F>,
         src: &dyn WindowSource,
         batch: &[usize],
-        shard_size: usize,
+        (shard_size, step): (usize, usize),
         grads: &mut ForecasterParams<F>,
     ) -> f64 {
         let n_shards = batch.len().div_ceil(shard_size);
         for (s, shard) in self.shards.iter_mut().enumerate().take(n_shards) {
+            shard.index = s;
             shard.start = s * shard_size;
             shard.end = ((s + 1) * shard_size).min(batch.len());
         }
         let denom = batch.len() * self.model.horizon;
-        let (model, loss) = (self.model, self.loss);
+        let (model, loss, seed) = (self.model, self.loss, self.seed);
         let work = |shard: &mut Shard<F>| {
             let (x, y) = load(src, &batch[shard.start..shard.end]);
-            let (pred, cache) = forecaster::forward(params, model, x.view());
+            let mut masks = mask_rng(seed, step, shard.index);
+            let (pred, cache) = forecaster::forward_train(params, model, x.view(), &mut masks);
             shard.loss = loss.forward(pred.view(), y.view(), denom);
             let d_pred = loss.backward(pred.view(), y.view(), denom);
             super::fill(&mut shard.grads, F::zero());
             forecaster::backward(params, model, &cache, d_pred.view(), &mut shard.grads);
         };
-        let active = &mut self.shards[..n_shards];
-        if self.threads <= 1 || n_shards == 1 {
-            active.iter_mut().for_each(work);
-        } else {
-            let per_thread = n_shards.div_ceil(self.threads);
-            std::thread::scope(|scope| {
-                for chunk in active.chunks_mut(per_thread) {
-                    scope.spawn(|| chunk.iter_mut().for_each(work));
-                }
-            });
-        }
+        self.workers.for_each(&mut self.shards[..n_shards], work);
         // Sum in shard order: bit-identical whatever thread computed which shard.
         super::fill(grads, F::zero());
         let mut total = F::zero();
@@ -378,39 +379,33 @@ const EVAL_CHUNK: usize = 64;
 /// Windows per prediction chunk: small enough that one chunk's activations stay in the caches.
 const PREDICT_CHUNK: usize = 32;
 
+/// Rows start..end of `n`, cut in chunks of `size`: (start, end, slot for the chunk's result).
+fn chunks<T: Default>(n: usize, size: usize) -> Vec<(usize, usize, T)> {
+    (0..n.div_ceil(size))
+        .map(|c| (c * size, ((c + 1) * size).min(n), T::default()))
+        .collect()
+}
+
 /// Mean loss of `params` over all windows of `src` (fixed chunks, summed in order).
 fn evaluate<F: Float>(
     params: &ForecasterParams<F>,
     model: &ForecasterConfig,
     loss: Loss,
     src: &dyn WindowSource,
-    threads: usize,
+    workers: &Workers,
 ) -> f64 {
     let n = src.len();
-    let chunks: Vec<(usize, usize)> = (0..n.div_ceil(EVAL_CHUNK))
-        .map(|c| (c * EVAL_CHUNK, ((c + 1) * EVAL_CHUNK).min(n)))
-        .collect();
-    let mut sums = vec![0.0f64; chunks.len()];
-    let work = |(&(a, b), sum): (&(usize, usize), &mut f64)| {
-        let indices: Vec<usize> = (a..b).collect();
+    let mut sums = chunks::<f64>(n, EVAL_CHUNK);
+    workers.for_each(&mut sums, |(a, b, sum)| {
+        let indices: Vec<usize> = (*a..*b).collect();
         let (x, y) = load::<F>(src, &indices);
         let (pred, _) = forecaster::forward(params, model, x.view());
         *sum = loss
             .forward(pred.view(), y.view(), 1)
             .to_f64()
             .unwrap_or(f64::NAN);
-    };
-    if threads <= 1 || chunks.len() <= 1 {
-        chunks.iter().zip(sums.iter_mut()).for_each(work);
-    } else {
-        let per = chunks.len().div_ceil(threads);
-        std::thread::scope(|scope| {
-            for (cs, ss) in chunks.chunks(per).zip(sums.chunks_mut(per)) {
-                scope.spawn(move || cs.iter().zip(ss.iter_mut()).for_each(work));
-            }
-        });
-    }
-    sums.iter().sum::<f64>() / (n * model.horizon).max(1) as f64
+    });
+    sums.iter().map(|(_, _, sum)| sum).sum::<f64>() / (n * model.horizon).max(1) as f64
 }
 
 /// Whether AdamW decays a tensor: weight matrices (`w*` of dense, conv and recurrent layers, and
@@ -470,9 +465,11 @@ fn fit_in<F: Float>(
     let mut trainer = Trainer {
         model: &model,
         loss: config.loss,
-        threads: config.threads,
+        seed: config.seed,
+        workers: Workers::new(config.threads),
         shards: (0..n_shards)
             .map(|_| Shard {
+                index: 0,
                 start: 0,
                 end: 0,
                 grads: grads.clone(),
@@ -486,7 +483,7 @@ fn fit_in<F: Float>(
     // Epoch 0: the untrained model, scored when it is a meaningful forecaster (the base alone).
     let mut best: Option<(ForecasterParams<F>, usize, f64)> = None;
     if base.is_some() && !val.is_empty() {
-        let val_loss = evaluate(&params, &model, config.loss, val, config.threads);
+        let val_loss = evaluate(&params, &model, config.loss, val, &trainer.workers);
         if val_loss.is_finite() {
             best = Some((params.clone(), 0, val_loss));
         }
@@ -500,7 +497,7 @@ fn fit_in<F: Float>(
         let (mut loss_sum, mut windows, mut lr) = (0.0, 0, config.lr);
         let (mut out_of_time, mut interrupted) = (false, false);
         for (k, batch) in order.chunks(batch_size).enumerate() {
-            let loss = trainer.batch_gradient(&params, train, batch, config.shard_size, &mut grads);
+            let loss = trainer.batch_gradient(&params, train, batch, (config.shard_size, step), &mut grads);
             if base_lr_scale == 0.0 {
                 if let Some(g) = grads.base.as_mut() {
                     super::fill(g, F::zero()); // frozen: no share of the clipping norm either
@@ -537,7 +534,7 @@ fn fit_in<F: Float>(
         let val_loss = if val.is_empty() {
             train_loss
         } else {
-            evaluate(&params, &model, config.loss, val, config.threads)
+            evaluate(&params, &model, config.loss, val, &trainer.workers)
         };
         let report = EpochReport {
             epoch,
@@ -610,26 +607,14 @@ pub fn predict_with_threads(
     let n = inputs.nrows();
     let params32: ForecasterParams<f32> = convert(params, forecaster::init(config, 0));
     let mut out = Array2::zeros((n, config.horizon)); // (N, P)
-    let chunks: Vec<(usize, usize)> = (0..n.div_ceil(PREDICT_CHUNK))
-        .map(|c| (c * PREDICT_CHUNK, ((c + 1) * PREDICT_CHUNK).min(n)))
-        .collect();
-    let mut parts: Vec<Array2<f64>> = vec![Array2::zeros((0, 0)); chunks.len()];
-    let work = |(&(start, end), part): (&(usize, usize), &mut Array2<f64>)| {
-        let chunk = inputs.slice(ndarray::s![start..end, ..]).mapv(|v| v as f32); // (n, L)
+    let mut parts = chunks::<Array2<f64>>(n, PREDICT_CHUNK);
+    Workers::new(threads).for_each(&mut parts, |(start, end, part)| {
+        let chunk = inputs.slice(ndarray::s![*start..*end, ..]).mapv(|v| v as f32); // (n, L)
         *part = forecaster::predict(&params32, config, chunk.view()).mapv(f64::from);
-    };
-    if threads <= 1 || chunks.len() <= 1 {
-        chunks.iter().zip(parts.iter_mut()).for_each(work);
-    } else {
-        let per_thread = chunks.len().div_ceil(threads);
-        std::thread::scope(|scope| {
-            for (c, p) in chunks.chunks(per_thread).zip(parts.chunks_mut(per_thread)) {
-                scope.spawn(move || c.iter().zip(p.iter_mut()).for_each(work));
-            }
-        });
-    }
-    for (&(start, end), part) in chunks.iter().zip(&parts) {
-        out.slice_mut(ndarray::s![start..end, ..]).assign(part);
+        // (n, P)
+    });
+    for (start, end, part) in &parts {
+        out.slice_mut(ndarray::s![*start..*end, ..]).assign(part);
     }
     out
 }

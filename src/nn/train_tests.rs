@@ -51,17 +51,13 @@ impl WindowSource for Sine {
 
 fn model(kind: CoreKind) -> ForecasterConfig {
     ForecasterConfig {
-        kind,
-        lookback: 16,
-        horizon: 4,
         patch: 4,
         stride: 4,
         width: 8,
         heads: 2,
         conv_kernel: 0,
         head: HeadKind::Flatten,
-        linear_skip: true,
-        base: false,
+        ..ForecasterConfig::new(kind, 16, 4)
     }
 }
 
@@ -81,7 +77,7 @@ fn quick(epochs: usize) -> TrainConfig {
 }
 
 fn mean_loss(params: &ForecasterParams<f64>, config: &ForecasterConfig, src: &dyn WindowSource) -> f64 {
-    evaluate(params, config, Loss::Mse, src, 1)
+    evaluate(params, config, Loss::Mse, src, &Workers::new(1))
 }
 
 #[test]
@@ -113,17 +109,27 @@ fn overfits_a_small_batch_to_near_zero_loss() {
     }
 }
 
+/// The block stack "ms" with every official block option and dropout in the blocks and on the
+/// head input.
+fn with_dropout() -> ForecasterConfig {
+    let mut c = crate::nn::forecaster::tests::paper_blocks(model(CoreKind::Xlstm { blocks: "ms".into() }));
+    (c.dropout, c.head_dropout) = (0.2, 0.1);
+    c
+}
+
 #[test]
 fn same_seed_gives_bit_identical_weights_for_one_and_two_threads() {
     let data = Sine::new(64, 2);
     let val = Sine::new(20, 3);
-    for kind in [
-        CoreKind::Lstm { layers: 1 },
-        CoreKind::Xlstm { blocks: "ms".into() },
+    for arch in [
+        lstm(),
+        model(CoreKind::Xlstm { blocks: "ms".into() }),
+        with_dropout(),
     ] {
+        let kind = &arch.kind;
         let run = |threads| {
             let config = TrainConfig { threads, ..quick(3) };
-            fit(&config, model(kind.clone()), &data, &val, &mut |_| {}).unwrap()
+            fit(&config, arch.clone(), &data, &val, &mut |_| {}).unwrap()
         };
         let (one, two) = (run(1), run(2));
         assert_eq!(
@@ -143,9 +149,33 @@ fn same_seed_gives_bit_identical_weights_for_one_and_two_threads() {
             shard_size: 3,
             ..quick(3)
         };
-        let three = fit(&other, model(kind.clone()), &data, &val, &mut |_| {}).unwrap();
+        let three = fit(&other, arch.clone(), &data, &val, &mut |_| {}).unwrap();
         assert_ne!(params_to_named(&one.params), params_to_named(&three.params));
     }
+}
+
+/// Dropout acts in training: the same seed without dropout trains other weights.
+#[test]
+fn dropout_changes_training() {
+    let data = Sine::new(16, 2);
+    let with = with_dropout();
+    let without = ForecasterConfig {
+        dropout: 0.0,
+        head_dropout: 0.0,
+        ..with.clone()
+    };
+    let train = |arch: &ForecasterConfig| {
+        let config = TrainConfig {
+            batch_size: 16,
+            ..quick(2)
+        };
+        params_to_named(
+            &fit(&config, arch.clone(), &data, &data, &mut |_| {})
+                .unwrap()
+                .params,
+        )
+    };
+    assert_ne!(train(&with), train(&without));
 }
 
 #[test]
@@ -387,7 +417,9 @@ fn weight_decay_applies_to_weight_matrices_only() {
 
 /// The f32 path (AVX2 kernels and polynomial exp/tanh where the CPU has them) agrees with the
 /// f64 path, which the finite-difference tests check, in outputs and in every gradient tensor,
-/// for every core. Width 32 and 4 heads give head widths of 8 and 16 (partial and full panels).
+/// for every core, and for the block stack with every official block option (head-wise
+/// projections, conv 4 in both kinds, FFN 1.3). Width 32 and 4 heads give head widths of 8 and
+/// 16 (partial and full panels).
 #[test]
 fn f32_forward_and_backward_agree_with_f64() {
     for kind in every_core() {
@@ -400,39 +432,47 @@ fn f32_forward_and_backward_agree_with_f64() {
                 config.stride,
                 config.head,
             ) = (width, 4, patch, patch, head);
-            let p64: ForecasterParams<f64> = init(&config, 3);
-            let p32: ForecasterParams<f32> = convert(&p64, init(&config, 0));
-            let mut rng = Rng::new(5);
-            let x = Array2::from_shape_fn((13, config.lookback), |(_, t)| {
-                (t as f64 * 0.7).sin() + 0.3 * rng.normal()
-            });
-            let (y64, c64) = forecaster::forward(&p64, &config, x.view());
-            let (y32, c32) = forecaster::forward(&p32, &config, x.mapv(|v| v as f32).view());
-            let scale = y64.fold(0.0f64, |m, v| m.max(v.abs()));
-            let worst = (&y32.mapv(f64::from) - &y64).fold(0.0f64, |m, d| m.max(d.abs()));
-            assert!(
-                worst < 1e-4 * scale.max(1.0),
-                "{kind:?} width {width}: outputs differ by {worst}"
-            );
-            let d_out = Array2::from_shape_fn(y64.dim(), |_| rng.normal());
-            let mut g64 = crate::nn::zeros_like(&p64);
-            forecaster::backward(&p64, &config, &c64, d_out.view(), &mut g64);
-            let mut g32 = crate::nn::zeros_like(&p32);
-            forecaster::backward(&p32, &config, &c32, d_out.mapv(|v| v as f32).view(), &mut g32);
-            for ((name, a), (_, b)) in params_to_named(&g64).iter().zip(params_to_named(&g32).iter()) {
-                let norm = a.iter().map(|v| v * v).sum::<f64>().sqrt();
-                let diff = a
-                    .iter()
-                    .zip(b)
-                    .map(|(u, v)| (u - v) * (u - v))
-                    .sum::<f64>()
-                    .sqrt();
-                assert!(
-                    diff <= 1e-3 * norm + 1e-6,
-                    "{kind:?} width {width}: gradient {name} differs by {diff} (norm {norm})"
-                );
+            assert_f32_matches_f64(&config);
+            if matches!(kind, CoreKind::Xlstm { .. }) {
+                assert_f32_matches_f64(&crate::nn::forecaster::tests::paper_blocks(config));
             }
         }
+    }
+}
+
+fn assert_f32_matches_f64(config: &ForecasterConfig) {
+    let (kind, width) = (&config.kind, config.width);
+    let p64: ForecasterParams<f64> = init(config, 3);
+    let p32: ForecasterParams<f32> = convert(&p64, init(config, 0));
+    let mut rng = Rng::new(5);
+    let x = Array2::from_shape_fn((13, config.lookback), |(_, t)| {
+        (t as f64 * 0.7).sin() + 0.3 * rng.normal()
+    });
+    let (y64, c64) = forecaster::forward(&p64, config, x.view());
+    let (y32, c32) = forecaster::forward(&p32, config, x.mapv(|v| v as f32).view());
+    let scale = y64.fold(0.0f64, |m, v| m.max(v.abs()));
+    let worst = (&y32.mapv(f64::from) - &y64).fold(0.0f64, |m, d| m.max(d.abs()));
+    assert!(
+        worst < 1e-4 * scale.max(1.0),
+        "{kind:?} width {width}: outputs differ by {worst}"
+    );
+    let d_out = Array2::from_shape_fn(y64.dim(), |_| rng.normal());
+    let mut g64 = crate::nn::zeros_like(&p64);
+    forecaster::backward(&p64, config, &c64, d_out.view(), &mut g64);
+    let mut g32 = crate::nn::zeros_like(&p32);
+    forecaster::backward(&p32, config, &c32, d_out.mapv(|v| v as f32).view(), &mut g32);
+    for ((name, a), (_, b)) in params_to_named(&g64).iter().zip(params_to_named(&g32).iter()) {
+        let norm = a.iter().map(|v| v * v).sum::<f64>().sqrt();
+        let diff = a
+            .iter()
+            .zip(b)
+            .map(|(u, v)| (u - v) * (u - v))
+            .sum::<f64>()
+            .sqrt();
+        assert!(
+            diff <= 1e-3 * norm + 1e-6,
+            "{kind:?} width {width}: gradient {name} differs by {diff} (norm {norm})"
+        );
     }
 }
 

@@ -3,7 +3,7 @@
 
 use ndarray::Array2;
 
-use crate::data::time::next_timestamps;
+use crate::data::time::Grid;
 use crate::data::window::Scaler;
 use crate::data::Dataset;
 use crate::error::{Error, Result};
@@ -60,7 +60,7 @@ pub struct SeriesForecast {
 }
 
 /// Forecast `horizon` steps (at most the model's) after each series' history, with the model
-/// `fitted` and the scaling statistics and frequency of its `file`.
+/// `fitted` and the scaling statistics, frequency and calendar of its `file`.
 pub fn forecast(
     file: &ModelFile,
     fitted: &Fitted,
@@ -102,7 +102,7 @@ pub fn forecast(
         .enumerate()
         .map(|(row, (h, scaler))| SeriesForecast {
             id: h.id.clone(),
-            times: next_timestamps(&h.times, file.frequency, horizon),
+            times: Grid::new(file.frequency, file.calendar).next_timestamps(&h.times, horizon),
             values: predicted
                 .row(row)
                 .iter()

@@ -41,7 +41,11 @@ impl Experiment<'_> {
             test.starts.truncate(keep);
         }
         if test.is_empty() {
-            let name = if part == SplitPart::Test { "test" } else { "validation" };
+            let name = if part == SplitPart::Test {
+                "test"
+            } else {
+                "validation"
+            };
             return Err(Error::data(format!(
                 "the {name} part holds no complete window; use a shorter --horizon or a larger {name} split"
             )));

@@ -54,6 +54,8 @@ fn one_series(values: Vec<f64>) -> crate::data::Dataset {
         }],
         time_kind: TimeKind::RowNumber,
         frequency: Frequency::Rows,
+        calendar: None,
+        time_format: Default::default(),
         time_column: None,
         targets: vec!["y".into()],
         id_column: None,

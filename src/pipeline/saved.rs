@@ -51,6 +51,8 @@ impl Experiment<'_> {
             stride: w.stride,
             time_kind: dataset.time_kind,
             frequency: dataset.frequency,
+            calendar: dataset.calendar,
+            time_format: dataset.time_format.clone(),
             time_column: dataset.time_column.clone(),
             targets: dataset.targets.clone(),
             id_column: dataset.id_column.clone(),

@@ -1,7 +1,6 @@
 //! Settling the window geometry of a dataset: lookback, horizon, season, split and stride, each
 //! either asked for or filled in from the frequency and the length of the shortest series.
 
-use crate::data::time::season_guess;
 use crate::data::window::{describe, rows_needed, Split};
 use crate::data::{Dataset, Frequency};
 use crate::error::{Error, Result};
@@ -14,7 +13,7 @@ pub struct WindowRequest {
     pub lookback: Option<usize>,
     /// Horizon H (None: [`default_horizon`] of the frequency).
     pub horizon: Option<usize>,
-    /// Season m (None: the frequency's guess, else 1).
+    /// Season m (None: the guess of the frequency and the calendar, else 1).
     pub season: Option<usize>,
     /// The chronological split.
     pub split: Split,
@@ -84,7 +83,7 @@ impl Windowing {
         }
         let season = request
             .season
-            .or_else(|| season_guess(dataset.frequency))
+            .or_else(|| dataset.season_guess())
             .unwrap_or(1)
             .max(1);
         let shortest = dataset.series.iter().map(|s| s.values.len()).min().unwrap_or(0);
@@ -131,6 +130,8 @@ mod tests {
             }],
             time_kind: TimeKind::DateTime,
             frequency: Frequency::Seconds(3600),
+            calendar: None,
+            time_format: Default::default(),
             time_column: Some("time".into()),
             targets: vec!["y".into()],
             id_column: None,

@@ -63,3 +63,36 @@ pub fn files_in(dir: &Path) -> Vec<PathBuf> {
     v.sort();
     v
 }
+
+/// `xlstm check DATA --json` with `extra` flags: the report, or the error message.
+pub fn check_json(data: &str, extra: &[&str]) -> Result<serde_json::Value, String> {
+    let o = xlstm(&[&["check", data, "--json"], extra].concat());
+    if !o.status.success() {
+        return Err(stderr(&o));
+    }
+    Ok(serde_json::from_str(&stdout(&o)).expect("check --json prints JSON"))
+}
+
+/// `xlstm fit DATA -m nlinear -H 3 -L 6` with `extra` flags, then `xlstm forecast` from the
+/// saved model: the forecast timestamps (the first column of its CSV).
+pub fn forecast_times(data: &str, extra: &[&str]) -> Vec<String> {
+    let dir = temp();
+    let model = dir.path().join("m.xlstm").display().to_string();
+    let fit = [
+        &[
+            "fit", data, "-m", "nlinear", "-H", "3", "-L", "6", "-q", "-o", &model,
+        ],
+        extra,
+    ]
+    .concat();
+    let o = xlstm(&fit);
+    assert!(o.status.success(), "fit {data}: {}", stderr(&o));
+    let o = xlstm(&["forecast", "-m", &model]);
+    assert!(o.status.success(), "forecast {data}: {}", stderr(&o));
+    let text = stdout(&o);
+    let mut lines = text.lines();
+    assert_eq!(lines.next(), Some("timestamp,forecast"), "{text}");
+    lines
+        .map(|l| l.rsplit_once(',').expect("two columns").0.to_string())
+        .collect()
+}
