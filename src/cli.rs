@@ -14,6 +14,7 @@ use crate::data::window::{Split, SplitPart};
 use crate::data::TimeFormat;
 use crate::metrics::Metric;
 use crate::model::{ModelKind, NetworkConfig, TrainSettings};
+use crate::nn::ffn::FfnFactor;
 use crate::nn::forecaster::HeadKind;
 use crate::nn::loss::Loss;
 use crate::pipeline::Refit;
@@ -138,6 +139,27 @@ pub struct NeuralArgs {
     /// Add a linear map of the normalised window to the output (the network refines a linear forecast).
     #[arg(long, default_value_t = NetworkConfig::default().linear_skip, action = clap::ArgAction::Set, value_name = "true|false")]
     pub linear_skip: bool,
+    /// Causal depthwise convolution of the xLSTM blocks: K taps in mLSTM blocks and before the i/f
+    /// gates of sLSTM blocks, as the paper (official 4); 0 removes it from both (default: the
+    /// library's).
+    #[arg(long, value_name = "K")]
+    pub conv_kernel: Option<usize>,
+    /// Block size of head-wise (block-diagonal) q, k, v projections in mLSTM blocks (official 4;
+    /// 0: dense).
+    #[arg(long, value_name = "B", default_value_t = NetworkConfig::default().qkv_blocksize)]
+    pub qkv_blocksize: usize,
+    /// Head-wise gate input projections in sLSTM blocks (one block per head, as the official code).
+    #[arg(long, value_name = "true|false", default_value_t = NetworkConfig::default().headwise_gates, action = clap::ArgAction::Set)]
+    pub headwise_gates: bool,
+    /// FFN factor of the sLSTM blocks: 1.3 (official) or 4/3.
+    #[arg(long, value_name = "FACTOR", default_value = "4/3", value_parser = ffn_factor)]
+    pub ffn_factor: FfnFactor,
+    /// Dropout rate in the xLSTM blocks during training (0: none).
+    #[arg(long, value_name = "P", default_value_t = NetworkConfig::default().dropout, value_parser = probability)]
+    pub dropout: f64,
+    /// Dropout rate on the head's input during training (0: none).
+    #[arg(long, value_name = "P", default_value_t = NetworkConfig::default().head_dropout, value_parser = probability)]
+    pub head_dropout: f64,
     /// The linear base the network refines: a baseline fitted in closed form on the training
     /// windows (its ridge penalty from --alpha or chosen on validation); the network's head
     /// starts at zero, so the untrained model is the base (nlinear|dlinear|linear|snaive|none).
@@ -477,6 +499,23 @@ fn block_ratio(text: &str) -> Result<String, String> {
             Ok("m".repeat(*a) + &"s".repeat(*b))
         }
         _ => Err("give A:B with A mLSTM and B sLSTM blocks, 1 to 12 in all, e.g. 1:1".into()),
+    }
+}
+
+/// `--ffn-factor`: `1.3` or `4/3`.
+fn ffn_factor(text: &str) -> Result<FfnFactor, String> {
+    match text {
+        "1.3" => Ok(FfnFactor::OnePointThree),
+        "4/3" => Ok(FfnFactor::FourThirds),
+        _ => Err("give 1.3 (the official factor) or 4/3".into()),
+    }
+}
+
+/// A rate in [0, 1) (`--dropout`).
+fn probability(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(p) if (0.0..1.0).contains(&p) => Ok(p),
+        _ => Err("give a rate from 0 up to (not including) 1".into()),
     }
 }
 

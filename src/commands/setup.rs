@@ -10,7 +10,7 @@ use crate::error::Result;
 use crate::model::{
     BaseConfig, LinearConfig, ModelConfig, ModelKind, NetworkConfig, NeuralConfig, TrainSettings,
 };
-use crate::nn::forecaster::CoreKind;
+use crate::nn::forecaster::{ConvScope, CoreKind};
 use crate::pipeline::WindowRequest;
 
 /// The loader options of the data flags.
@@ -80,10 +80,22 @@ pub fn model_config(kind: ModelKind, model: &ModelArgs, neural: &NeuralArgs) -> 
                 heads: neural.heads,
                 patch: neural.patch,
                 stride: neural.patch_stride,
-                conv_kernel: None,
                 head: neural.head,
                 linear_skip: neural.linear_skip,
-                ..NetworkConfig::default()
+                qkv_blocksize: neural.qkv_blocksize,
+                headwise_gates: neural.headwise_gates,
+                ffn_factor: neural.ffn_factor,
+                dropout: neural.dropout,
+                head_dropout: neural.head_dropout,
+                ..match neural.conv_kernel {
+                    // a kernel on the command line applies to both block kinds, as in the paper
+                    Some(k) => NetworkConfig {
+                        conv_kernel: Some(k),
+                        conv_scope: ConvScope::Both,
+                        ..NetworkConfig::default()
+                    },
+                    None => NetworkConfig::default(),
+                }
             },
             train: TrainSettings {
                 epochs: neural.epochs,
