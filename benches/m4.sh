@@ -58,7 +58,7 @@ owa = lambda s, m: 0.5 * (s / NAIVE2_SMAPE + m / NAIVE2_MASE)
 print("| model | sMAPE | MASE | OWA | train s |")
 print("|---|---:|---:|---:|---:|")
 for m in board["models"]:
-    print(f"| xlstm `{m['model']}` | {m['smape']:.3f} | {m['mase']:.3f} | {owa(m['smape'], m['mase']):.3f} | {m['train_seconds']:.0f} |")
+    print(f"| {m['model']} (xlstm) | {m['smape']:.3f} | {m['mase']:.3f} | {owa(m['smape'], m['mase']):.3f} | {m['train_seconds']:.0f} |")
 if mode == "test":
     rows = {r["method_id"]: r for r in csv.DictReader(open(official))}
     for key, label in [("sNaive", "official sNaive"), ("Naive2", "official Naive2"),
