@@ -271,10 +271,7 @@ impl NeuralConfig {
         horizon: usize,
     ) -> std::result::Result<ForecasterConfig, String> {
         let mut config = self.network.forecaster(lookback, horizon)?;
-        if self.base.is_some() {
-            // the base carries the linear part the skip would learn
-            (config.base, config.linear_skip) = (true, false);
-        }
+        config.base = self.base.is_some();
         Ok(config)
     }
 }

@@ -118,7 +118,7 @@ impl Forecaster {
                 let chosen = if validation.is_empty() {
                     0.0
                 } else {
-                    select_alpha(baseline_kind, train, validation, season, progress)?
+                    select_alpha(baseline_kind, train, validation, season, progress)?.0
                 };
                 linear.alpha = Some(chosen);
                 chosen
@@ -139,18 +139,19 @@ impl Forecaster {
     }
 }
 
-/// The ridge penalty of [`ALPHA_GRID`] with the lowest validation MSE (standardised values).
-pub(super) fn select_alpha(
+/// The ridge penalty of [`ALPHA_GRID`] with the lowest validation MSE (standardised values), and
+/// that MSE.
+pub fn select_alpha(
     kind: BaselineKind,
     train: &WindowSet,
     validation: &WindowSet,
     season: usize,
     progress: &mut dyn Progress,
-) -> Result<f64> {
+) -> Result<(f64, f64)> {
     let (inputs, targets) = (validation.inputs(), validation.targets()); // (N, L), (N, H)
     let mut best = (f64::INFINITY, 0.0);
-    for alpha in ALPHA_GRID {
-        let model = Baseline::fit(kind, train, season, alpha)?;
+    let models = Baseline::fit_path(kind, train, season, &ALPHA_GRID)?;
+    for (alpha, model) in ALPHA_GRID.into_iter().zip(models) {
         let mse = (model.predict(inputs.view(), validation.horizon) - &targets)
             .mapv(|e| e * e)
             .mean()
@@ -160,7 +161,7 @@ pub(super) fn select_alpha(
             best = (mse, alpha);
         }
     }
-    Ok(best.1)
+    Ok((best.1, best.0))
 }
 
 #[cfg(test)]
@@ -319,13 +320,14 @@ mod tests {
     #[test]
     fn the_chosen_alpha_has_the_lowest_validation_error() {
         let (train, val, _) = windows();
-        let chosen = select_alpha(BaselineKind::Linear, &train, &val, 12, &mut Silent).unwrap();
+        let (chosen, mse) = select_alpha(BaselineKind::Linear, &train, &val, 12, &mut Silent).unwrap();
         let error = |alpha| {
             let m = Baseline::fit(BaselineKind::Linear, &train, 12, alpha).unwrap();
             (m.predict(val.inputs().view(), 6) - val.targets())
                 .mapv(|e| e * e)
                 .sum()
         };
+        assert!((mse - error(chosen) / (val.len() * 6) as f64).abs() < 1e-12);
         for alpha in ALPHA_GRID {
             assert!(error(chosen) <= error(alpha), "{chosen} against {alpha}");
         }

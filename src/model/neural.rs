@@ -134,7 +134,7 @@ fn fit_base(
     let alpha = match config.alpha {
         Some(a) => a,
         None if config.model.is_linear() && !validation.is_empty() => {
-            super::forecaster::select_alpha(kind, train, validation, forecaster.season(), progress)?
+            super::forecaster::select_alpha(kind, train, validation, forecaster.season(), progress)?.0
         }
         None => 0.0,
     };
