@@ -4,7 +4,7 @@
 use ndarray::{Array2, ArrayView2};
 
 use crate::data::window::{ScaledSplit, WindowSet};
-use crate::metrics::{mase_scale, Accumulator, Metrics};
+use crate::metrics::{Accumulator, MaseScales, Metrics};
 
 /// Windows forecast per batch when scoring (bounds memory for long test sets).
 const BATCH: usize = 4096;
@@ -40,8 +40,9 @@ pub struct Scored {
     pub mae_by_step: Vec<f64>,
 }
 
-/// Score forecasts of `windows`: data-unit metrics (MASE scaled by each series' training part
-/// with period `season`) and standardised MSE/MAE.
+/// Score forecasts of `windows`: data-unit metrics (MASE scaled, as M4 does, by each series'
+/// in-sample seasonal-naive error with period `season` over everything before the window's
+/// origin) and standardised MSE/MAE.
 pub fn score<P>(
     prepared: &ScaledSplit,
     raw: &[&[f64]],
@@ -66,11 +67,8 @@ pub fn score_by_step<P>(
 where
     P: FnMut(ArrayView2<f64>) -> Array2<f64>,
 {
-    let scales: Vec<Option<f64>> = raw
-        .iter()
-        .zip(&prepared.bounds)
-        .map(|(r, b)| mase_scale(&r[..b[1]], season))
-        .collect();
+    // M4's MASE: each window is scaled by the series' in-sample error before its own origin
+    let scales: Vec<MaseScales> = raw.iter().map(|r| MaseScales::new(r, season)).collect();
     let mut acc = Accumulator::default();
     let h = windows.horizon;
     let mut actual = vec![0.0; h];
@@ -83,7 +81,12 @@ where
         for (p, v) in predicted.iter_mut().zip(row) {
             *p = scaler.unscale(*v);
         }
-        acc.add(&actual, &predicted, scales[s], scaler.std);
+        acc.add(
+            &actual,
+            &predicted,
+            scales[s].at(t + windows.lookback),
+            scaler.std,
+        );
         for (sum, (y, p)) in step_abs.iter_mut().zip(actual.iter().zip(&predicted)) {
             *sum += (y - p).abs();
         }

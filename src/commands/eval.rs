@@ -10,6 +10,7 @@ use crate::commands::setup::{load_for_modelling, model_config, window_request};
 use crate::commands::{print_json, Output};
 use crate::data::io::write_table;
 use crate::data::table::{Column, Table};
+use crate::data::window::SplitPart;
 use crate::error::Result;
 use crate::pipeline::{Experiment, Windowing};
 
@@ -45,16 +46,17 @@ pub fn run(args: EvalArgs, out: Output) -> Result<()> {
     let fitted = experiment.fit(&experiment.forecaster(config)?, &mut progress)?;
     let mut rows = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     let keep_predictions = args.predictions.is_some();
-    let scored = experiment.score_standardised(&fitted, args.drop_last, |i, actual, predicted| {
-        if keep_predictions {
-            for (step, (y, p)) in actual.iter().zip(predicted).enumerate() {
-                rows.0.push(i as f64);
-                rows.1.push(step as f64);
-                rows.2.push(*y);
-                rows.3.push(*p);
+    let scored =
+        experiment.score_standardised(&fitted, args.score, args.drop_last, |i, actual, predicted| {
+            if keep_predictions {
+                for (step, (y, p)) in actual.iter().zip(predicted).enumerate() {
+                    rows.0.push(i as f64);
+                    rows.1.push(step as f64);
+                    rows.2.push(*y);
+                    rows.3.push(*p);
+                }
             }
-        }
-    })?;
+        })?;
     let (mse, mae, count) = (scored.mse, scored.mae, scored.points);
     if let Some(path) = &args.predictions {
         let some = |v: Vec<f64>| Column::Number(v.into_iter().map(Some).collect());
@@ -71,12 +73,17 @@ pub fn run(args: EvalArgs, out: Output) -> Result<()> {
             path.display()
         ));
     }
+    let part = if args.score == SplitPart::Test {
+        "test"
+    } else {
+        "validation"
+    };
     let mode = match args.drop_last {
-        Some(b) => format!("test windows truncated to a multiple of {b} (drop_last)"),
-        None => "all test windows".to_string(),
+        Some(b) => format!("{part} windows truncated to a multiple of {b} (drop_last)"),
+        None => format!("all {part} windows"),
     };
     out.note(&format!(
-        "{}: lookback {}, horizon {}, {} test windows ({mode}); standardised MSE {:.4}, MAE {:.4}",
+        "{}: lookback {}, horizon {}, {} {part} windows ({mode}); standardised MSE {:.4}, MAE {:.4}",
         kind.name(),
         w.lookback,
         w.horizon,

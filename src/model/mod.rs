@@ -32,9 +32,11 @@ mod network;
 mod neural;
 mod progress;
 
-pub use config::{LinearConfig, ModelConfig, NeuralConfig, TrainSettings, TrainingResult, ALPHA_GRID};
+pub use config::{
+    BaseConfig, LinearConfig, ModelConfig, NeuralConfig, TrainSettings, TrainingResult, ALPHA_GRID,
+};
 pub use fitted::{FitReport, Fitted, NamedTensor};
-pub use forecaster::Forecaster;
+pub use forecaster::{select_alpha, Forecaster};
 pub use kind::ModelKind;
 pub use network::NetworkConfig;
 pub use progress::{Progress, Silent};

@@ -200,6 +200,7 @@ impl From<&ForecasterConfig> for NetworkConfig {
             ffn_multiple,
             dropout,
             head_dropout,
+            base: _, // whether there is a base is NeuralConfig::base
         } = config;
         NetworkConfig {
             core: kind.clone(),

@@ -134,6 +134,11 @@ pub struct ForecasterConfig {
     pub dropout: f64,
     /// Dropout rate on the head's input, in training passes only; 0 = off (default).
     pub head_dropout: f64,
+    /// A linear base forecast on the raw (globally standardised) window, w (P, L) and b (P),
+    /// to which the network adds its correction σ·ŷ (RevIN's scale, without its mean): the
+    /// residual-over-linear forecaster. The base is set from a closed-form baseline before
+    /// training and the head starts at zero, so the untrained model is exactly that baseline.
+    pub base: bool,
 }
 
 impl ForecasterConfig {
@@ -159,6 +164,7 @@ impl ForecasterConfig {
             ffn_multiple: 8,
             dropout: 0.0,
             head_dropout: 0.0,
+            base: false,
         }
     }
 
@@ -267,6 +273,8 @@ pub struct ForecasterParams<F> {
     pub head: LinearParams<F>,
     /// Linear skip from the normalised window: w (P, L), no bias (None when disabled).
     pub skip: Option<LinearParams<F>>,
+    /// Linear base on the raw window: w (P, L), b (P) (None when disabled).
+    pub base: Option<LinearParams<F>>,
 }
 
 impl<F: Float> Params<F> for ForecasterParams<F> {
@@ -281,6 +289,9 @@ impl<F: Float> Params<F> for ForecasterParams<F> {
         if let Some(skip) = &self.skip {
             skip.visit(&join(prefix, "skip"), f);
         }
+        if let Some(base) = &self.base {
+            base.visit(&join(prefix, "base"), f);
+        }
     }
     fn visit_mut(&mut self, prefix: &str, f: &mut dyn FnMut(&str, &mut [F])) {
         self.revin.visit_mut(&join(prefix, "revin"), f);
@@ -292,6 +303,9 @@ impl<F: Float> Params<F> for ForecasterParams<F> {
         self.head.visit_mut(&join(prefix, "head"), f);
         if let Some(skip) = &mut self.skip {
             skip.visit_mut(&join(prefix, "skip"), f);
+        }
+        if let Some(base) = &mut self.base {
+            base.visit_mut(&join(prefix, "base"), f);
         }
     }
 }
@@ -454,7 +468,12 @@ pub fn init<F: Float>(config: &ForecasterConfig, seed: u64) -> ForecasterParams<
     let embed = patch::init(&config.geometry(), config.width, &mut rng);
     let layers = init_layers(config, &mut rng);
     let fan_in = config.head_inputs();
-    let head_std = (1.0 / (3.0 * fan_in as f64)).sqrt();
+    // With a linear base the head starts at zero: the untrained model is the base exactly.
+    let head_std = if config.base {
+        0.0
+    } else {
+        (1.0 / (3.0 * fan_in as f64)).sqrt()
+    };
     ForecasterParams {
         revin: RevinParams::init(),
         embed,
@@ -465,6 +484,31 @@ pub fn init<F: Float>(config: &ForecasterConfig, seed: u64) -> ForecasterParams<
         skip: config
             .linear_skip
             .then(|| LinearParams::init(config.lookback, config.horizon, false, 0.0, &mut rng)),
+        // zeros until the caller sets it from a fitted baseline (`set_base`)
+        base: config
+            .base
+            .then(|| LinearParams::init(config.lookback, config.horizon, true, 0.0, &mut rng)),
+    }
+}
+
+/// A linear base forecast y = w x + b over the lookback window, in the standardised units the
+/// network sees: w (P, L), b (P). Any affine baseline (naive, seasonal naive, Linear, NLinear,
+/// DLinear) is one; `crate::baseline::Baseline::affine` turns a fitted baseline into this form.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LinearBase {
+    /// Weights, (P, L).
+    pub w: Array2<f64>,
+    /// Intercepts, (P).
+    pub b: ndarray::Array1<f64>,
+}
+
+/// Set the linear base to the affine map `w` (P, L), `b` (P) (for example a ridge NLinear fitted
+/// in closed form); does nothing when the model has no base.
+pub fn set_base<F: Float>(params: &mut ForecasterParams<F>, w: &Array2<f64>, b: &ndarray::Array1<f64>) {
+    if let Some(base) = params.base.as_mut() {
+        debug_assert_eq!(base.w.dim(), w.dim(), "set_base: (P, L)");
+        base.w.zip_mut_with(w, |d, &s| *d = super::cast(s));
+        base.b.zip_mut_with(b, |d, &s| *d = super::cast(s));
     }
 }
 
@@ -483,6 +527,8 @@ pub struct ForecasterCache<F> {
     y_hat: Array2<F>,
     /// The normalised window x̂ (B, L), kept when the linear skip is on.
     x_hat: Option<Array2<F>>,
+    /// The raw window x (B, L), kept when the model has a linear base.
+    x: Option<Array2<F>>,
 }
 
 /// Forecast `inputs` (B, L) → (B, P) in the units of the inputs (no dropout).
@@ -522,7 +568,7 @@ fn forward_with<F: Float>(
     }
     let mut head_drop = drop.with_rate(config.head_dropout);
     let (head_in, head_mask, norm, y_hat) = read_out(params, config, &hidden, x_hat.view(), &mut head_drop);
-    let y = revin::denormalise(&params.revin, &revin_cache, y_hat.view()); // (B, P)
+    let y = output(params, &revin_cache, y_hat.view(), inputs); // (B, P)
     (
         y,
         ForecasterCache {
@@ -534,8 +580,27 @@ fn forward_with<F: Float>(
             head_mask,
             y_hat,
             x_hat: params.skip.as_ref().map(|_| x_hat),
+            x: params.base.as_ref().map(|_| inputs.to_owned()),
         },
     )
+}
+
+/// The forecast in data units from ŷ (B, P): RevIN⁻¹ alone, or with a linear base
+/// y = base(x) + ((ŷ − β)/γ)·σ (the correction carries the window's scale, not its mean).
+fn output<F: Float>(
+    params: &ForecasterParams<F>,
+    revin_cache: &RevinCache<F>,
+    y_hat: ArrayView2<F>,
+    inputs: ArrayView2<F>,
+) -> Array2<F> {
+    let mut y = revin::denormalise(&params.revin, revin_cache, y_hat); // (B, P)
+    if let Some(base) = &params.base {
+        for (mut row, &mu) in y.rows_mut().into_iter().zip(&revin_cache.mu) {
+            row.mapv_inplace(|v| v - mu);
+        }
+        y += &linear::apply(base, inputs);
+    }
+    y
 }
 
 /// From the core's output `hidden` (B, T, D) to ŷ (B, P) in normalised units: LayerNorm, head
@@ -600,7 +665,7 @@ pub fn predict<F: Float>(
         };
     }
     let (_, _, _, y_hat) = read_out(params, config, &hidden, x_hat.view(), &mut Dropout::off());
-    revin::denormalise(&params.revin, &revin_cache, y_hat.view()) // (B, P)
+    output(params, &revin_cache, y_hat.view(), inputs) // (B, P)
 }
 
 /// The parameters with the embedding folded into layer 0 (see [`predict`]), when that applies.
@@ -652,6 +717,9 @@ pub fn backward<F: Float>(
 ) {
     let b = d_out.nrows();
     let (t, d) = (config.tokens(), config.width);
+    if let (Some(base), Some(x), Some(g)) = (&params.base, &cache.x, grads.base.as_mut()) {
+        linear::backward_with_input(base, x.view(), d_out, g); // the window is data: its d_x is dropped
+    }
     let d_y_hat = revin::denormalise_backward(
         &params.revin,
         &cache.revin,

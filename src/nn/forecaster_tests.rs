@@ -211,6 +211,35 @@ fn mixed_forecaster_grads_match_finite_differences() {
     check_whole_model(xlstm("ms"), HeadKind::Last);
 }
 
+/// The residual-over-linear forecaster: a linear base on the raw window plus the network's
+/// correction scaled by the window's σ (without the linear skip, and with it).
+#[test]
+fn forecaster_with_a_linear_base_grads_match_finite_differences() {
+    for (kind, skip) in [(xlstm("ms"), false), (CoreKind::Lstm { layers: 1 }, true)] {
+        let mut c = config(kind, HeadKind::Flatten);
+        (c.base, c.linear_skip) = (true, skip);
+        check_config(&c, None);
+    }
+}
+
+/// With its head at zero (as initialised) the residual forecaster is exactly its linear base.
+#[test]
+fn an_untrained_forecaster_with_a_base_is_the_base() {
+    let mut c = config(xlstm("ms"), HeadKind::Flatten);
+    (c.base, c.linear_skip) = (true, false);
+    let mut p: ForecasterParams<f64> = init(&c, 3);
+    let mut rng = Rng::new(8);
+    let w = Array2::from_shape_fn((c.horizon, c.lookback), |_| rng.normal());
+    let b = ndarray::Array1::from_shape_fn(c.horizon, |_| rng.normal());
+    set_base(&mut p, &w, &b);
+    let x = Array2::from_shape_fn((5, c.lookback), |_| 3.0 + rng.normal());
+    let expected = x.dot(&w.t()) + &b;
+    for got in [forward(&p, &c, x.view()).0, predict(&p, &c, x.view())] {
+        let err = (&got - &expected).fold(0.0f64, |m, d| m.max(d.abs()));
+        assert!(err < 1e-12, "base mismatch {err}");
+    }
+}
+
 fn cell(cell: CellKind) -> CoreKind {
     CoreKind::Cell { cell }
 }

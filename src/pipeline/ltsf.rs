@@ -24,24 +24,31 @@ pub struct Standardised {
 }
 
 impl Experiment<'_> {
-    /// Score `fitted` on the test windows as the LTSF protocol does; with `drop_last` only the
-    /// first whole batches of that many windows. `visit(window, actual, predicted)` sees every
-    /// forecast (standardised values).
+    /// Score `fitted` on the windows of `part` (the test part, or the validation part when
+    /// choosing settings) as the LTSF protocol does; with `drop_last` only the first whole
+    /// batches of that many windows. `visit(window, actual, predicted)` sees every forecast
+    /// (standardised values).
     pub fn score_standardised(
         &self,
         fitted: &Fitted,
+        part: SplitPart,
         drop_last: Option<usize>,
         mut visit: impl FnMut(usize, &[f64], &[f64]),
     ) -> Result<Standardised> {
-        let mut test = self.windows(SplitPart::Test);
+        let mut test = self.windows(part);
         if let Some(batch) = drop_last {
             let keep = test.len() / batch.max(1) * batch.max(1);
             test.starts.truncate(keep);
         }
         if test.is_empty() {
-            return Err(Error::data(
-                "the test part holds no complete window; use a shorter --horizon or a larger test split",
-            ));
+            let name = if part == SplitPart::Test {
+                "test"
+            } else {
+                "validation"
+            };
+            return Err(Error::data(format!(
+                "the {name} part holds no complete window; use a shorter --horizon or a larger {name} split"
+            )));
         }
         // the accumulator's "data units" are the standardised values here
         let mut errors = Accumulator::default();
@@ -87,7 +94,7 @@ mod tests {
         let std = experiment.split.scalers[0].std;
         let mut seen = 0;
         let all = experiment
-            .score_standardised(&fitted, None, |_, actual, predicted| {
+            .score_standardised(&fitted, SplitPart::Test, None, |_, actual, predicted| {
                 seen += 1;
                 assert_eq!(actual.len(), predicted.len());
             })
@@ -97,7 +104,7 @@ mod tests {
         assert!((all.mae - 1.5 / std).abs() < 1e-12);
         assert!((all.mse - 2.5 / (std * std)).abs() < 1e-12);
         let batched = experiment
-            .score_standardised(&fitted, Some(8), |_, _, _| {})
+            .score_standardised(&fitted, SplitPart::Test, Some(8), |_, _, _| {})
             .unwrap();
         assert_eq!(batched.windows, 16);
     }
