@@ -83,8 +83,8 @@ pub enum CellKind {
     Slstm,
     /// The mLSTM layer (`mlstm_layer.rs`): one projection, the cell, an output gate.
     Mlstm {
-        /// Run the cell in its parallel (quadratic) form instead of the recurrent one.
-        parallel: bool,
+        /// The form the cell runs in (recurrent, parallel or chunkwise; one function).
+        form: MlstmForm,
     },
 }
 
@@ -381,17 +381,13 @@ fn init_layers<F: Float>(config: &ForecasterConfig, rng: &mut Rng) -> Vec<Layer<
             vec![Layer::SlstmCell(slstm::init(&cfg, rng))]
         }
         CoreKind::Cell {
-            cell: CellKind::Mlstm { parallel },
+            cell: CellKind::Mlstm { form },
         } => {
             let cfg = MlstmLayerConfig {
                 d_input: d,
                 d_inner: d,
                 n_heads: config.heads,
-                form: if *parallel {
-                    MlstmForm::Parallel
-                } else {
-                    MlstmForm::Recurrent
-                },
+                form: *form,
             };
             vec![Layer::MlstmCell(cfg.init(rng))]
         }

@@ -164,8 +164,15 @@ fn block_grads_match_finite_differences_recurrent_form() {
     check_block(MlstmForm::Recurrent);
 }
 
+/// Chunks of 2 over T = 5 (two full chunks and a partial one) and the blocks' own form.
 #[test]
-fn recurrent_and_parallel_blocks_agree_in_outputs_and_gradients() {
+fn block_grads_match_finite_differences_chunkwise_form() {
+    check_block(MlstmForm::Chunkwise { chunk: 2 });
+    check_block(MlstmForm::fastest());
+}
+
+#[test]
+fn recurrent_parallel_and_chunkwise_blocks_agree_in_outputs_and_gradients() {
     let (point, w) = test_point(&config(MlstmForm::Parallel, EPS));
     let run = |form: MlstmForm| {
         let mut p = point.params.clone();
@@ -178,13 +185,16 @@ fn recurrent_and_parallel_blocks_agree_in_outputs_and_gradients() {
         grads.visit("", &mut |_, g| flat.extend_from_slice(g));
         flat
     };
-    let (a, b) = (run(MlstmForm::Recurrent), run(MlstmForm::Parallel));
+    let a = run(MlstmForm::Recurrent);
     let scale = a.iter().fold(0.0f64, |m, v| m.max(v.abs()));
-    let diff = a.iter().zip(&b).fold(0.0f64, |m, (x, y)| m.max((x - y).abs()));
-    assert!(
-        diff <= 1e-12 * scale,
-        "max difference {diff:.3e}, scale {scale:.3e}"
-    );
+    for form in [MlstmForm::Parallel, MlstmForm::Chunkwise { chunk: 2 }] {
+        let b = run(form);
+        let diff = a.iter().zip(&b).fold(0.0f64, |m, (x, y)| m.max((x - y).abs()));
+        assert!(
+            diff <= 1e-12 * scale,
+            "{form:?}: max difference {diff:.3e}, scale {scale:.3e}"
+        );
+    }
 }
 
 #[test]
