@@ -123,7 +123,15 @@ pub fn subject(
     }
     let width = sizes.0.unwrap_or(ANCHOR_SIZES.0);
     let heads = sizes.1.unwrap_or(ANCHOR_SIZES.1);
-    network(model, (width, heads), lookback, args.horizon).map(Subject::Network)
+    let mut config = network(model, (width, heads), lookback, args.horizon)?;
+    if let (Some(chunk), BenchModelArg::MlstmChunk) = (args.chunk, model) {
+        config.kind = CoreKind::Cell {
+            cell: CellKind::Mlstm {
+                form: MlstmForm::Chunkwise { chunk },
+            },
+        };
+    }
+    Ok(Subject::Network(config))
 }
 
 /// The default forecaster of the library for `lookback` → `--horizon`, with `--epochs`,
@@ -215,7 +223,12 @@ impl Flops {
 
 /// `analytic_flops` of `../shared/anchors/torch_anchor.py` for lookback `l`, horizon `h`, width
 /// `d` and `nh` heads (None for the block stack, which has no anchor).
-pub fn analytic_flops(model: BenchModelArg, l: usize, h: usize, d: usize, nh: usize) -> Option<Flops> {
+/// `mlstm_chunk` runs chunks of `chunk` steps.
+pub fn analytic_flops(
+    model: BenchModelArg,
+    (l, h, d, nh): (usize, usize, usize, usize),
+    chunk: usize,
+) -> Option<Flops> {
     let dh = (d / nh.max(1)) as f64;
     let (l, h, d, nh) = (l as f64, h as f64, d as f64, nh as f64);
     let head = 2.0 * d * h;
@@ -249,7 +262,7 @@ pub fn analytic_flops(model: BenchModelArg, l: usize, h: usize, d: usize, nh: us
             // our count (no anchor): per step and head, the causal half of Q Kᵀ and P V inside
             // a chunk of c steps ((c + 1)/2 · d multiply-adds each), C_prevᵀ q and the chunk's
             // share of the state update (d² each); the decay matrix about 8 (c + 1)/2 per entry
-            let c = (CHUNK as f64).min(l);
+            let c = (chunk as f64).min(l);
             let proj = inp + 2.0 * d * (4.0 * d + 2.0 * nh);
             let cell = nh * (2.0 * (c + 1.0) * dh + 4.0 * dh * dh);
             (l * (proj + cell) + head, l * (nh * 4.0 * (c + 1.0) + 2.0 * d))
@@ -404,7 +417,8 @@ pub fn run(args: BenchArgs, out: Output) -> Result<()> {
     let infer_rate = infer_rates[1];
     let peak = peak_rss_mb();
     let (width, heads) = (measured.network.width, measured.network.heads);
-    let flops = analytic_flops(args.model, args.lookback, args.horizon, width, heads);
+    let sizes = (args.lookback, args.horizon, width, heads);
+    let flops = analytic_flops(args.model, sizes, args.chunk.unwrap_or(CHUNK));
     let flops_per_sample = flops.map(|f| f.train());
     // the best of three short probes: a momentary load elsewhere lowers a probe, never raises it
     let peak_gflops = (0..3)
@@ -646,12 +660,12 @@ mod tests {
     /// exact values come from `torch_anchor.py`'s `analytic_flops`.
     #[test]
     fn flops_match_the_anchors() {
-        let train = |m| analytic_flops(m, 96, 24, 64, 4).unwrap().train();
+        let train = |m| analytic_flops(m, (96, 24, 64, 4), CHUNK).unwrap().train();
         assert_eq!(train(BenchModelArg::Lstm), 19_252_224.0);
         assert_eq!(train(BenchModelArg::Slstm), 12_248_064.0);
         assert_eq!(train(BenchModelArg::Mlstm), 11_676_672.0);
         assert_eq!(train(BenchModelArg::MlstmPar), 17_777_664.0);
-        assert!(analytic_flops(BenchModelArg::Xlstm, 96, 24, 64, 4).is_none());
+        assert!(analytic_flops(BenchModelArg::Xlstm, (96, 24, 64, 4), CHUNK).is_none());
         // the chunkwise form's own count: below the full parallel square at L = 96
         assert!(train(BenchModelArg::MlstmChunk) < train(BenchModelArg::MlstmPar));
     }
@@ -665,7 +679,7 @@ mod tests {
             BenchModelArg::MlstmChunk,
         ];
         for m in linear {
-            let f = |l| analytic_flops(m, l, 24, 64, 4).unwrap().train();
+            let f = |l| analytic_flops(m, (l, 24, 64, 4), CHUNK).unwrap().train();
             let ratio = f(384) / f(48);
             assert!((7.9..8.0).contains(&ratio), "{m:?}: ×{ratio}");
         }

@@ -577,8 +577,8 @@ fn read_out<F: Float>(
 /// so the first layer's input projection reads the p patch values instead of the D-wide tokens
 /// (p = 1 in the bench: the projection of every step shrinks from D·rows to rows multiply-adds).
 /// The embedding becomes the identity on patches. Equal to [`forward`] up to rounding (tested).
-/// LSTM layers and the bare mLSTM layer run their cache-free inference paths ([`lstm::infer`],
-/// [`mlstm_layer::infer`]).
+/// LSTM layers and the bare cells run their cache-free inference paths ([`lstm::infer`],
+/// [`slstm::infer`], [`mlstm_layer::infer`]).
 pub fn predict<F: Float>(
     params: &ForecasterParams<F>,
     config: &ForecasterConfig,
@@ -591,6 +591,7 @@ pub fn predict<F: Float>(
     for layer in &params.layers {
         hidden = match layer {
             Layer::Lstm(p) => lstm::infer(p, &hidden),
+            Layer::SlstmCell(p) => slstm::infer(p, &hidden),
             Layer::MlstmCell(p) => mlstm_layer::infer(p, &hidden),
             _ => layer_forward(layer, &hidden, &mut Dropout::off()).0,
         };
