@@ -277,7 +277,7 @@ pub struct BenchArgs {
     /// Horizon H.
     #[arg(long, default_value_t = 24, value_parser = at_least_one)]
     pub horizon: usize,
-    /// Chunk length of `mlstm_chunk` (default: the blocks' chunk length, 16).
+    /// Chunk length of `mlstm_chunk` (default: the blocks' chunk length for the head width).
     #[arg(long, value_name = "L", value_parser = at_least_one)]
     pub chunk: Option<usize>,
     /// Windows per mini-batch.

@@ -107,15 +107,15 @@ pub fn neural(c: &ForecasterConfig, t: &TrainConfig, train_windows: usize, val_w
     };
     // the mLSTM cells' own caches: (cells, their form, head width)
     let (cells, form, d_head) = match &c.kind {
-        CoreKind::Xlstm { blocks } => (
-            blocks.chars().filter(|b| *b == 'm').count() as f64,
-            MlstmForm::fastest(),
-            2 * c.width / c.heads.max(1),
-        ),
+        CoreKind::Xlstm { blocks } => {
+            let d_head = 2 * c.width / c.heads.max(1);
+            let form = MlstmForm::fastest(c.tokens(), d_head);
+            (blocks.chars().filter(|b| *b == 'm').count() as f64, form, d_head)
+        }
         CoreKind::Cell {
             cell: CellKind::Mlstm { form },
         } => (1.0, *form, c.width / c.heads.max(1)),
-        CoreKind::Lstm { .. } | CoreKind::Cell { .. } => (0.0, MlstmForm::fastest(), 0),
+        CoreKind::Lstm { .. } | CoreKind::Cell { .. } => (0.0, MlstmForm::Parallel, 0),
     };
     let cell_cache = cells * c.heads as f64 * form.cache_floats_per_head(c.tokens(), d_head);
     // per window: ~40 cached values per token, width and block, the mLSTM cells' caches

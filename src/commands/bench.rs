@@ -42,7 +42,7 @@ use crate::nn::forecaster::{CellKind, CoreKind, ForecasterConfig, HeadKind};
 use crate::nn::kernel::fma_peak_gflops;
 use crate::nn::loss::Loss;
 use crate::nn::mlstm_block::MlstmForm;
-use crate::nn::mlstm_chunkwise::CHUNK;
+use crate::nn::mlstm_chunkwise::chunk_for;
 use crate::nn::train::{self, EpochReport, TrainConfig};
 use crate::plot::{self, Section};
 
@@ -190,7 +190,9 @@ pub fn network(
         },
         BenchModelArg::MlstmChunk => CoreKind::Cell {
             cell: CellKind::Mlstm {
-                form: MlstmForm::Chunkwise { chunk: CHUNK },
+                form: MlstmForm::Chunkwise {
+                    chunk: chunk_for(width / heads.max(1)),
+                },
             },
         },
         BenchModelArg::Xlstm => CoreKind::Xlstm { blocks: "ms".into() },
@@ -418,7 +420,8 @@ pub fn run(args: BenchArgs, out: Output) -> Result<()> {
     let peak = peak_rss_mb();
     let (width, heads) = (measured.network.width, measured.network.heads);
     let sizes = (args.lookback, args.horizon, width, heads);
-    let flops = analytic_flops(args.model, sizes, args.chunk.unwrap_or(CHUNK));
+    let chunk = args.chunk.unwrap_or(chunk_for(width / heads.max(1)));
+    let flops = analytic_flops(args.model, sizes, chunk);
     let flops_per_sample = flops.map(|f| f.train());
     // the best of three short probes: a momentary load elsewhere lowers a probe, never raises it
     let peak_gflops = (0..3)
@@ -660,12 +663,12 @@ mod tests {
     /// exact values come from `torch_anchor.py`'s `analytic_flops`.
     #[test]
     fn flops_match_the_anchors() {
-        let train = |m| analytic_flops(m, (96, 24, 64, 4), CHUNK).unwrap().train();
+        let train = |m| analytic_flops(m, (96, 24, 64, 4), 8).unwrap().train();
         assert_eq!(train(BenchModelArg::Lstm), 19_252_224.0);
         assert_eq!(train(BenchModelArg::Slstm), 12_248_064.0);
         assert_eq!(train(BenchModelArg::Mlstm), 11_676_672.0);
         assert_eq!(train(BenchModelArg::MlstmPar), 17_777_664.0);
-        assert!(analytic_flops(BenchModelArg::Xlstm, (96, 24, 64, 4), CHUNK).is_none());
+        assert!(analytic_flops(BenchModelArg::Xlstm, (96, 24, 64, 4), 8).is_none());
         // the chunkwise form's own count: below the full parallel square at L = 96
         assert!(train(BenchModelArg::MlstmChunk) < train(BenchModelArg::MlstmPar));
     }
@@ -679,7 +682,7 @@ mod tests {
             BenchModelArg::MlstmChunk,
         ];
         for m in linear {
-            let f = |l| analytic_flops(m, (l, 24, 64, 4), CHUNK).unwrap().train();
+            let f = |l| analytic_flops(m, (l, 24, 64, 4), 8).unwrap().train();
             let ratio = f(384) / f(48);
             assert!((7.9..8.0).contains(&ratio), "{m:?}: ×{ratio}");
         }

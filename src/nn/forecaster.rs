@@ -356,6 +356,7 @@ fn init_layers<F: Float>(config: &ForecasterConfig, rng: &mut Rng) -> Vec<Layer<
                     cfg.conv_kernel = config.mlstm_conv_kernel();
                     cfg.qkv_blocksize = config.qkv_blocksize;
                     cfg.num_blocks = n;
+                    cfg.form = MlstmForm::fastest(config.tokens(), cfg.d_inner() / config.heads);
                     Layer::Mlstm(Box::new(cfg.init(rng)))
                 }
                 _ => {

@@ -242,7 +242,11 @@ fn cell_cores_match_the_anchor_shapes() {
     };
     // ../shared/anchors/README.md: slstm 22,424, mlstm_rec and mlstm_par 18,848 parameters
     assert_eq!(anchor(cell(CellKind::Slstm)), 22_424);
-    for form in [MlstmForm::Recurrent, MlstmForm::Parallel, MlstmForm::fastest()] {
+    for form in [
+        MlstmForm::Recurrent,
+        MlstmForm::Parallel,
+        MlstmForm::fastest(96, 16),
+    ] {
         assert_eq!(anchor(cell(CellKind::Mlstm { form })), 18_848);
     }
 }

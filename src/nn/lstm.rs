@@ -80,9 +80,19 @@ pub struct LstmCache<F> {
     pub tanh_c: Array3<F>, // (T, B, H)
 }
 
-/// `a` (X, Y, W) as a standard-layout (Y, X, W) array: batch-major ↔ time-major.
+/// `a` (X, Y, W) as a standard-layout (Y, X, W) array: batch-major ↔ time-major, one contiguous
+/// row of W values at a time.
 pub(crate) fn swap_outer<F: Float>(a: ArrayView3<F>) -> Array3<F> {
-    a.permuted_axes([1, 0, 2]).as_standard_layout().into_owned()
+    let (nx, ny, w) = a.dim();
+    let a = a.as_standard_layout();
+    let src = a.as_slice().expect("standard layout");
+    let mut out = vec![F::zero(); nx * ny * w];
+    for (x, block) in src.chunks_exact((ny * w).max(1)).enumerate() {
+        for (y, row) in block.chunks_exact(w.max(1)).enumerate() {
+            out[(y * nx + x) * w..(y * nx + x + 1) * w].copy_from_slice(row);
+        }
+    }
+    Array3::from_shape_vec((ny, nx, w), out).expect("(Y, X, W) values")
 }
 
 /// Planes t (read-only) and t+1 (mutable) of a standard-layout time-major (T', B, W) array, each
@@ -160,7 +170,8 @@ fn cell_step<F: Float>(g: &mut [F], c_prev: &[F], c: &mut [F], tanh_c: &mut [F],
     let (gi, rest) = g.split_at_mut(hd);
     let (gf, rest) = rest.split_at_mut(hd);
     let (gz, go) = rest.split_at_mut(hd);
-    let (c_prev, c, tanh_c) = (&c_prev[..hd], &mut c[..hd], &mut tanh_c[..hd]);
+    // every slice exactly H long, so the loop has no bounds checks and vectorises
+    let (go, c_prev, c, tanh_c) = (&mut go[..hd], &c_prev[..hd], &mut c[..hd], &mut tanh_c[..hd]);
     for u in 0..hd {
         let i = sigmoid(gi[u]);
         let f = sigmoid(gf[u]);
@@ -172,6 +183,12 @@ fn cell_step<F: Float>(g: &mut [F], c_prev: &[F], c: &mut [F], tanh_c: &mut [F],
         h[u] = o * tanh_c[u];
     }
 }
+
+crate::simd_entry!(
+/// [`cell_step`] behind a function boundary: its slices arrive as separate arguments, so the
+/// compiler knows they do not overlap and vectorises the loop over units (inlined into a loop
+/// over rows of one buffer it could not tell, and ran the scalar loop).
+fn step_row<F>(g: &mut [F], c_prev: &[F], c: &mut [F], tanh_c: &mut [F], h: &mut [F]) => cell_step);
 
 crate::simd_entry!(
 /// Run the LSTM over `x` (B, T, D) from `state0` (zero state when `None`).
@@ -226,7 +243,7 @@ fn forward_impl<F: Float>(
         for b in 0..bs {
             let (unit, gate) = (b * hd..(b + 1) * hd, b * 4 * hd..(b + 1) * 4 * hd);
             let c_new = &mut c_new[unit.clone()];
-            cell_step(
+            step_row(
                 &mut g[gate],
                 &c_prev[unit.clone()],
                 c_new,
@@ -311,6 +328,7 @@ fn cell_step_back<F: Float>(
     let (dpi, rest) = dp.split_at_mut(hd);
     let (dpf, rest) = rest.split_at_mut(hd);
     let (dpz, dpo) = rest.split_at_mut(hd);
+    let dpo = &mut dpo[..hd];
     let (c_prev, tc, dy, dh_rec) = (&c_prev[..hd], &tc[..hd], &dy[..hd], &dh_rec[..hd]);
     for u in 0..hd {
         let (i, f, z, o) = (gi[u], gf[u], gz[u], go[u]);
@@ -323,6 +341,18 @@ fn cell_step_back<F: Float>(
         dc[u] = dcu * f;
     }
 }
+
+crate::simd_entry!(
+/// [`cell_step_back`] behind a function boundary (see [`step_row`]).
+fn back_row<F>(
+    g: &[F],
+    c_prev: &[F],
+    tc: &[F],
+    dy: &[F],
+    dh_rec: &[F],
+    dc: &mut [F],
+    dp: &mut [F],
+) => cell_step_back);
 
 crate::simd_entry!(
 /// BPTT. `d_h` (B, T, H) is the gradient of the loss w.r.t. every output; `d_final` that w.r.t.
@@ -366,7 +396,7 @@ fn backward_impl<F: Float>(
             let (unit, gate) = (b * hd..(b + 1) * hd, b * 4 * hd..(b + 1) * 4 * hd);
             let dh_rec = carry.h.row(b).to_slice().expect("contiguous");
             let dc = carry.c.row_mut(b).into_slice().expect("contiguous");
-            cell_step_back(
+            back_row(
                 &g[gate.clone()],
                 &c_prev[unit.clone()],
                 &tc[unit.clone()],

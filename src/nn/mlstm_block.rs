@@ -26,7 +26,7 @@ use super::dropout::{self, Dropout};
 use super::headwise;
 use super::linear::{self, cols3, rows, LinearParams};
 use super::mlstm::{MlstmCell, MlstmInput, MlstmState, RecurrentCache, EPS};
-use super::mlstm_chunkwise::{ChunkwiseCache, CHUNK};
+use super::mlstm_chunkwise::{chunk_for, ChunkwiseCache};
 use super::mlstm_parallel::ParallelCache;
 use super::norm::{self, NormCache, NormParams};
 use super::rng::Rng;
@@ -49,11 +49,18 @@ pub enum MlstmForm {
 }
 
 impl MlstmForm {
-    /// The form the blocks run: the chunkwise one with chunks of [`CHUNK`] steps, for every
-    /// sequence length (one chunk is the parallel form's work without the masked half, and longer
-    /// sequences stay linear in T). The measurements behind the rule are in `docs/performance.md`.
-    pub fn fastest() -> MlstmForm {
-        MlstmForm::Chunkwise { chunk: CHUNK }
+    /// The fastest form for `t_len` steps of head width `d`, as measured (forward and backward
+    /// of a training shard, `cargo bench --bench training_timing -- mlstm_forms`, in
+    /// `docs/performance.md`): the parallel form while T ≤ 2d (its T×T products run through the
+    /// packed GEMM kernel and cost little at such T), the chunkwise form with chunks of
+    /// [`chunk_for`]`(d)` beyond (linear in T; the parallel form is quadratic and the recurrent
+    /// one reads a d×d matrix per step back in the backward pass).
+    pub fn fastest(t_len: usize, d: usize) -> MlstmForm {
+        if t_len <= 2 * d {
+            MlstmForm::Parallel
+        } else {
+            MlstmForm::Chunkwise { chunk: chunk_for(d) }
+        }
     }
 
     /// Floats the cell caches per (window, head) for `t_len` steps of head width `d`, beside the
@@ -115,9 +122,9 @@ pub struct MlstmBlockConfig {
 }
 
 impl MlstmBlockConfig {
-    /// Official defaults for width `d_model` and `nh` heads: E = 2D, K = 4, the
-    /// [fastest](MlstmForm::fastest) form; dense q, k, v projections (set `qkv_blocksize` to 4
-    /// for the official head-wise ones).
+    /// Official defaults for width `d_model` and `nh` heads: E = 2D, K = 4, parallel form (the
+    /// forecaster sets the [fastest](MlstmForm::fastest) form for its sequence length); dense
+    /// q, k, v projections (set `qkv_blocksize` to 4 for the official head-wise ones).
     pub fn new(d_model: usize, nh: usize) -> Self {
         MlstmBlockConfig {
             d_model,
@@ -126,7 +133,7 @@ impl MlstmBlockConfig {
             conv_kernel: 4,
             qkv_blocksize: 0,
             num_blocks: 1,
-            form: MlstmForm::fastest(),
+            form: MlstmForm::Parallel,
             eps: EPS,
         }
     }

@@ -164,11 +164,34 @@ fn block_grads_match_finite_differences_recurrent_form() {
     check_block(MlstmForm::Recurrent);
 }
 
-/// Chunks of 2 over T = 5 (two full chunks and a partial one) and the blocks' own form.
+/// Chunks of 2 over T = 5: two full chunks and a partial one.
 #[test]
 fn block_grads_match_finite_differences_chunkwise_form() {
     check_block(MlstmForm::Chunkwise { chunk: 2 });
-    check_block(MlstmForm::fastest());
+}
+
+/// The measured rule: the parallel form while T ≤ 2d, chunks of 8 (d ≤ 16) or 16 beyond; the
+/// forecaster gives its blocks the form for its token count.
+#[test]
+fn blocks_run_the_fastest_form_for_their_length() {
+    assert_eq!(MlstmForm::fastest(11, 16), MlstmForm::Parallel);
+    assert_eq!(MlstmForm::fastest(32, 16), MlstmForm::Parallel);
+    assert_eq!(MlstmForm::fastest(33, 16), MlstmForm::Chunkwise { chunk: 8 });
+    assert_eq!(MlstmForm::fastest(64, 32), MlstmForm::Parallel);
+    assert_eq!(MlstmForm::fastest(96, 32), MlstmForm::Chunkwise { chunk: 16 });
+    use crate::nn::forecaster::{init, CoreKind, ForecasterConfig, ForecasterParams, Layer};
+    for (lookback, want) in [
+        (96, MlstmForm::Parallel),
+        (336, MlstmForm::Chunkwise { chunk: 8 }),
+    ] {
+        let mut config = ForecasterConfig::new(CoreKind::Xlstm { blocks: "m".into() }, lookback, 24);
+        config.width = 32; // E = 64, d = 16; patches of 16 at stride 8: 11 and 41 tokens
+        let params: ForecasterParams<f64> = init(&config, 0);
+        let Layer::Mlstm(block) = &params.layers[0] else {
+            panic!("an mLSTM block");
+        };
+        assert_eq!(block.cfg.form, want, "lookback {lookback}");
+    }
 }
 
 #[test]

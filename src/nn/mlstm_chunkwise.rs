@@ -35,7 +35,7 @@
 //! ```
 //!
 //! Public API: [`MlstmCell::forward_chunkwise`]`(&x, &s0, chunk) -> (h, s_T, ChunkwiseCache)`,
-//! [`MlstmCell::backward_chunkwise`]`(&x, &cache, &d_h) -> (d_x, d_s0)`, [`CHUNK`] (the chunk
+//! [`MlstmCell::backward_chunkwise`]`(&x, &cache, &d_h) -> (d_x, d_s0)`, [`chunk_for`] (the chunk
 //! length the blocks use). Inputs are (B, T, ·) arrays in standard layout, as in `mlstm.rs`.
 
 use super::activation::{log_sigmoid, sigmoid};
@@ -46,10 +46,17 @@ use super::mlstm::{
 use super::{cast, Float};
 use ndarray::{s, Array2, Array3, Array4};
 
-/// Chunk length L of the blocks and layers that run the chunkwise form. With head widths of
-/// 16-32 it balances the intra-chunk work (L·d per step) against the state work (2d² per step);
-/// see `docs/performance.md` for the measurements behind it.
-pub const CHUNK: usize = 16;
+/// The chunk length for head width `d`: 8 up to d = 16, else 16. It balances the intra-chunk work
+/// (about L·d per step) against the state work (2d² per step); measured (`cargo bench --bench
+/// training_timing -- mlstm_forms`, `docs/performance.md`): at d = 16 chunks of 8 beat 16 and 32
+/// at every T; at d = 32 chunks of 8 and 16 are within a few per cent, 32 is slower.
+pub fn chunk_for(d: usize) -> usize {
+    if d <= 16 {
+        8
+    } else {
+        16
+    }
+}
 
 /// What the chunkwise backward pass needs (besides the inputs, which it is given again).
 #[derive(Clone, Debug)]

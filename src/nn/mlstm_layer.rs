@@ -206,7 +206,8 @@ mod tests {
     /// N = max(|q·n|, e⁰) + ε = 6 + 1e-6, h̃ = C_1 q / N = 3/(6 + 1e-6), h = 0.5·h̃.
     #[test]
     fn hand_computed_one_step() {
-        for form in [MlstmForm::Recurrent, MlstmForm::Parallel, MlstmForm::fastest()] {
+        let chunkwise = MlstmForm::Chunkwise { chunk: 1 };
+        for form in [MlstmForm::Recurrent, MlstmForm::Parallel, chunkwise] {
             let p = MlstmLayerParams {
                 cfg: MlstmLayerConfig {
                     d_input: 1,
