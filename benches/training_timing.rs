@@ -209,7 +209,10 @@ fn fastest_ms(reps: usize, mut f: impl FnMut()) -> f64 {
 /// window, the fastest of 15 repetitions.
 fn mlstm_forms() {
     let (b, nh) = (16, 4);
-    println!("| d | T | recurrent | parallel | chunk 8 | chunk 16 | chunk 32 |  (µs per window)");
+    println!("µs per window:");
+    println!();
+    println!("| d | T | recurrent | parallel | chunk 8 | chunk 16 | chunk 32 |");
+    println!("|---:|---:|---:|---:|---:|---:|---:|");
     for d in [16, 32] {
         for t in [11, 16, 32, 48, 96, 192, 384] {
             let mut rng = Rng::new(3);
@@ -257,6 +260,7 @@ fn lstm_lookback() {
     let layer = lstm::LstmParams::<f32>::init(64, 64, &mut rng);
     let mut grads = zeros_like(&layer);
     println!("| T | µs per window | ns per window and step |");
+    println!("|---:|---:|---:|");
     for t in [48, 96, 192, 384] {
         let x = Array3::from_shape_simple_fn((16, t, 64), || rng.normal() as f32);
         let ms = fastest_ms(15, || {

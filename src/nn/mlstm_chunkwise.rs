@@ -23,7 +23,7 @@
 //! C at every step (recurrent) or T×T matrices (parallel).
 //!
 //! The backward pass holds every m_t constant, exactly as the recurrent one (exact by gauge
-//! invariance, §5.1, up to ε); its derivation is `docs/derivations/mlstm.md` §8. Writing
+//! invariance, §5.1, up to ε); its derivation is `docs/derivations/mlstm.md` §6b. Writing
 //! δnum_t = δh̃_t/N_t, δN_t = −δh̃_t·h̃_t/N_t and δr_t = sign(r_t) δN_t on the |r| branch:
 //!
 //! ```text
