@@ -412,6 +412,7 @@ fn model_seeds() -> Vec<Vec<u8>> {
                 errors.finish()
             },
         }],
+        refit: None,
     };
     let map = |features: usize, rng: &mut Rng| {
         vec![

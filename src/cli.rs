@@ -198,6 +198,9 @@ pub struct FitArgs {
     /// On Ctrl-C, stop after the current training step and save the best model so far (without it, Ctrl-C ends the run and saves nothing).
     #[arg(long)]
     pub checkpoint: bool,
+    /// Save the evaluated model (trained on the training part) instead of training it again on every row.
+    #[arg(long)]
+    pub no_refit: bool,
     /// Print the results as JSON on stdout.
     #[arg(long)]
     pub json: bool,

@@ -83,6 +83,21 @@ pub struct ModelFile {
     pub weights: Vec<(String, Vec<f64>)>,
     /// Test metrics measured at fit time: the model's, then the references'.
     pub metrics: Vec<ModelMetrics>,
+    /// Set when the weights come from a refit on every row after the evaluation (the metrics are
+    /// the evaluated model's); absent when the saved model is the evaluated one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refit: Option<RefitRecord>,
+}
+
+/// What a refit for production trained on (see [`crate::pipeline::Refitted`]).
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq)]
+pub struct RefitRecord {
+    /// Rows of the (first) series.
+    pub rows: usize,
+    /// Training windows of the evaluated fit.
+    pub evaluated_windows: usize,
+    /// Training windows of the refit (every window of the data).
+    pub windows: usize,
 }
 
 /// FNV-1a 64-bit hash.
@@ -246,6 +261,7 @@ mod tests {
                     errors.finish()
                 },
             }],
+            refit: None,
         }
     }
 

@@ -31,6 +31,7 @@ mod kind;
 mod network;
 mod neural;
 mod progress;
+mod refit;
 
 pub use config::{LinearConfig, ModelConfig, NeuralConfig, TrainSettings, TrainingResult, ALPHA_GRID};
 pub use fitted::{FitReport, Fitted, NamedTensor};
