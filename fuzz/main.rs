@@ -413,6 +413,7 @@ fn model_seeds() -> Vec<Vec<u8>> {
             },
         }],
         refit: None,
+        intervals: None,
     };
     let map = |features: usize, rng: &mut Rng| {
         vec![

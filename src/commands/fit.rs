@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use crate::cli::FitArgs;
 use crate::commands::progress::Terminal;
-use crate::commands::setup::{load_for_modelling, model_config, window_request};
+use crate::commands::setup::{levels, load_for_modelling, model_config, window_request};
 use crate::commands::{figures, print_json, table, Output};
 use crate::data::io::write_atomic;
 use crate::data::window::SplitPart;
@@ -73,7 +73,8 @@ fn stop_on_ctrl_c(out: Output) -> Result<std::sync::Arc<std::sync::atomic::Atomi
 /// Run `xlstm fit`.
 pub fn run(args: FitArgs, out: Output) -> Result<()> {
     let kind = args.model;
-    let config = model_config(kind, &args.model_args, &args.neural)?;
+    let levels = levels(&args.intervals, &args.neural)?;
+    let config = model_config(kind, &args.model_args, &args.neural, &levels)?;
     crate::data::io::ensure_replaceable(&args.out, args.force, "--out")?;
     let mut progress = Terminal::new(out);
     if args.checkpoint {
@@ -84,12 +85,15 @@ pub fn run(args: FitArgs, out: Output) -> Result<()> {
     let experiment = Experiment::new(&dataset, windowing)?;
     experiment.require_test_windows(&mut progress)?;
     let w = &experiment.windowing;
-    let fitted = experiment.fit(&experiment.forecaster(config)?, &mut progress)?;
+    let mut fitted = experiment.fit(&experiment.forecaster(config)?, &mut progress)?;
+    experiment.calibrate(&mut fitted, &levels)?;
     let mut models = vec![fitted];
     for reference in [ModelKind::Naive, ModelKind::SeasonalNaive] {
         if reference != kind && (reference != ModelKind::SeasonalNaive || w.season <= w.lookback) {
             let forecaster = experiment.forecaster(ModelConfig::for_kind(reference))?;
-            models.push(experiment.fit(&forecaster, &mut progress)?);
+            let mut fitted = experiment.fit(&forecaster, &mut progress)?;
+            experiment.calibrate(&mut fitted, &levels)?;
+            models.push(fitted);
         }
     }
     let rows: Vec<ModelMetrics> = models

@@ -101,13 +101,14 @@ pub struct TrainSettings {
     pub threads: usize,
 }
 
-/// The file form of [`Loss`]: `"mse"`, `"mae"` or `{"huber": {"delta": 1.0}}`.
+/// The file form of [`Loss`]: `"mse"`, `"mae"`, `{"huber": {"delta": 1.0}}` or `"quantile"`.
 #[derive(Serialize, Deserialize)]
 #[serde(remote = "Loss", rename_all = "lowercase")]
 enum LossDef {
     Mse,
     Mae,
     Huber { delta: f64 },
+    Quantile,
 }
 
 fn default_threads() -> usize {
@@ -283,6 +284,11 @@ impl ModelConfig {
             return Ok(());
         };
         neural.train.validate()?;
+        if (neural.train.loss == Loss::Quantile) == neural.network.quantiles.is_empty() {
+            return Err(Error::usage(
+                "--loss quantile and a network's quantiles go together: give --loss quantile with --level for the quantiles it learns",
+            ));
+        }
         let kind = self.kind();
         match (&neural.network.core, kind) {
             (CoreKind::Lstm { layers }, ModelKind::Lstm) => {

@@ -27,6 +27,7 @@
 mod config;
 mod fitted;
 mod forecaster;
+mod intervals;
 mod kind;
 mod network;
 mod neural;
@@ -36,6 +37,7 @@ mod refit;
 pub use config::{LinearConfig, ModelConfig, NeuralConfig, TrainSettings, TrainingResult, ALPHA_GRID};
 pub use fitted::{FitReport, Fitted, NamedTensor};
 pub use forecaster::Forecaster;
+pub use intervals::{check_levels, window_scales, Band, Forecast, IntervalMethod, Intervals, WindowFacts};
 pub use kind::ModelKind;
 pub use network::NetworkConfig;
 pub use progress::{Progress, Silent};

@@ -38,7 +38,7 @@ mod windowing;
 
 pub use backtest::{evaluate, fold_bounds, folds, Evaluation, Fold, Refit};
 pub use experiment::Experiment;
-pub use future::{forecast, History, SeriesForecast};
+pub use future::{forecast, History, SeriesBand, SeriesForecast};
 pub use ltsf::Standardised;
 pub use refit::Refitted;
 pub use saved::{fingerprint, fitted_from_file, load};

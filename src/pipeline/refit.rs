@@ -6,8 +6,9 @@
 //! part left): the ridge penalty chosen on validation, the season, the patches, and for neural
 //! models the epoch early stopping kept, scaled to the larger data
 //! ([`ModelConfig::for_refit`](crate::model::ModelConfig::for_refit)). Scaling statistics come
-//! from every row. The scores reported are those of the evaluated model; the model file says
-//! which model it holds.
+//! from every row. The prediction intervals keep the evaluated model's calibration (no part of
+//! the data is left to calibrate on). The scores reported are those of the evaluated model; the
+//! model file says which model it holds.
 
 use crate::data::window::{Split, SplitPart};
 use crate::error::Result;
@@ -51,7 +52,9 @@ impl<'a> Experiment<'a> {
         let config = evaluated
             .config()
             .for_refit(windows.1 as f64 / windows.0.max(1) as f64);
-        let fitted = all.fit(&all.forecaster(config)?, progress)?;
+        let mut fitted = all.fit(&all.forecaster(config)?, progress)?;
+        // no part is left out to calibrate on: the scored model's calibration carries over
+        fitted.set_intervals(evaluated.intervals().cloned())?;
         Ok(Refitted {
             rows: self.dataset.series.first().map_or(0, |s| s.values.len()),
             experiment: all,

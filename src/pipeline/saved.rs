@@ -62,6 +62,7 @@ impl Experiment<'_> {
             weights: fitted.tensors(),
             metrics,
             refit: None,
+            intervals: fitted.intervals().cloned(),
         }
     }
 }
@@ -79,14 +80,18 @@ impl Refitted<'_> {
     }
 }
 
-/// The fitted model stored in `file` (read from `path`, named in messages).
+/// The fitted model stored in `file` (read from `path`, named in messages), with its intervals.
 pub fn fitted_from_file(file: &ModelFile, path: &Path) -> Result<Fitted> {
-    Fitted::from_tensors(file.config.clone(), file.lookback, file.horizon, &file.weights).map_err(|e| {
+    let damaged = |e: Error| {
         Error::runtime(format!(
             "{}: {e}; refit the model with `xlstm fit`",
             path.display()
         ))
-    })
+    };
+    let mut fitted = Fitted::from_tensors(file.config.clone(), file.lookback, file.horizon, &file.weights)
+        .map_err(damaged)?;
+    fitted.set_intervals(file.intervals.clone()).map_err(damaged)?;
+    Ok(fitted)
 }
 
 /// Read, verify and rebuild the model file at `path`.
