@@ -336,7 +336,10 @@ mod tests {
             windows: 250,
         });
         let path = Path::new("m.xlstm");
-        assert_eq!(ModelFile::from_bytes(&file.to_bytes().unwrap(), path).unwrap(), file);
+        assert_eq!(
+            ModelFile::from_bytes(&file.to_bytes().unwrap(), path).unwrap(),
+            file
+        );
         if let Some(i) = file.intervals.as_mut() {
             i.margins[1].push(2.0);
         }

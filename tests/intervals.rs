@@ -201,3 +201,24 @@ fn a_quantile_loss_learns_its_own_intervals() {
         );
     }
 }
+
+/// With `--level` and no `--loss`, a neural model learns the quantiles (the default interval
+/// method of neural models); an explicit point loss keeps conformal margins.
+#[test]
+fn intervals_default_to_learned_quantiles_for_neural_models_only() {
+    let dir = temp();
+    let file_of = |name: &str, extra: &[&str]| {
+        let model = dir.path().join(name).display().to_string();
+        fit(
+            &model,
+            &[&["--level", "90", "--epochs", "1", "--hidden", "8"], extra].concat(),
+        );
+        std::fs::read_to_string(&model).unwrap()
+    };
+    let default = file_of("default.xlstm", &["-m", "lstm"]);
+    assert!(default.contains("\"loss\":\"quantile\"") && default.contains("\"method\":\"quantile\""));
+    let point = file_of("mse.xlstm", &["-m", "lstm", "--loss", "mse"]);
+    assert!(point.contains("\"loss\":\"mse\"") && point.contains("\"method\":\"conformal\""));
+    let linear = file_of("linear.xlstm", &["-m", "nlinear"]);
+    assert!(linear.contains("\"method\":\"conformal\""));
+}

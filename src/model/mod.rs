@@ -37,7 +37,9 @@ mod refit;
 pub use config::{LinearConfig, ModelConfig, NeuralConfig, TrainSettings, TrainingResult, ALPHA_GRID};
 pub use fitted::{FitReport, Fitted, NamedTensor};
 pub use forecaster::Forecaster;
-pub use intervals::{check_levels, window_scales, Band, Forecast, IntervalMethod, Intervals, WindowFacts};
+pub use intervals::{
+    check_levels, default_loss, window_scales, Band, Forecast, IntervalMethod, Intervals, WindowFacts,
+};
 pub use kind::ModelKind;
 pub use network::NetworkConfig;
 pub use progress::{Progress, Silent};
