@@ -17,6 +17,7 @@ use ndarray::{s, Array1, Array2, ArrayView1, ArrayView2, ArrayViewMut1};
 
 use crate::data::window::WindowSet;
 use crate::error::{Error, Result};
+use crate::nn::forecaster::LinearBase;
 
 /// Which baseline.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -76,8 +77,19 @@ pub const DLINEAR_KERNEL: usize = 25;
 impl Baseline {
     /// Fit `kind` on the training windows. `alpha` is the ridge penalty (0 = OLS).
     pub fn fit(kind: BaselineKind, train: &WindowSet, season: usize, alpha: f64) -> Result<Baseline> {
-        Ok(match kind {
-            BaselineKind::Naive => Baseline::Naive,
+        Ok(Baseline::fit_path(kind, train, season, &[alpha])?.remove(0))
+    }
+
+    /// Fit `kind` once for each ridge penalty of `alphas` (in that order). The linear models
+    /// accumulate their normal equations once and solve them for every penalty.
+    pub fn fit_path(
+        kind: BaselineKind,
+        train: &WindowSet,
+        season: usize,
+        alphas: &[f64],
+    ) -> Result<Vec<Baseline>> {
+        let features = match kind {
+            BaselineKind::Naive => return Ok(vec![Baseline::Naive; alphas.len()]),
             BaselineKind::SeasonalNaive => {
                 if season == 0 || season > train.lookback {
                     return Err(Error::usage(format!(
@@ -86,19 +98,26 @@ impl Baseline {
                         train.lookback
                     )));
                 }
-                Baseline::SeasonalNaive { season }
+                return Ok(vec![Baseline::SeasonalNaive { season }; alphas.len()]);
             }
-            BaselineKind::Linear => Baseline::Linear(fit_map(train, alpha, Features::Raw)?),
-            BaselineKind::NLinear => Baseline::NLinear(fit_map(train, alpha, Features::LastValue)?),
-            BaselineKind::DLinear => Baseline::DLinear {
-                kernel: DLINEAR_KERNEL,
-                map: fit_map(
-                    train,
-                    dlinear_alpha(alpha, train.len()),
-                    Features::Decomposed(DLINEAR_KERNEL),
-                )?,
-            },
-        })
+            BaselineKind::Linear => Features::Raw,
+            BaselineKind::NLinear => Features::LastValue,
+            BaselineKind::DLinear => Features::Decomposed(DLINEAR_KERNEL),
+        };
+        let normal = NormalEquations::accumulate(train, features)?;
+        alphas
+            .iter()
+            .map(|&alpha| {
+                Ok(match kind {
+                    BaselineKind::Linear => Baseline::Linear(normal.solve(alpha)?),
+                    BaselineKind::NLinear => Baseline::NLinear(normal.solve(alpha)?),
+                    _ => Baseline::DLinear {
+                        kernel: DLINEAR_KERNEL,
+                        map: normal.solve(dlinear_alpha(alpha, train.len()))?,
+                    },
+                })
+            })
+            .collect()
     }
 
     /// Forecast every row of `inputs` (N, L) → (N, H), on standardised values.
@@ -124,6 +143,22 @@ impl Baseline {
             }
         }
         out
+    }
+}
+
+impl Baseline {
+    /// The baseline as the affine map y = w x + b over a window of `lookback` values, found by
+    /// forecasting the zero window (b) and each unit window (b + column j of w): every baseline
+    /// here is affine in its window. w is (H, L), b is (H).
+    pub fn affine(&self, lookback: usize, horizon: usize) -> LinearBase {
+        let mut probes = Array2::zeros((lookback + 1, lookback)); // (L+1, L): zero, then e_j
+        for j in 0..lookback {
+            probes[[j + 1, j]] = 1.0;
+        }
+        let out = self.predict(probes.view(), horizon); // (L+1, H)
+        let b = out.row(0).to_owned();
+        let w = Array2::from_shape_fn((horizon, lookback), |(h, j)| out[[j + 1, h]] - b[h]);
+        LinearBase { w, b }
     }
 }
 
@@ -187,43 +222,61 @@ impl Features {
     }
 }
 
-/// Solve min ‖[X 1] [W; b] − Y‖² + α‖W‖² over the training windows (targets shifted as the
-/// features say), accumulating the Gram matrix in chunks so the design matrix is never whole.
-fn fit_map(train: &WindowSet, alpha: f64, features: Features) -> Result<LinearMap> {
-    let (n, h) = (train.len(), train.horizon);
-    if n == 0 {
-        return Err(Error::data(
-            "no training windows: the training part is shorter than lookback + horizon",
-        ));
-    }
-    let width = features.width(train.lookback);
-    let chunk = 2048.min(n);
-    let mut gram = Array2::<f64>::zeros((width + 1, width + 1)); // (F+1, F+1)
-    let mut cross = Array2::<f64>::zeros((width + 1, h)); // (F+1, H)
-    let mut design = Array2::<f64>::zeros((chunk, width + 1)); // (chunk, F+1)
-    let mut target = Array2::<f64>::zeros((chunk, h)); // (chunk, H)
-    for begin in (0..n).step_by(chunk) {
-        let rows = chunk.min(n - begin);
-        for r in 0..rows {
-            let i = begin + r;
-            let shift = features.build(ArrayView1::from(train.input(i)), design.slice_mut(s![r, ..width]));
-            design[[r, width]] = 1.0;
-            for (t, y) in target.row_mut(r).iter_mut().zip(train.target(i)) {
-                *t = y - shift;
-            }
+/// The normal equations of min ‖[X 1] [W; b] − Y‖² + α‖W‖² over the training windows (targets
+/// shifted as the features say), accumulated in chunks so the design matrix is never whole.
+struct NormalEquations {
+    /// [X 1]ᵀ[X 1], (F+1, F+1).
+    gram: Array2<f64>,
+    /// [X 1]ᵀ Y, (F+1, H).
+    cross: Array2<f64>,
+    /// Feature count F.
+    width: usize,
+}
+
+impl NormalEquations {
+    fn accumulate(train: &WindowSet, features: Features) -> Result<NormalEquations> {
+        let (n, h) = (train.len(), train.horizon);
+        if n == 0 {
+            return Err(Error::data(
+                "no training windows: the training part is shorter than lookback + horizon",
+            ));
         }
-        let d = design.slice(s![..rows, ..]);
-        gram += &d.t().dot(&d);
-        cross += &d.t().dot(&target.slice(s![..rows, ..]));
+        let width = features.width(train.lookback);
+        let chunk = 2048.min(n);
+        let mut gram = Array2::<f64>::zeros((width + 1, width + 1)); // (F+1, F+1)
+        let mut cross = Array2::<f64>::zeros((width + 1, h)); // (F+1, H)
+        let mut design = Array2::<f64>::zeros((chunk, width + 1)); // (chunk, F+1)
+        let mut target = Array2::<f64>::zeros((chunk, h)); // (chunk, H)
+        for begin in (0..n).step_by(chunk) {
+            let rows = chunk.min(n - begin);
+            for r in 0..rows {
+                let i = begin + r;
+                let shift =
+                    features.build(ArrayView1::from(train.input(i)), design.slice_mut(s![r, ..width]));
+                design[[r, width]] = 1.0;
+                for (t, y) in target.row_mut(r).iter_mut().zip(train.target(i)) {
+                    *t = y - shift;
+                }
+            }
+            let d = design.slice(s![..rows, ..]);
+            gram += &d.t().dot(&d);
+            cross += &d.t().dot(&target.slice(s![..rows, ..]));
+        }
+        Ok(NormalEquations { gram, cross, width })
     }
-    for j in 0..width {
-        gram[[j, j]] += alpha;
+
+    /// The map for ridge penalty `alpha` (the intercept is not penalised).
+    fn solve(&self, alpha: f64) -> Result<LinearMap> {
+        let mut gram = self.gram.clone();
+        for j in 0..self.width {
+            gram[[j, j]] += alpha;
+        }
+        let solution = solve(&gram, &self.cross)?;
+        Ok(LinearMap {
+            weights: solution.slice(s![..self.width, ..]).to_owned(),
+            bias: solution.row(self.width).to_owned(),
+        })
     }
-    let solution = solve(&gram, &cross)?;
-    Ok(LinearMap {
-        weights: solution.slice(s![..width, ..]).to_owned(),
-        bias: solution.row(width).to_owned(),
-    })
 }
 
 /// Solve the symmetric positive (semi-)definite system, adding a tiny ridge if it is singular.
@@ -245,4 +298,38 @@ fn solve(gram: &Array2<f64>, cross: &Array2<f64>) -> Result<Array2<f64>> {
         };
     }
     Err(Error::runtime("the least-squares system for the linear baseline could not be solved (the training windows are degenerate)"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every baseline is affine in its window, so its affine form forecasts exactly as it does.
+    #[test]
+    fn the_affine_form_of_every_baseline_forecasts_like_the_baseline() {
+        let (l, h) = (30, 7);
+        let map = |features: usize, seed: f64| LinearMap {
+            weights: Array2::from_shape_fn((features, h), |(i, j)| ((i * 7 + j) as f64 * seed).sin() * 0.1),
+            bias: Array1::from_shape_fn(h, |j| (j as f64 * seed).cos() * 0.2),
+        };
+        let windows = Array2::from_shape_fn((5, l), |(r, t)| {
+            ((r * l + t) as f64 * 0.37).sin() * 3.0 + r as f64
+        });
+        for baseline in [
+            Baseline::Naive,
+            Baseline::SeasonalNaive { season: 12 },
+            Baseline::Linear(map(l, 0.3)),
+            Baseline::NLinear(map(l, 0.7)),
+            Baseline::DLinear {
+                kernel: DLINEAR_KERNEL,
+                map: map(2 * l, 1.1),
+            },
+        ] {
+            let base = baseline.affine(l, h);
+            let expected = baseline.predict(windows.view(), h);
+            let got = windows.dot(&base.w.t()) + &base.b;
+            let err = (&got - &expected).fold(0.0f64, |m, d| m.max(d.abs()));
+            assert!(err < 1e-12, "{baseline:?}: affine form differs by {err}");
+        }
+    }
 }

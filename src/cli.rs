@@ -10,10 +10,11 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::data::check::Fill;
 use crate::data::io::Format;
-use crate::data::window::Split;
+use crate::data::window::{Split, SplitPart};
 use crate::data::TimeFormat;
 use crate::metrics::Metric;
 use crate::model::{ModelKind, NetworkConfig, TrainSettings};
+use crate::nn::ffn::FfnFactor;
 use crate::nn::forecaster::HeadKind;
 use crate::nn::loss::Loss;
 use crate::pipeline::Refit;
@@ -146,6 +147,35 @@ pub struct NeuralArgs {
     /// Add a linear map of the normalised window to the output (the network refines a linear forecast).
     #[arg(long, default_value_t = NetworkConfig::default().linear_skip, action = clap::ArgAction::Set, value_name = "true|false")]
     pub linear_skip: bool,
+    /// Causal depthwise convolution of the xLSTM blocks: K taps in mLSTM blocks and before the i/f
+    /// gates of sLSTM blocks, as the paper (official 4); 0 removes it from both (default: the
+    /// library's).
+    #[arg(long, value_name = "K")]
+    pub conv_kernel: Option<usize>,
+    /// Block size of head-wise (block-diagonal) q, k, v projections in mLSTM blocks (official 4;
+    /// 0: dense).
+    #[arg(long, value_name = "B", default_value_t = NetworkConfig::default().qkv_blocksize)]
+    pub qkv_blocksize: usize,
+    /// Head-wise gate input projections in sLSTM blocks (one block per head, as the official code).
+    #[arg(long, value_name = "true|false", default_value_t = NetworkConfig::default().headwise_gates, action = clap::ArgAction::Set)]
+    pub headwise_gates: bool,
+    /// FFN factor of the sLSTM blocks: 1.3 (official) or 4/3.
+    #[arg(long, value_name = "FACTOR", default_value = "4/3", value_parser = ffn_factor)]
+    pub ffn_factor: FfnFactor,
+    /// Dropout rate in the xLSTM blocks during training (0: none).
+    #[arg(long, value_name = "P", default_value_t = NetworkConfig::default().dropout, value_parser = probability)]
+    pub dropout: f64,
+    /// Dropout rate on the head's input during training (0: none).
+    #[arg(long, value_name = "P", default_value_t = NetworkConfig::default().head_dropout, value_parser = probability)]
+    pub head_dropout: f64,
+    /// The linear base the network refines: a baseline fitted in closed form on the training
+    /// windows (its ridge penalty from --alpha or chosen on validation); the network's head
+    /// starts at zero, so the untrained model is the base (nlinear|dlinear|linear|snaive|none).
+    #[arg(long, value_name = "MODEL", default_value = "none", value_parser = base_model)]
+    pub base: BaseChoice,
+    /// Learning-rate factor of the linear base: 0 keeps it frozen at its closed-form start.
+    #[arg(long, value_name = "FACTOR", default_value_t = 0.0, value_parser = non_negative)]
+    pub base_lr: f64,
     /// Maximum training epochs.
     #[arg(long, default_value_t = TrainSettings::default().epochs, value_parser = at_least_one)]
     pub epochs: usize,
@@ -161,6 +191,9 @@ pub struct NeuralArgs {
     /// Epochs without validation improvement before stopping early.
     #[arg(long, default_value_t = TrainSettings::default().patience)]
     pub patience: usize,
+    /// Train this many networks with consecutive seeds and average their forecasts (one model file).
+    #[arg(long, value_name = "N", default_value_t = TrainSettings::default().ensemble, value_parser = at_least_one)]
+    pub ensemble: usize,
     /// Wall-clock training budget in seconds.
     #[arg(long, value_name = "SECONDS", value_parser = non_negative)]
     pub max_time: Option<f64>,
@@ -271,6 +304,10 @@ pub struct EvalArgs {
     /// Drop the incomplete last batch of test windows, for this batch size (PatchTST's drop_last).
     #[arg(long, value_name = "BATCH", value_parser = at_least_one)]
     pub drop_last: Option<usize>,
+    /// Which windows to score: the test part (the protocol), or the validation part (for choosing
+    /// settings without looking at the test part).
+    #[arg(long, value_enum, default_value_t = SplitPart::Test)]
+    pub score: SplitPart,
     /// Print the results as JSON on stdout.
     #[arg(long)]
     pub json: bool,
@@ -501,6 +538,43 @@ fn block_ratio(text: &str) -> Result<String, String> {
     }
 }
 
+/// `--ffn-factor`: `1.3` or `4/3`.
+fn ffn_factor(text: &str) -> Result<FfnFactor, String> {
+    match text {
+        "1.3" => Ok(FfnFactor::OnePointThree),
+        "4/3" => Ok(FfnFactor::FourThirds),
+        _ => Err("give 1.3 (the official factor) or 4/3".into()),
+    }
+}
+
+/// A rate in [0, 1) (`--dropout`).
+fn probability(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(p) if (0.0..1.0).contains(&p) => Ok(p),
+        _ => Err("give a rate from 0 up to (not including) 1".into()),
+    }
+}
+
+/// The value of `--base`: a linear baseline, or none.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BaseChoice(pub Option<ModelKind>);
+
+/// `--base`: `none` or a linear baseline's name.
+fn base_model(text: &str) -> Result<BaseChoice, String> {
+    match text {
+        "none" => Ok(BaseChoice(None)),
+        _ => match ModelKind::from_name(text) {
+            Some(
+                kind @ (ModelKind::NLinear
+                | ModelKind::DLinear
+                | ModelKind::Linear
+                | ModelKind::SeasonalNaive),
+            ) => Ok(BaseChoice(Some(kind))),
+            _ => Err("give nlinear, dlinear, linear, snaive or none".into()),
+        },
+    }
+}
+
 /// `--plot`: a file ending in .png or .svg.
 fn plot_path(text: &str) -> Result<PathBuf, String> {
     let path = PathBuf::from(text);
@@ -571,6 +645,11 @@ value_enum!(Metric {
     Metric::Rmse => "rmse": "Root mean squared error",
     Metric::Smape => "smape": "Symmetric MAPE (0-200)",
     Metric::MseStd => "mse": "Mean squared error on standardised values",
+});
+
+value_enum!(SplitPart {
+    SplitPart::Test => "test": "The test part (the public protocol)",
+    SplitPart::Validation => "validation": "The validation part (choosing settings)",
 });
 
 value_enum!(Refit {

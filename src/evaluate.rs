@@ -5,7 +5,7 @@
 use ndarray::{Array2, ArrayView2};
 
 use crate::data::window::{ScaledSplit, WindowSet};
-use crate::metrics::{mase_scale, Accumulator, Metrics};
+use crate::metrics::{Accumulator, MaseScales, Metrics};
 use crate::model::{Fitted, Forecast};
 
 /// Windows forecast per batch when scoring (bounds memory for long test sets).
@@ -45,9 +45,10 @@ pub struct Scored {
     pub mae_by_step: Vec<f64>,
 }
 
-/// Score `fitted`'s forecasts of `windows`: data-unit metrics (MASE and MSIS scaled by each
-/// series' training part with period `season`), standardised MSE/MAE, the interval scores when
-/// it has calibrated intervals, and the MAE of each horizon step.
+/// Score `fitted`'s forecasts of `windows`: data-unit metrics (MASE and MSIS scaled, as M4 does,
+/// by each series' in-sample seasonal-naive error with period `season` over everything before
+/// the window's origin), standardised MSE/MAE, the interval scores when it has calibrated
+/// intervals, and the MAE of each horizon step.
 pub fn score_by_step(
     prepared: &ScaledSplit,
     raw: &[&[f64]],
@@ -55,11 +56,8 @@ pub fn score_by_step(
     season: usize,
     fitted: &Fitted,
 ) -> Scored {
-    let scales: Vec<Option<f64>> = raw
-        .iter()
-        .zip(&prepared.bounds)
-        .map(|(r, b)| mase_scale(&r[..b[1]], season))
-        .collect();
+    // M4's MASE: each window is scaled by the series' in-sample error before its own origin
+    let scales: Vec<MaseScales> = raw.iter().map(|r| MaseScales::new(r, season)).collect();
     let mut acc = Accumulator::default();
     let h = windows.horizon;
     let mut actual = vec![0.0; h];
@@ -79,7 +77,8 @@ pub fn score_by_step(
             };
             actual.copy_from_slice(&raw[s][t + windows.lookback..t + windows.lookback + h]);
             unscale(&mut predicted, &forecast.point);
-            acc.add(&actual, &predicted, scales[s], scaler.std);
+            let scale = scales[s].at(t + windows.lookback);
+            acc.add(&actual, &predicted, scale, scaler.std);
             for (sum, (y, p)) in step_abs.iter_mut().zip(actual.iter().zip(&predicted)) {
                 *sum += (y - p).abs();
             }
@@ -94,7 +93,7 @@ pub fn score_by_step(
                     .iter()
                     .map(|(level, lower, upper)| (*level, lower.as_slice(), upper.as_slice()))
                     .collect();
-                acc.add_intervals(&actual, &predicted, &bands, scales[s]);
+                acc.add_intervals(&actual, &predicted, &bands, scale);
             }
         },
     );

@@ -87,8 +87,13 @@ pub fn parameters(c: &ForecasterConfig) -> (f64, f64) {
     } else {
         0.0
     };
+    let base = if c.base {
+        ((c.lookback + 1) * c.horizon) as f64
+    } else {
+        0.0
+    };
     let embed = (c.patch as f64 + 1.0) * d + 4.0 * d;
-    (core + embed + skip, head)
+    (core + embed + skip + base, head)
 }
 
 /// The estimate for training a neural forecaster on `train_windows` windows.

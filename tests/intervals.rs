@@ -5,6 +5,18 @@ mod common;
 
 use common::{load_hourly, stderr, stdout, temp, xlstm};
 
+/// `forecast -m model` writes 80 and 95 % bounds that do not cross and hold the forecast.
+fn assert_nested_80_95(model: &str) {
+    let (header, rows) = forecast_rows(&["-m", model]);
+    assert_eq!(header, "timestamp,forecast,lo-80,hi-80,lo-95,hi-95");
+    for r in &rows {
+        assert!(
+            r[3] <= r[1] && r[1] <= r[0] && r[0] <= r[2] && r[2] <= r[4],
+            "{r:?}"
+        );
+    }
+}
+
 /// `fit --level` with `extra` flags into `model`: the `--json` document.
 fn fit(model: &str, extra: &[&str]) -> serde_json::Value {
     let data = load_hourly();
@@ -192,14 +204,7 @@ fn a_quantile_loss_learns_its_own_intervals() {
         file.contains("\"method\":\"quantile\""),
         "the file keeps the method"
     );
-    let (header, rows) = forecast_rows(&["-m", &model]);
-    assert_eq!(header, "timestamp,forecast,lo-80,hi-80,lo-95,hi-95");
-    for r in &rows {
-        assert!(
-            r[3] <= r[1] && r[1] <= r[0] && r[0] <= r[2] && r[2] <= r[4],
-            "{r:?}"
-        );
-    }
+    assert_nested_80_95(&model);
 }
 
 /// With `--level` and no `--loss`, a neural model learns the quantiles (the default interval
@@ -221,4 +226,41 @@ fn intervals_default_to_learned_quantiles_for_neural_models_only() {
     assert!(point.contains("\"loss\":\"mse\"") && point.contains("\"method\":\"conformal\""));
     let linear = file_of("linear.xlstm", &["-m", "nlinear"]);
     assert!(linear.contains("\"method\":\"conformal\""));
+}
+
+/// A quantile ensemble over a linear base, refitted for production: the model file keeps the
+/// base, both members and the quantile calibration, and the forecast's bands hold its median.
+#[test]
+fn an_ensemble_over_a_linear_base_forecasts_nested_intervals() {
+    let dir = temp();
+    let model = dir.path().join("e.xlstm").display().to_string();
+    let doc = fit(
+        &model,
+        &[
+            "-m",
+            "lstm",
+            "--level",
+            "80,95",
+            "--epochs",
+            "1",
+            "--hidden",
+            "8",
+            "--ensemble",
+            "2",
+            "--base",
+            "nlinear",
+        ],
+    );
+    let coverage = doc["test"][0]["metrics"]["coverage_80"].as_f64().unwrap();
+    assert!((0.0..=100.0).contains(&coverage), "{coverage}");
+    let file = std::fs::read_to_string(&model).unwrap();
+    for needed in [
+        "\"method\":\"quantile\"",
+        "\"ensemble\":2",
+        "\"base\":{",
+        "member1.",
+    ] {
+        assert!(file.contains(needed), "the model file lacks {needed}");
+    }
+    assert_nested_80_95(&model);
 }

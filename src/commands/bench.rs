@@ -183,6 +183,7 @@ fn settings(args: &BenchArgs) -> TrainConfig {
         patience: usize::MAX,
         max_time: None,
         seed: 0,
+        ensemble: 1,
         threads: args.threads,
     };
     settings.train_config(None)

@@ -10,6 +10,7 @@ use crate::commands::setup::{levels, load_for_modelling, model_config, window_re
 use crate::commands::{bound_names, print_json, Output};
 use crate::data::io::write_table;
 use crate::data::table::{Column, Table};
+use crate::data::window::SplitPart;
 use crate::error::Result;
 use crate::metrics::{level_name, IntervalMetrics};
 use crate::pipeline::{Experiment, Windowing};
@@ -51,21 +52,26 @@ pub fn run(args: EvalArgs, out: Output) -> Result<()> {
     // window, step, actual, predicted, then lower and upper bounds per level
     let mut rows: Vec<Vec<f64>> = vec![Vec::new(); 4 + 2 * levels.len()];
     let keep_predictions = args.predictions.is_some();
-    let scored = experiment.score_standardised(&fitted, args.drop_last, |i, actual, predicted, bands| {
-        if keep_predictions {
-            for (step, (y, p)) in actual.iter().zip(predicted).enumerate() {
-                let bounds = bands
-                    .iter()
-                    .flat_map(|(_, lower, upper)| [lower[step], upper[step]]);
-                for (column, value) in rows
-                    .iter_mut()
-                    .zip([i as f64, step as f64, *y, *p].into_iter().chain(bounds))
-                {
-                    column.push(value);
+    let scored = experiment.score_standardised(
+        &fitted,
+        args.score,
+        args.drop_last,
+        |i, actual, predicted, bands| {
+            if keep_predictions {
+                for (step, (y, p)) in actual.iter().zip(predicted).enumerate() {
+                    let bounds = bands
+                        .iter()
+                        .flat_map(|(_, lower, upper)| [lower[step], upper[step]]);
+                    for (column, value) in rows
+                        .iter_mut()
+                        .zip([i as f64, step as f64, *y, *p].into_iter().chain(bounds))
+                    {
+                        column.push(value);
+                    }
                 }
             }
-        }
-    })?;
+        },
+    )?;
     let (mse, mae, count) = (scored.mse, scored.mae, scored.points);
     if let Some(path) = &args.predictions {
         let mut names: Vec<String> = ["window", "step", "actual", "predicted"]
@@ -82,19 +88,24 @@ pub fn run(args: EvalArgs, out: Output) -> Result<()> {
             path.display()
         ));
     }
+    let part = if args.score == SplitPart::Test {
+        "test"
+    } else {
+        "validation"
+    };
     let mode = match args.drop_last {
-        Some(b) => format!("test windows truncated to a multiple of {b} (drop_last)"),
-        None => "all test windows".to_string(),
+        Some(b) => format!("{part} windows truncated to a multiple of {b} (drop_last)"),
+        None => format!("all {part} windows"),
     };
     out.note(&format!(
-        "{}: lookback {}, horizon {}, {} test windows ({mode}); standardised MSE {:.4}, MAE {:.4}{}",
+        "{}: lookback {}, horizon {}, {} {part} windows ({mode}); standardised MSE {:.4}, MAE {:.4}{}",
         kind.name(),
         w.lookback,
         w.horizon,
         scored.windows,
         mse,
         mae,
-        describe_intervals(&scored.intervals)
+        describe_intervals(&scored.intervals, args.score)
     ));
     if args.json {
         print_json(&EvalOutput {
@@ -113,7 +124,7 @@ pub fn run(args: EvalArgs, out: Output) -> Result<()> {
 }
 
 /// The interval scores for the summary line: `; coverage 80 % 79.1, 95 % 94.0; MSIS ...`.
-fn describe_intervals(m: &IntervalMetrics) -> String {
+fn describe_intervals(m: &IntervalMetrics, part: SplitPart) -> String {
     if m.levels.is_empty() {
         return String::new();
     }
@@ -127,8 +138,13 @@ fn describe_intervals(m: &IntervalMetrics) -> String {
         .iter()
         .map(|l| format!("{} % {:.3}", level_name(l.level), l.msis))
         .collect();
+    // the intervals are calibrated on the validation windows: scoring them there is in-sample
+    let caveat = match part {
+        SplitPart::Validation => " (in-sample: the intervals are calibrated on these windows)",
+        _ => "",
+    };
     format!(
-        "; interval coverage {}; MSIS {}; CRPS {:.4}",
+        "; interval coverage {}; MSIS {}; CRPS {:.4}{caveat}",
         coverage.join(", "),
         msis.join(", "),
         m.crps

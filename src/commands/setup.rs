@@ -8,10 +8,10 @@ use crate::data::load::{load, LoadOptions};
 use crate::data::Dataset;
 use crate::error::Result;
 use crate::model::{
-    check_levels, default_loss, LinearConfig, ModelConfig, ModelKind, NetworkConfig, NeuralConfig,
-    TrainSettings,
+    check_levels, default_loss, BaseConfig, LinearConfig, ModelConfig, ModelKind, NetworkConfig,
+    NeuralConfig, TrainSettings,
 };
-use crate::nn::forecaster::CoreKind;
+use crate::nn::forecaster::{ConvScope, CoreKind};
 use crate::nn::loss::Loss;
 use crate::pipeline::WindowRequest;
 
@@ -98,10 +98,22 @@ pub fn model_config(
                 heads: neural.heads,
                 patch: neural.patch,
                 stride: neural.patch_stride,
-                conv_kernel: None,
                 head: neural.head,
                 linear_skip: neural.linear_skip,
-                ..NetworkConfig::default()
+                qkv_blocksize: neural.qkv_blocksize,
+                headwise_gates: neural.headwise_gates,
+                ffn_factor: neural.ffn_factor,
+                dropout: neural.dropout,
+                head_dropout: neural.head_dropout,
+                ..match neural.conv_kernel {
+                    // a kernel on the command line applies to both block kinds, as in the paper
+                    Some(k) => NetworkConfig {
+                        conv_kernel: Some(k),
+                        conv_scope: ConvScope::Both,
+                        ..NetworkConfig::default()
+                    },
+                    None => NetworkConfig::default(),
+                }
             },
             train: TrainSettings {
                 epochs: neural.epochs,
@@ -111,9 +123,15 @@ pub fn model_config(
                 patience: neural.patience,
                 max_time: neural.max_time,
                 seed: model.seed,
+                ensemble: neural.ensemble,
                 threads: neural.threads,
             },
-            result: None,
+            base: neural.base.0.map(|kind| BaseConfig {
+                model: kind,
+                alpha: model.alpha,
+                lr_scale: neural.base_lr,
+            }),
+            result: Vec::new(),
         };
         if settings.train.loss == Loss::Quantile {
             settings.learn_quantiles(levels)?;

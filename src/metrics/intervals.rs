@@ -3,7 +3,8 @@
 //! For an interval [L, U] at level ℓ % (α = 1 − ℓ/100) and the actual value y:
 //! - **coverage**: the share of actual values inside [L, U], in percent (nominal: ℓ);
 //! - **MSIS** (M4): the interval score (U − L) + (2/α)(L − y)·1[y < L] + (2/α)(y − U)·1[y > U],
-//!   divided by the in-sample seasonal-naive scale of the series (the MASE scale) and averaged
+//!   divided by the MASE scale (the series' in-sample seasonal-naive error over everything before
+//!   the forecast origin, [`super::MaseScales`]) and averaged
 //!   over every point (M4 averages it over the horizon, then over series of equal horizons);
 //! - **scaled CRPS**: the weighted quantile loss over the quantiles the intervals give (each
 //!   level's bounds are the quantiles (1 − ℓ/100)/2 and (1 + ℓ/100)/2; the point forecast is the
@@ -211,7 +212,8 @@ pub fn pinball(tau: f64, u: f64) -> f64 {
 
 impl IntervalAccumulator {
     /// Add one window: `actual` and `point` (H), its `bands` (the same levels, in the same
-    /// order, for every window), `mase_scale` the series' in-sample seasonal-naive MAE.
+    /// order, for every window), `mase_scale` the series' in-sample seasonal-naive MAE before the
+    /// window's origin ([`super::MaseScales::at`]).
     pub fn add(&mut self, actual: &[f64], point: &[f64], bands: &[Band], mase_scale: Option<f64>) {
         if self.levels.is_empty() {
             self.levels = bands

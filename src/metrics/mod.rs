@@ -3,9 +3,10 @@
 //! In the data's own units: MAE, RMSE, MAPE (%, over points whose actual value is not zero),
 //! sMAPE (% on the M4 scale, 0–200: mean of 200·|y − ŷ| / (|y| + |ŷ|)) and MASE (mean |y − ŷ|
 //! divided by the in-sample mean absolute error of the seasonal naive forecast with period m, as in
-//! M4; "in-sample" is the series' training part here). On standardised values: MSE and MAE, the
-//! LTSF convention (`../shared/docs/benchmarks.md` §1.1, §3.1). Prediction intervals are scored
-//! by coverage, MSIS and the scaled CRPS ([`intervals`]).
+//! M4: "in-sample" is everything in the series before the forecast origin, [`MaseScales`]). On
+//! standardised values: MSE and MAE, the LTSF convention (`../shared/docs/benchmarks.md` §1.1,
+//! §3.1). Prediction intervals are scored by coverage, MSIS (scaled as MASE) and the scaled CRPS
+//! ([`intervals`]).
 
 mod intervals;
 
@@ -228,6 +229,55 @@ impl Accumulator {
     }
 }
 
+/// M4's MASE scale of one series at every forecast origin: the mean absolute seasonal difference
+/// |y_t − y_{t−m}| over everything observed before the origin (prefix sums, so each origin costs
+/// O(1)). As [`mase_scale`] of the series cut at the origin, including its fallback to period 1.
+#[derive(Debug, Clone)]
+pub struct MaseScales {
+    season: usize,
+    /// Σ_{m ≤ t < i} |y_t − y_{t−m}|, (N + 1).
+    seasonal: Vec<f64>,
+    /// Σ_{1 ≤ t < i} |y_t − y_{t−1}|, (N + 1).
+    lag_one: Vec<f64>,
+}
+
+impl MaseScales {
+    /// The prefix sums of `series` (all of it, in data units) for period `season`.
+    pub fn new(series: &[f64], season: usize) -> MaseScales {
+        let prefix = |m: usize| {
+            let mut sums = Vec::with_capacity(series.len() + 1);
+            let mut total = 0.0;
+            for i in 0..=series.len() {
+                sums.push(total);
+                if i >= m && i < series.len() && m >= 1 {
+                    total += (series[i] - series[i - m]).abs();
+                }
+            }
+            sums
+        };
+        MaseScales {
+            season,
+            seasonal: prefix(season.max(1)),
+            lag_one: prefix(1),
+        }
+    }
+
+    /// The scale for a forecast whose first step is row `origin` (so rows 0..origin are known).
+    pub fn at(&self, origin: usize) -> Option<f64> {
+        let origin = origin.min(self.seasonal.len() - 1);
+        let (m, sums) = if self.season >= 1 && origin > self.season {
+            (self.season, &self.seasonal)
+        } else {
+            (1, &self.lag_one)
+        };
+        if origin <= m {
+            return None;
+        }
+        let scale = sums[origin] / (origin - m) as f64;
+        (scale > 0.0).then_some(scale)
+    }
+}
+
 /// In-sample mean absolute error of the seasonal naive forecast with period `season`
 /// (M4's MASE scale): mean over t ≥ m of |y_t − y_{t−m}|. Falls back to period 1 when the
 /// series is not longer than one season; None when the scale is zero.
@@ -343,5 +393,25 @@ mod tests {
         assert_eq!(mase_scale(&[1.0, 1.0, 1.0], 1), None);
         // too short for the season: falls back to period 1
         assert!((mase_scale(&[1.0, 2.0, 4.0], 24).unwrap() - 1.5).abs() < 1e-12);
+    }
+
+    /// The scale at an origin is the in-sample scale of everything before it, whatever follows.
+    #[test]
+    fn mase_scales_at_each_origin_equal_the_scale_of_the_history_before_it() {
+        let series: Vec<f64> = (0..60)
+            .map(|t| ((t * 7 % 11) as f64).sin() * 3.0 + t as f64 * 0.1)
+            .collect();
+        for season in [1, 4, 24] {
+            let scales = MaseScales::new(&series, season);
+            for origin in 0..=series.len() {
+                let expected = mase_scale(&series[..origin], season);
+                match (scales.at(origin), expected) {
+                    (Some(a), Some(b)) => {
+                        assert!((a - b).abs() < 1e-12 * b.max(1.0), "{season} {origin}: {a} {b}")
+                    }
+                    (a, b) => assert_eq!(a, b, "season {season}, origin {origin}"),
+                }
+            }
+        }
     }
 }

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use super::kind::ModelKind;
 use super::network::NetworkConfig;
 use crate::error::{Error, Result};
-use crate::nn::forecaster::CoreKind;
+use crate::nn::forecaster::{CoreKind, ForecasterConfig};
 use crate::nn::loss::Loss;
 use crate::nn::train::TrainConfig;
 
@@ -73,9 +73,59 @@ pub struct NeuralConfig {
     pub network: NetworkConfig,
     /// The training settings.
     pub train: TrainSettings,
-    /// What training did (set by fitting).
+    /// The linear base the network refines (None: the network forecasts alone).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub result: Option<TrainingResult>,
+    pub base: Option<BaseConfig>,
+    /// What training did, one entry per ensemble member (set by fitting).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub result: Vec<TrainingResult>,
+}
+
+/// The linear base of a residual-over-linear forecaster: a closed-form baseline fitted on the
+/// training windows, turned into the affine map the network adds its correction to.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct BaseConfig {
+    /// Which baseline: `nlinear`, `dlinear`, `linear` or `snaive`.
+    pub model: ModelKind,
+    /// Its ridge penalty (None: chosen on the validation windows as for the linear models).
+    pub alpha: Option<f64>,
+    /// Learning-rate factor of the base during training: 0 keeps it at its closed-form start.
+    pub lr_scale: f64,
+}
+
+impl BaseConfig {
+    /// The base `model` with the penalty chosen on validation, frozen.
+    pub fn frozen(model: ModelKind) -> BaseConfig {
+        BaseConfig {
+            model,
+            alpha: None,
+            lr_scale: 0.0,
+        }
+    }
+
+    fn validate(&self) -> Result<()> {
+        if !matches!(
+            self.model,
+            ModelKind::NLinear | ModelKind::DLinear | ModelKind::Linear | ModelKind::SeasonalNaive
+        ) {
+            return Err(Error::usage(format!(
+                "--base {} is not a linear baseline; use nlinear, dlinear, linear, snaive or none",
+                self.model.name()
+            )));
+        }
+        if let Some(a) = self.alpha {
+            if !(a.is_finite() && a >= 0.0) {
+                return Err(Error::usage(format!("--alpha {a} must be a finite number ≥ 0")));
+            }
+        }
+        if !(self.lr_scale.is_finite() && self.lr_scale >= 0.0) {
+            return Err(Error::usage(format!(
+                "--base-lr {} must be a finite number ≥ 0",
+                self.lr_scale
+            )));
+        }
+        Ok(())
+    }
 }
 
 /// The serialisable training settings (the rest of [`TrainConfig`] keeps its defaults).
@@ -94,8 +144,11 @@ pub struct TrainSettings {
     pub patience: usize,
     /// Wall-clock budget in seconds.
     pub max_time: Option<f64>,
-    /// Seed of the initialisation and the shuffling.
+    /// Seed of the initialisation and the shuffling (member k of an ensemble uses seed + k).
     pub seed: u64,
+    /// Networks trained with consecutive seeds whose forecasts are averaged (1: a single network).
+    #[serde(default = "one")]
+    pub ensemble: usize,
     /// Worker threads. Not stored: the result is bit-identical for any count.
     #[serde(skip, default = "default_threads")]
     pub threads: usize,
@@ -109,6 +162,10 @@ enum LossDef {
     Mae,
     Huber { delta: f64 },
     Quantile,
+}
+
+fn one() -> usize {
+    1
 }
 
 fn default_threads() -> usize {
@@ -126,6 +183,7 @@ impl Default for TrainSettings {
             patience: 5,
             max_time: None,
             seed: 42,
+            ensemble: 1,
             threads: 2,
         }
     }
@@ -143,7 +201,8 @@ pub struct TrainingResult {
 }
 
 impl TrainSettings {
-    /// The trainer's settings; `stop`, when set from outside, ends training after the current step.
+    /// The trainer's settings for one ensemble member (the wall-clock budget is shared equally
+    /// by the members); `stop`, when set from outside, ends training after the current step.
     pub fn train_config(&self, stop: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>) -> TrainConfig {
         TrainConfig {
             epochs: self.epochs,
@@ -151,7 +210,9 @@ impl TrainSettings {
             lr: self.lr,
             loss: self.loss,
             patience: self.patience,
-            max_time: self.max_time.map(Duration::from_secs_f64),
+            max_time: self
+                .max_time
+                .map(|t| Duration::from_secs_f64(t / self.ensemble.max(1) as f64)),
             threads: self.threads,
             seed: self.seed,
             stop,
@@ -160,8 +221,10 @@ impl TrainSettings {
     }
 
     fn validate(&self) -> Result<()> {
-        if self.epochs == 0 || self.batch == 0 || self.threads == 0 {
-            return Err(Error::usage("--epochs, --batch and --threads must be at least 1"));
+        if self.epochs == 0 || self.batch == 0 || self.threads == 0 || self.ensemble == 0 {
+            return Err(Error::usage(
+                "--epochs, --batch, --threads and --ensemble must be at least 1",
+            ));
         }
         if !(self.lr.is_finite() && self.lr > 0.0) {
             return Err(Error::usage(format!(
@@ -196,8 +259,21 @@ impl NeuralConfig {
                 ..NetworkConfig::default()
             },
             train: TrainSettings::default(),
-            result: None,
+            base: None,
+            result: Vec::new(),
         }
+    }
+
+    /// The network for `lookback` → `horizon`, with a linear base when [`NeuralConfig::base`] is
+    /// set; the message names the offending field.
+    pub fn forecaster(
+        &self,
+        lookback: usize,
+        horizon: usize,
+    ) -> std::result::Result<ForecasterConfig, String> {
+        let mut config = self.network.forecaster(lookback, horizon)?;
+        config.base = self.base.is_some();
+        Ok(config)
     }
 }
 
@@ -288,6 +364,9 @@ impl ModelConfig {
             return Err(Error::usage(
                 "--loss quantile and a network's quantiles go together: give --loss quantile with --level for the quantiles it learns",
             ));
+        }
+        if let Some(base) = &neural.base {
+            base.validate()?;
         }
         let kind = self.kind();
         match (&neural.network.core, kind) {

@@ -35,12 +35,13 @@ pub struct FitReport {
 enum Model {
     /// A classic baseline.
     Baseline(Baseline),
-    /// A neural forecaster (xLSTM, sLSTM, mLSTM or LSTM core).
+    /// A neural forecaster (xLSTM, sLSTM, mLSTM or LSTM core), or an ensemble of them whose
+    /// forecasts are averaged.
     Neural {
-        /// Its architecture.
+        /// Their architecture.
         config: ForecasterConfig,
-        /// Its weights.
-        params: Box<ForecasterParams<f64>>,
+        /// The weights of each member (one for a single network).
+        members: Vec<ForecasterParams<f64>>,
     },
 }
 
@@ -73,20 +74,21 @@ impl Fitted {
         }
     }
 
-    /// A fitted neural forecaster.
+    /// A fitted neural forecaster: one network, or the members of an ensemble.
     pub(super) fn neural(
         config: ModelConfig,
         network: ForecasterConfig,
-        params: ForecasterParams<f64>,
+        members: Vec<ForecasterParams<f64>>,
         report: FitReport,
     ) -> Fitted {
+        debug_assert!(!members.is_empty(), "a neural model has at least one network");
         Fitted {
             config,
             lookback: network.lookback,
             horizon: network.horizon,
             model: Model::Neural {
                 config: network,
-                params: Box::new(params),
+                members,
             },
             report,
             intervals: None,
@@ -141,7 +143,16 @@ impl Fitted {
     fn predict_outputs(&self, inputs: ArrayView2<f64>) -> Array2<f64> {
         match &self.model {
             Model::Baseline(b) => b.predict(inputs, self.horizon),
-            Model::Neural { config, params } => crate::nn::train::predict(params, config, inputs),
+            Model::Neural { config, members } => {
+                let mut sum = crate::nn::train::predict(&members[0], config, inputs); // (N, H)
+                for params in &members[1..] {
+                    sum += &crate::nn::train::predict(params, config, inputs);
+                }
+                if members.len() > 1 {
+                    sum /= members.len() as f64;
+                }
+                sum
+            }
         }
     }
 
@@ -271,7 +282,17 @@ impl Fitted {
                 ("bias".to_string(), m.bias.to_vec()),
             ],
             Model::Baseline(Baseline::Naive | Baseline::SeasonalNaive { .. }) => Vec::new(),
-            Model::Neural { params, .. } => forecaster::params_to_named(params.as_ref()),
+            Model::Neural { members, .. } if members.len() == 1 => forecaster::params_to_named(&members[0]),
+            // an ensemble stores member k's tensors under "member{k}."
+            Model::Neural { members, .. } => members
+                .iter()
+                .enumerate()
+                .flat_map(|(k, params)| {
+                    forecaster::params_to_named(params)
+                        .into_iter()
+                        .map(move |(name, values)| (format!("member{k}.{name}"), values))
+                })
+                .collect(),
         }
     }
 
@@ -289,13 +310,46 @@ impl Fitted {
             | ModelConfig::Slstm(neural)
             | ModelConfig::Mlstm(neural)
             | ModelConfig::Lstm(neural) => {
-                let network = neural.network.forecaster(lookback, horizon).map_err(|e| {
+                let network = neural.forecaster(lookback, horizon).map_err(|e| {
                     Error::runtime(format!("the model file's network settings are invalid: {e}"))
                 })?;
-                check_network_size(&network, tensors)?;
-                let params = forecaster::load_named(&network, tensors).map_err(|e| {
-                    Error::runtime(format!("the model file's weights do not fit its network: {e}"))
-                })?;
+                let members = neural.train.ensemble;
+                if members == 0 || members > tensors.len().max(1) {
+                    return Err(Error::runtime(format!(
+                        "the model file's ensemble of {members} networks does not fit its {} tensors",
+                        tensors.len()
+                    )));
+                }
+                let per_member = tensors.len() / members;
+                check_network_size(&network, &tensors[..per_member])?;
+                let mut params = Vec::with_capacity(members);
+                for (k, chunk) in tensors.chunks(per_member.max(1)).enumerate() {
+                    let named: Vec<NamedTensor> = if members == 1 {
+                        chunk.to_vec()
+                    } else {
+                        let prefix = format!("member{k}.");
+                        chunk
+                            .iter()
+                            .map(|(name, values)| {
+                                let name = name.strip_prefix(&prefix).ok_or_else(|| {
+                                    Error::runtime(format!(
+                                        "the model file's tensor '{name}' is not a tensor of ensemble member {k}"
+                                    ))
+                                })?;
+                                Ok((name.to_string(), values.clone()))
+                            })
+                            .collect::<Result<_>>()?
+                    };
+                    params.push(forecaster::load_named(&network, &named).map_err(|e| {
+                        Error::runtime(format!("the model file's weights do not fit its network: {e}"))
+                    })?);
+                }
+                if params.len() != members || !tensors.len().is_multiple_of(members) {
+                    return Err(Error::runtime(format!(
+                        "the model file holds {} tensors, not a whole number for its {members} ensemble members",
+                        tensors.len()
+                    )));
+                }
                 return Ok(Fitted::neural(config, network, params, report));
             }
             ModelConfig::Naive => Baseline::Naive,

@@ -39,8 +39,7 @@ impl Forecaster {
             }
         }
         if let Some(n) = config.neural() {
-            n.network
-                .forecaster(lookback, horizon)
+            n.forecaster(lookback, horizon)
                 .map_err(|e| Error::usage(format!("model settings: {e}")))?;
         }
         Ok(Forecaster {
@@ -119,7 +118,7 @@ impl Forecaster {
                 let chosen = if validation.is_empty() {
                     0.0
                 } else {
-                    select_alpha(baseline_kind, train, validation, season, progress)?
+                    select_alpha(baseline_kind, train, validation, season, progress)?.0
                 };
                 linear.alpha = Some(chosen);
                 chosen
@@ -140,18 +139,19 @@ impl Forecaster {
     }
 }
 
-/// The ridge penalty of [`ALPHA_GRID`] with the lowest validation MSE (standardised values).
-fn select_alpha(
+/// The ridge penalty of [`ALPHA_GRID`] with the lowest validation MSE (standardised values), and
+/// that MSE.
+pub fn select_alpha(
     kind: BaselineKind,
     train: &WindowSet,
     validation: &WindowSet,
     season: usize,
     progress: &mut dyn Progress,
-) -> Result<f64> {
+) -> Result<(f64, f64)> {
     let (inputs, targets) = (validation.inputs(), validation.targets()); // (N, L), (N, H)
     let mut best = (f64::INFINITY, 0.0);
-    for alpha in ALPHA_GRID {
-        let model = Baseline::fit(kind, train, season, alpha)?;
+    let models = Baseline::fit_path(kind, train, season, &ALPHA_GRID)?;
+    for (alpha, model) in ALPHA_GRID.into_iter().zip(models) {
         let mse = (model.predict(inputs.view(), validation.horizon) - &targets)
             .mapv(|e| e * e)
             .mean()
@@ -161,14 +161,14 @@ fn select_alpha(
             best = (mse, alpha);
         }
     }
-    Ok(best.1)
+    Ok((best.1, best.0))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::data::window::{ScaledSplit, Split, SplitPart};
-    use crate::model::Silent;
+    use crate::model::{IntervalMethod, Intervals, Silent, WindowFacts};
 
     /// A noisy sine of period 12: train, validation and test windows of 24 → 6.
     fn windows() -> (WindowSet, WindowSet, WindowSet) {
@@ -230,20 +230,167 @@ mod tests {
             .unwrap();
         let neural = fitted.config().neural().unwrap();
         assert_eq!((neural.network.patch, neural.network.stride), (Some(16), Some(8)));
-        assert_eq!(neural.result.as_ref().unwrap().epochs_run, 1);
+        assert_eq!(neural.result.len(), 1);
+        assert_eq!(neural.result[0].epochs_run, 1);
+    }
+
+    fn small_neural(kind: ModelKind, epochs: usize) -> ModelConfig {
+        let mut config = ModelConfig::for_kind(kind);
+        let n = config.neural_mut().unwrap();
+        (n.network.width, n.network.heads, n.train.epochs) = (8, 2, epochs);
+        config
+    }
+
+    /// An ensemble forecasts the average of its members, each trained alone with seed + k, and
+    /// reloads from its tensors unchanged.
+    #[test]
+    fn an_ensemble_averages_members_trained_with_consecutive_seeds() {
+        let (train, val, test) = windows();
+        let fit = |seed: u64, members: usize| {
+            let mut config = small_neural(ModelKind::Slstm, 2);
+            let t = &mut config.neural_mut().unwrap().train;
+            (t.seed, t.ensemble) = (seed, members);
+            Forecaster::new(config, 24, 6, 12)
+                .unwrap()
+                .fit(&train, &val, &mut Silent)
+                .unwrap()
+        };
+        let ensemble = fit(7, 2);
+        let x = test.inputs();
+        let mean = (fit(7, 1).predict(x.view()) + fit(8, 1).predict(x.view())) / 2.0;
+        let got = ensemble.predict(x.view());
+        let err = (&got - &mean).fold(0.0f64, |m, d| m.max(d.abs()));
+        assert!(
+            err < 1e-12,
+            "ensemble differs from the mean of its members by {err}"
+        );
+        let neural = ensemble.config().neural().unwrap();
+        assert_eq!((neural.train.ensemble, neural.result.len()), (2, 2));
+        let tensors = ensemble.tensors();
+        assert!(tensors
+            .iter()
+            .all(|(n, _)| n.starts_with("member0.") || n.starts_with("member1.")));
+        let again = Fitted::from_tensors(ensemble.config().clone(), 24, 6, &tensors).unwrap();
+        assert_eq!(again.predict(x.view()), got);
+        let e = Fitted::from_tensors(ensemble.config().clone(), 24, 6, &tensors[1..]).unwrap_err();
+        assert!(e.to_string().contains("model file"), "{e}");
+    }
+
+    /// An ensemble's intervals are those of its averaged forecast: a quantile ensemble's own
+    /// quantiles are the mean of its members' quantiles, and conformal margins are calibrated on
+    /// the mean point forecast.
+    #[test]
+    fn an_ensemble_calibrates_intervals_on_the_average_of_its_members() {
+        let (train, val, test) = windows();
+        let fit = |seed: u64, members: usize, quantiles: bool| {
+            let mut config = small_neural(ModelKind::Lstm, 2);
+            let n = config.neural_mut().unwrap();
+            (n.train.seed, n.train.ensemble) = (seed, members);
+            if quantiles {
+                n.learn_quantiles(&[80.0]).unwrap();
+            }
+            Forecaster::new(config, 24, 6, 12)
+                .unwrap()
+                .fit(&train, &val, &mut Silent)
+                .unwrap()
+        };
+        let x = test.inputs();
+        let mut none = val.clone();
+        none.starts.clear();
+        // the networks' own quantiles (no calibration window: margins of zero)
+        let raw_band = |mut f: Fitted| {
+            f.calibrate_with(IntervalMethod::Quantile, &none, &[80.0])
+                .unwrap();
+            let band = f.forecast(x.view()).bands.remove(0);
+            (band.lower, band.upper)
+        };
+        let (lower, upper) = raw_band(fit(7, 2, true));
+        let members = [raw_band(fit(7, 1, true)), raw_band(fit(8, 1, true))];
+        let mean_lower = (&members[0].0 + &members[1].0) / 2.0;
+        let mean_upper = (&members[0].1 + &members[1].1) / 2.0;
+        for (got, expected) in [(&lower, &mean_lower), (&upper, &mean_upper)] {
+            let err = (got - expected).fold(0.0f64, |m, d| m.max(d.abs()));
+            assert!(
+                err < 1e-12,
+                "ensemble quantiles differ from the members' mean by {err}"
+            );
+        }
+        // conformal margins of a point ensemble: from the residuals of its mean forecast
+        let mut ensemble = fit(7, 2, false);
+        ensemble.calibrate(&val, &[80.0]).unwrap();
+        let mean_point = (fit(7, 1, false).predict(val.inputs().view())
+            + fit(8, 1, false).predict(val.inputs().view()))
+            / 2.0;
+        let facts = WindowFacts {
+            scales: &[],
+            bounds: &[],
+        };
+        let expected = Intervals::calibrate(
+            IntervalMethod::Conformal,
+            &[80.0],
+            val.targets().view(),
+            mean_point.view(),
+            facts,
+        )
+        .unwrap();
+        let got = ensemble.intervals().unwrap();
+        for (a, b) in got.margins[0].iter().zip(&expected.margins[0]) {
+            assert!((a - b).abs() < 1e-12, "margin {a} ≠ {b}");
+        }
+    }
+
+    /// With a linear base the untrained network is the base, scored on validation as epoch 0;
+    /// whatever training keeps is never worse than the base on the validation windows.
+    #[test]
+    fn a_residual_forecaster_is_never_worse_than_its_base_on_validation() {
+        let (train, val, _) = windows();
+        let mse = |f: &Fitted| {
+            (f.predict(val.inputs().view()) - val.targets())
+                .mapv(|e| e * e)
+                .mean()
+                .unwrap()
+        };
+        let nlinear = Forecaster::new(ModelConfig::for_kind(ModelKind::NLinear), 24, 6, 12)
+            .unwrap()
+            .fit(&train, &val, &mut Silent)
+            .unwrap();
+        let mut config = small_neural(ModelKind::Xlstm, 3);
+        config.neural_mut().unwrap().base = Some(crate::model::BaseConfig::frozen(ModelKind::NLinear));
+        let fitted = Forecaster::new(config, 24, 6, 12)
+            .unwrap()
+            .fit(&train, &val, &mut Silent)
+            .unwrap();
+        let neural = fitted.config().neural().unwrap();
+        assert_eq!(
+            neural.base.unwrap().alpha,
+            nlinear.config().linear().unwrap().alpha,
+            "the base's penalty is chosen as NLinear's"
+        );
+        assert!(
+            mse(&fitted) <= mse(&nlinear) + 1e-6,
+            "{} > {}",
+            mse(&fitted),
+            mse(&nlinear)
+        );
+        let again = Fitted::from_tensors(fitted.config().clone(), 24, 6, &fitted.tensors()).unwrap();
+        assert_eq!(
+            again.predict(val.inputs().view()),
+            fitted.predict(val.inputs().view())
+        );
     }
 
     /// The grid's choice is the penalty with the lowest validation error, found independently.
     #[test]
     fn the_chosen_alpha_has_the_lowest_validation_error() {
         let (train, val, _) = windows();
-        let chosen = select_alpha(BaselineKind::Linear, &train, &val, 12, &mut Silent).unwrap();
+        let (chosen, mse) = select_alpha(BaselineKind::Linear, &train, &val, 12, &mut Silent).unwrap();
         let error = |alpha| {
             let m = Baseline::fit(BaselineKind::Linear, &train, 12, alpha).unwrap();
             (m.predict(val.inputs().view(), 6) - val.targets())
                 .mapv(|e| e * e)
                 .sum()
         };
+        assert!((mse - error(chosen) / (val.len() * 6) as f64).abs() < 1e-12);
         for alpha in ALPHA_GRID {
             assert!(error(chosen) <= error(alpha), "{chosen} against {alpha}");
         }

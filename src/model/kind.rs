@@ -2,8 +2,9 @@
 
 use crate::baseline::BaselineKind;
 
-/// Every model kind `xlstm` knows, by its command-line name.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// Every model kind `xlstm` knows, by its command-line name (also its name in model files).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(into = "&'static str", try_from = "String")]
 pub enum ModelKind {
     /// xLSTM stack (mLSTM and sLSTM blocks).
     Xlstm,
@@ -23,6 +24,19 @@ pub enum ModelKind {
     Naive,
     /// Seasonal naive.
     SeasonalNaive,
+}
+
+impl From<ModelKind> for &'static str {
+    fn from(kind: ModelKind) -> &'static str {
+        kind.name()
+    }
+}
+
+impl TryFrom<String> for ModelKind {
+    type Error = String;
+    fn try_from(name: String) -> Result<ModelKind, String> {
+        ModelKind::from_name(&name).ok_or_else(|| format!("unknown model kind '{name}'"))
+    }
 }
 
 impl ModelKind {

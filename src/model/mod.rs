@@ -34,9 +34,11 @@ mod neural;
 mod progress;
 mod refit;
 
-pub use config::{LinearConfig, ModelConfig, NeuralConfig, TrainSettings, TrainingResult, ALPHA_GRID};
+pub use config::{
+    BaseConfig, LinearConfig, ModelConfig, NeuralConfig, TrainSettings, TrainingResult, ALPHA_GRID,
+};
 pub use fitted::{FitReport, Fitted, NamedTensor};
-pub use forecaster::Forecaster;
+pub use forecaster::{select_alpha, Forecaster};
 pub use intervals::{
     check_levels, default_loss, window_scales, Band, Forecast, IntervalMethod, Intervals, WindowFacts,
 };

@@ -206,6 +206,7 @@ impl From<&ForecasterConfig> for NetworkConfig {
             dropout,
             head_dropout,
             quantiles,
+            base: _, // whether there is a base is NeuralConfig::base
         } = config;
         NetworkConfig {
             core: kind.clone(),

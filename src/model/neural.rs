@@ -5,14 +5,16 @@
 
 use std::time::Instant;
 
-use super::config::{NeuralConfig, TrainingResult};
+use super::config::{BaseConfig, NeuralConfig, TrainSettings, TrainingResult};
 use super::fitted::{FitReport, Fitted};
 use super::forecaster::Forecaster;
 use super::network::NetworkConfig;
 use super::progress::Progress;
+use crate::baseline::Baseline;
 use crate::data::window::WindowSet;
 use crate::error::{Error, Result};
-use crate::nn::train::{self, StopReason, Trained, WindowSource};
+use crate::nn::forecaster::LinearBase;
+use crate::nn::train::{self, StopReason, TrainConfig, Trained, WindowSource};
 
 impl WindowSource for WindowSet {
     fn len(&self) -> usize {
@@ -39,41 +41,106 @@ pub(super) fn fit(
     progress: &mut dyn Progress,
 ) -> Result<Fitted> {
     let network = settings
-        .network
         .forecaster(forecaster.lookback(), forecaster.horizon())
         .map_err(|e| Error::usage(format!("model settings: {e}")))?;
-    let train_config = settings.train.train_config(progress.stop_flag());
+    let mut train_config = settings.train.train_config(progress.stop_flag());
+    let mut resolved_base = settings.base;
+    let base = match &mut resolved_base {
+        Some(b) => {
+            train_config.base_lr_scale = b.lr_scale;
+            Some(fit_base(forecaster, b, (train, validation), progress)?)
+        }
+        None => None,
+    };
     let estimate = crate::memory::neural(&network, &train_config, train.len(), validation.len());
     progress.detail(&estimate.describe());
     crate::memory::ensure_fits(&estimate, crate::memory::available())?;
-    progress.start(train_config.epochs);
-    let result = train::fit(&train_config, network, train, validation, &mut |r| {
-        progress.epoch(r)
-    });
-    let trained = match result {
-        Ok(trained) => trained,
-        Err(e) => {
-            progress.finish(None);
-            return Err(Error::runtime(e.to_string()));
+    let members = settings.train.ensemble.max(1);
+    let mut trained_members: Vec<Trained> = Vec::with_capacity(members);
+    for k in 0..members {
+        let seed = settings.train.seed.wrapping_add(k as u64);
+        if members > 1 {
+            progress.detail(&format!("ensemble member {}/{members} (seed {seed})", k + 1));
         }
-    };
-    progress.finish(Some(&summary(&trained)));
+        progress.start(train_config.epochs);
+        let member_config = TrainConfig {
+            seed,
+            ..train_config.clone()
+        };
+        let result = train::fit_with_base(
+            &member_config,
+            network.clone(),
+            base.as_ref(),
+            train,
+            validation,
+            &mut |r| progress.epoch(r),
+        );
+        let trained = match result {
+            Ok(trained) => trained,
+            Err(e) => {
+                progress.finish(None);
+                return Err(Error::runtime(e.to_string()));
+            }
+        };
+        let member = if members > 1 {
+            format!("member {}/{members}: ", k + 1)
+        } else {
+            String::new()
+        };
+        progress.finish(Some(&format!("{member}{}", summary(&trained))));
+        let interrupted = trained.stop == StopReason::Interrupted;
+        trained_members.push(trained);
+        if interrupted {
+            break; // Ctrl-C: keep the members trained so far
+        }
+    }
+    let first = &trained_members[0];
     let mut config = forecaster.config().clone();
     *config.neural_mut().expect("a neural kind") = NeuralConfig {
-        network: NetworkConfig::from(&trained.config),
-        train: settings.train.clone(),
-        result: Some(TrainingResult {
-            best_epoch: trained.best_epoch,
-            epochs_run: trained.history.len(),
-            best_validation_loss: trained.best_val_loss,
-        }),
+        network: NetworkConfig::from(&first.config),
+        train: TrainSettings {
+            ensemble: trained_members.len(),
+            ..settings.train.clone()
+        },
+        base: resolved_base,
+        result: trained_members
+            .iter()
+            .map(|t| TrainingResult {
+                best_epoch: t.best_epoch,
+                epochs_run: t.history.len(),
+                best_validation_loss: t.best_val_loss,
+            })
+            .collect(),
     };
+    let network = first.config.clone();
     let report = FitReport {
         seconds: start.elapsed().as_secs_f64(),
-        history: trained.history,
-        stop: Some(trained.stop),
+        history: first.history.clone(),
+        stop: Some(first.stop.clone()),
     };
-    Ok(Fitted::neural(config, trained.config, trained.params, report))
+    let params = trained_members.into_iter().map(|t| t.params).collect();
+    Ok(Fitted::neural(config, network, params, report))
+}
+
+/// Fit the base of `config` in closed form on `train` (its ridge penalty chosen on `validation`
+/// when not given, and written back into `config`) and return it as an affine map.
+fn fit_base(
+    forecaster: &Forecaster,
+    config: &mut BaseConfig,
+    (train, validation): (&WindowSet, &WindowSet),
+    progress: &mut dyn Progress,
+) -> Result<LinearBase> {
+    let kind = config.model.baseline().expect("validated: a baseline");
+    let alpha = match config.alpha {
+        Some(a) => a,
+        None if config.model.is_linear() && !validation.is_empty() => {
+            super::forecaster::select_alpha(kind, train, validation, forecaster.season(), progress)?.0
+        }
+        None => 0.0,
+    };
+    config.alpha = Some(alpha);
+    let baseline = Baseline::fit(kind, train, forecaster.season(), alpha)?;
+    Ok(baseline.affine(forecaster.lookback(), forecaster.horizon()))
 }
 
 /// One sentence on how training ended and which weights were kept.

@@ -7,23 +7,26 @@ impl NeuralConfig {
     /// The epoch whose weights fitting kept (the mean over ensemble members); the epoch limit
     /// when the settings were not fitted.
     pub fn best_epochs(&self) -> f64 {
-        self.result
-            .as_ref()
-            .map_or(self.train.epochs as f64, |r| r.best_epoch as f64)
+        if self.result.is_empty() {
+            return self.train.epochs as f64;
+        }
+        let total: usize = self.result.iter().map(|r| r.best_epoch).sum();
+        total as f64 / self.result.len() as f64
     }
 }
 
 impl ModelConfig {
     /// The settings to train these fitted settings again on `scale` times as many training
     /// windows, with nothing left to select: the resolved ridge penalty, season and patches as
-    /// they are, and for neural models the kept epoch × `scale` (rounded, at least one) as the
+    /// they are, and for neural models the same ensemble size and linear base (its resolved
+    /// penalty), and the kept epoch × `scale` (rounded, at least one; the members' mean) as the
     /// epoch count, without early stopping (there is no validation part to watch).
     pub fn for_refit(&self, scale: f64) -> ModelConfig {
         let mut config = self.clone();
         if let Some(neural) = config.neural_mut() {
             let epochs = (neural.best_epochs() * scale).round().max(1.0) as usize;
             (neural.train.epochs, neural.train.patience) = (epochs, 0);
-            neural.result = None;
+            neural.result.clear();
         }
         config
     }
@@ -32,23 +35,32 @@ impl ModelConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{ModelKind, TrainingResult};
+    use crate::model::{BaseConfig, ModelKind, TrainingResult};
 
     #[test]
     fn a_refit_keeps_what_was_resolved_and_scales_the_kept_epoch() {
         let mut config = ModelConfig::for_kind(ModelKind::Xlstm);
         let neural = config.neural_mut().unwrap();
         neural.network.patch = Some(8);
-        neural.result = Some(TrainingResult {
-            best_epoch: 8,
-            epochs_run: 13,
-            best_validation_loss: 0.1,
+        neural.train.ensemble = 2;
+        neural.base = Some(BaseConfig {
+            alpha: Some(10.0),
+            ..BaseConfig::frozen(ModelKind::NLinear)
         });
+        neural.result = [7, 9]
+            .map(|best_epoch| TrainingResult {
+                best_epoch,
+                epochs_run: 13,
+                best_validation_loss: 0.1,
+            })
+            .to_vec();
         let refit = config.for_refit(1.46);
         let n = refit.neural().unwrap();
         assert_eq!((n.train.epochs, n.train.patience), (12, 0));
         assert_eq!(n.network.patch, Some(8));
-        assert!(n.result.is_none());
+        assert_eq!(n.train.ensemble, 2);
+        assert_eq!(n.base, config.neural().unwrap().base);
+        assert!(n.result.is_empty());
         assert_eq!(config.for_refit(0.01).neural().unwrap().train.epochs, 1);
         let mut linear = ModelConfig::for_kind(ModelKind::NLinear);
         linear.linear_mut().unwrap().alpha = Some(10.0);

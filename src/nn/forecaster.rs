@@ -138,6 +138,11 @@ pub struct ForecasterConfig {
     /// The quantiles τ the head forecasts (ascending, the median 0.5 in the middle; see
     /// [`super::quantile`]); empty: a point forecast (default).
     pub quantiles: Vec<f64>,
+    /// A linear base forecast on the raw (globally standardised) window, w (P, L) and b (P),
+    /// to which the network adds its correction σ·ŷ (RevIN's scale, without its mean): the
+    /// residual-over-linear forecaster. The base is set from a closed-form baseline before
+    /// training and the head starts at zero, so the untrained model is exactly that baseline.
+    pub base: bool,
 }
 
 impl ForecasterConfig {
@@ -164,6 +169,7 @@ impl ForecasterConfig {
             dropout: 0.0,
             head_dropout: 0.0,
             quantiles: Vec::new(),
+            base: false,
         }
     }
 
@@ -289,6 +295,8 @@ pub struct ForecasterParams<F> {
     pub head: LinearParams<F>,
     /// Linear skip from the normalised window: w (P, L), no bias (None when disabled).
     pub skip: Option<LinearParams<F>>,
+    /// Linear base on the raw window: w (P, L), b (P) (None when disabled).
+    pub base: Option<LinearParams<F>>,
 }
 
 impl<F: Float> Params<F> for ForecasterParams<F> {
@@ -303,6 +311,9 @@ impl<F: Float> Params<F> for ForecasterParams<F> {
         if let Some(skip) = &self.skip {
             skip.visit(&join(prefix, "skip"), f);
         }
+        if let Some(base) = &self.base {
+            base.visit(&join(prefix, "base"), f);
+        }
     }
     fn visit_mut(&mut self, prefix: &str, f: &mut dyn FnMut(&str, &mut [F])) {
         self.revin.visit_mut(&join(prefix, "revin"), f);
@@ -314,6 +325,9 @@ impl<F: Float> Params<F> for ForecasterParams<F> {
         self.head.visit_mut(&join(prefix, "head"), f);
         if let Some(skip) = &mut self.skip {
             skip.visit_mut(&join(prefix, "skip"), f);
+        }
+        if let Some(base) = &mut self.base {
+            base.visit_mut(&join(prefix, "base"), f);
         }
     }
 }
@@ -476,7 +490,12 @@ pub fn init<F: Float>(config: &ForecasterConfig, seed: u64) -> ForecasterParams<
     let embed = patch::init(&config.geometry(), config.width, &mut rng);
     let layers = init_layers(config, &mut rng);
     let fan_in = config.head_inputs();
-    let head_std = (1.0 / (3.0 * fan_in as f64)).sqrt();
+    // With a linear base the head starts at zero: the untrained model is the base exactly.
+    let head_std = if config.base {
+        0.0
+    } else {
+        (1.0 / (3.0 * fan_in as f64)).sqrt()
+    };
     ForecasterParams {
         revin: RevinParams::init(),
         embed,
@@ -487,6 +506,31 @@ pub fn init<F: Float>(config: &ForecasterConfig, seed: u64) -> ForecasterParams<
         skip: config
             .linear_skip
             .then(|| LinearParams::init(config.lookback, config.horizon, false, 0.0, &mut rng)),
+        // zeros until the caller sets it from a fitted baseline (`set_base`)
+        base: config
+            .base
+            .then(|| LinearParams::init(config.lookback, config.horizon, true, 0.0, &mut rng)),
+    }
+}
+
+/// A linear base forecast y = w x + b over the lookback window, in the standardised units the
+/// network sees: w (P, L), b (P). Any affine baseline (naive, seasonal naive, Linear, NLinear,
+/// DLinear) is one; `crate::baseline::Baseline::affine` turns a fitted baseline into this form.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LinearBase {
+    /// Weights, (P, L).
+    pub w: Array2<f64>,
+    /// Intercepts, (P).
+    pub b: ndarray::Array1<f64>,
+}
+
+/// Set the linear base to the affine map `w` (P, L), `b` (P) (for example a ridge NLinear fitted
+/// in closed form); does nothing when the model has no base.
+pub fn set_base<F: Float>(params: &mut ForecasterParams<F>, w: &Array2<f64>, b: &ndarray::Array1<f64>) {
+    if let Some(base) = params.base.as_mut() {
+        debug_assert_eq!(base.w.dim(), w.dim(), "set_base: (P, L)");
+        base.w.zip_mut_with(w, |d, &s| *d = super::cast(s));
+        base.b.zip_mut_with(b, |d, &s| *d = super::cast(s));
     }
 }
 
@@ -505,6 +549,8 @@ pub struct ForecasterCache<F> {
     y_hat: Array2<F>,
     /// The normalised window x̂ (B, L), kept when the linear skip is on.
     x_hat: Option<Array2<F>>,
+    /// The raw window x (B, L), kept when the model has a linear base.
+    x: Option<Array2<F>>,
 }
 
 /// Forecast `inputs` (B, L) → (B, P) in the units of the inputs (no dropout).
@@ -544,7 +590,7 @@ fn forward_with<F: Float>(
     }
     let mut head_drop = drop.with_rate(config.head_dropout);
     let (head_in, head_mask, norm, y_hat) = read_out(params, config, &hidden, x_hat.view(), &mut head_drop);
-    let y = output(params, config, &revin_cache, y_hat.view()); // (B, P) or (B, Q·P)
+    let y = output(params, config, &revin_cache, y_hat.view(), inputs); // (B, P) or (B, Q·P)
     (
         y,
         ForecasterCache {
@@ -556,6 +602,7 @@ fn forward_with<F: Float>(
             head_mask,
             y_hat,
             x_hat: params.skip.as_ref().map(|_| x_hat),
+            x: params.base.as_ref().map(|_| inputs.to_owned()),
         },
     )
 }
@@ -595,16 +642,26 @@ fn read_out<F: Float>(
     (head_in, head_mask, norm, y_hat)
 }
 
-/// The forecast in data units from the head's ŷ: RevIN⁻¹ of the point, or of the median with the
-/// quantiles stepped out from it by the window's scale ([`quantile::forward`]).
+/// The forecast in data units from the head's ŷ: RevIN⁻¹ of the point, or with a linear base
+/// y = base(x) + ((ŷ − β)/γ)·σ (the correction carries the window's scale, not its mean); with
+/// quantiles that point is the median and the other quantiles step out from it by the window's
+/// scale ([`quantile::forward`]), so the base moves every quantile alike. `inputs` is the raw
+/// window x (B, L).
 fn output<F: Float>(
     params: &ForecasterParams<F>,
     config: &ForecasterConfig,
     revin_cache: &RevinCache<F>,
     y_hat: ArrayView2<F>,
+    inputs: ArrayView2<F>,
 ) -> Array2<F> {
     let p = config.horizon;
-    let point = revin::denormalise(&params.revin, revin_cache, y_hat.slice(ndarray::s![.., ..p])); // (B, P)
+    let mut point = revin::denormalise(&params.revin, revin_cache, y_hat.slice(ndarray::s![.., ..p])); // (B, P)
+    if let Some(base) = &params.base {
+        for (mut row, &mu) in point.rows_mut().into_iter().zip(&revin_cache.mu) {
+            row.mapv_inplace(|v| v - mu);
+        }
+        point += &linear::apply(base, inputs);
+    }
     if config.quantiles.is_empty() {
         return point;
     }
@@ -612,24 +669,39 @@ fn output<F: Float>(
     quantile::forward(point.view(), spreads, revin_cache.sigma.view()) // (B, Q·P)
 }
 
-/// Backward of [`output`]: adds RevIN's gradients and returns δŷ.
+/// Backward of [`output`]: adds the gradients of RevIN and of the base into `grads` and returns
+/// δŷ (like ŷ).
 fn output_backward<F: Float>(
     params: &ForecasterParams<F>,
     config: &ForecasterConfig,
     cache: &ForecasterCache<F>,
     d_out: ArrayView2<F>,
-    grads: &mut RevinParams<F>,
+    grads: &mut ForecasterParams<F>,
 ) -> Array2<F> {
     let p = config.horizon;
     let point_hat = cache.y_hat.slice(ndarray::s![.., ..p]); // (B, P)
-    if config.quantiles.is_empty() {
-        return revin::denormalise_backward(&params.revin, &cache.revin, point_hat, d_out, grads);
-    }
     let spreads = cache.y_hat.slice(ndarray::s![.., p..]); // (B, (Q − 1)·P)
-    let (d_median, d_spreads) = quantile::backward(spreads, cache.revin.sigma.view(), d_out);
+    let (d_point, d_spreads) = if config.quantiles.is_empty() {
+        (d_out.to_owned(), None)
+    } else {
+        let (d_median, d_spreads) = quantile::backward(spreads, cache.revin.sigma.view(), d_out);
+        (d_median, Some(d_spreads)) // (B, P), (B, (Q − 1)·P)
+    };
+    if let (Some(base), Some(x), Some(g)) = (&params.base, &cache.x, grads.base.as_mut()) {
+        linear::backward_with_input(base, x.view(), d_point.view(), g); // the window is data: its d_x is dropped
+    }
+    let d_point_hat = revin::denormalise_backward(
+        &params.revin,
+        &cache.revin,
+        point_hat,
+        d_point.view(),
+        &mut grads.revin,
+    ); // (B, P)
+    let Some(d_spreads) = d_spreads else {
+        return d_point_hat;
+    };
     let mut d_y_hat = Array2::zeros(cache.y_hat.dim()); // (B, Q·P)
-    let d_point = revin::denormalise_backward(&params.revin, &cache.revin, point_hat, d_median.view(), grads);
-    d_y_hat.slice_mut(ndarray::s![.., ..p]).assign(&d_point);
+    d_y_hat.slice_mut(ndarray::s![.., ..p]).assign(&d_point_hat);
     d_y_hat.slice_mut(ndarray::s![.., p..]).assign(&d_spreads);
     d_y_hat
 }
@@ -663,7 +735,7 @@ pub fn predict<F: Float>(
         };
     }
     let (_, _, _, y_hat) = read_out(params, config, &hidden, x_hat.view(), &mut Dropout::off());
-    output(params, config, &revin_cache, y_hat.view()) // (B, P) or (B, Q·P)
+    output(params, config, &revin_cache, y_hat.view(), inputs) // (B, P) or (B, Q·P)
 }
 
 /// The parameters with the embedding folded into layer 0 (see [`predict`]), when that applies.
@@ -715,7 +787,7 @@ pub fn backward<F: Float>(
 ) {
     let b = d_out.nrows();
     let (t, d) = (config.tokens(), config.width);
-    let d_y_hat = output_backward(params, config, cache, d_out, &mut grads.revin); // like ŷ
+    let d_y_hat = output_backward(params, config, cache, d_out, grads); // like ŷ
     let mut d_head_in = linear::backward_with_input(
         &params.head,
         cache.head_in.view(),

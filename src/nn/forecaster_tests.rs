@@ -259,6 +259,79 @@ fn mixed_forecaster_grads_match_finite_differences() {
     check_whole_model(xlstm("ms"), HeadKind::Last);
 }
 
+/// The residual-over-linear forecaster: a linear base on the raw window plus the network's
+/// correction scaled by the window's σ (without the linear skip, and with it).
+#[test]
+fn forecaster_with_a_linear_base_grads_match_finite_differences() {
+    for (kind, skip) in [(xlstm("ms"), false), (CoreKind::Lstm { layers: 1 }, true)] {
+        let mut c = config(kind, HeadKind::Flatten);
+        (c.base, c.linear_skip) = (true, skip);
+        check_config(&c, None);
+    }
+}
+
+/// A quantile head over a linear base: the base moves the median and, through it, every
+/// quantile (pinball loss, with and without the linear skip).
+#[test]
+fn quantile_forecaster_with_a_linear_base_grads_match_finite_differences() {
+    for (kind, head, skip) in [
+        (xlstm("sm"), HeadKind::Flatten, false),
+        (CoreKind::Lstm { layers: 1 }, HeadKind::Last, true),
+    ] {
+        let mut c = config(kind, head);
+        (c.quantiles, c.base, c.linear_skip) = (quantile::taus(&[80.0, 95.0]), true, skip);
+        check_config(&c, None);
+    }
+}
+
+/// With its head at zero, a quantile forecaster over a base forecasts the base as its median,
+/// and its other quantiles are the median moved by amounts that do not depend on the base.
+#[test]
+fn an_untrained_quantile_forecaster_with_a_base_has_the_base_as_its_median() {
+    let mut c = config(xlstm("ms"), HeadKind::Flatten);
+    (c.quantiles, c.base, c.linear_skip) = (quantile::taus(&[80.0]), true, false);
+    let (q, h) = (c.quantiles.len(), c.horizon);
+    let mut p: ForecasterParams<f64> = init(&c, 3);
+    let mut rng = Rng::new(8);
+    let x = Array2::from_shape_fn((5, c.lookback), |_| 3.0 + rng.normal());
+    let at_zero = predict(&p, &c, x.view()); // (B, Q·P), base w = 0, b = 0
+    let w = Array2::from_shape_fn((h, c.lookback), |_| rng.normal());
+    let b = ndarray::Array1::from_shape_fn(h, |_| rng.normal());
+    set_base(&mut p, &w, &b);
+    let shift = x.dot(&w.t()) + &b; // (B, P)
+    for got in [forward(&p, &c, x.view()).0, predict(&p, &c, x.view())] {
+        for k in 0..q {
+            let block = ndarray::s![.., k * h..(k + 1) * h];
+            let expected = &at_zero.slice(block) + &shift;
+            let err = (&got.slice(block) - &expected).fold(0.0f64, |m, d| m.max(d.abs()));
+            assert!(err < 1e-12, "quantile {k}: base shift mismatch {err}");
+        }
+        let median = got
+            .slice(ndarray::s![.., (q / 2) * h..(q / 2 + 1) * h])
+            .to_owned();
+        let err = (&median - &shift).fold(0.0f64, |m, d| m.max(d.abs()));
+        assert!(err < 1e-12, "the median is the base: {err}");
+    }
+}
+
+/// With its head at zero (as initialised) the residual forecaster is exactly its linear base.
+#[test]
+fn an_untrained_forecaster_with_a_base_is_the_base() {
+    let mut c = config(xlstm("ms"), HeadKind::Flatten);
+    (c.base, c.linear_skip) = (true, false);
+    let mut p: ForecasterParams<f64> = init(&c, 3);
+    let mut rng = Rng::new(8);
+    let w = Array2::from_shape_fn((c.horizon, c.lookback), |_| rng.normal());
+    let b = ndarray::Array1::from_shape_fn(c.horizon, |_| rng.normal());
+    set_base(&mut p, &w, &b);
+    let x = Array2::from_shape_fn((5, c.lookback), |_| 3.0 + rng.normal());
+    let expected = x.dot(&w.t()) + &b;
+    for got in [forward(&p, &c, x.view()).0, predict(&p, &c, x.view())] {
+        let err = (&got - &expected).fold(0.0f64, |m, d| m.max(d.abs()));
+        assert!(err < 1e-12, "base mismatch {err}");
+    }
+}
+
 fn cell(cell: CellKind) -> CoreKind {
     CoreKind::Cell { cell }
 }

@@ -52,6 +52,8 @@ pub struct AdamW<F, P> {
     t: u64,
     /// Per tensor (visit order): whether weight decay applies.
     decay: Vec<bool>,
+    /// Per tensor (visit order): factor on the learning rate (1 unless set; 0 freezes a tensor).
+    lr_scale: Vec<f64>,
     /// Flat scratch: the gradients of the current step (all tensors, visit order).
     g: Vec<F>,
     /// Flat scratch: the Adam direction m̂ / (√v̂ + ε).
@@ -65,15 +67,28 @@ impl<F: Float, P: Params<F> + Clone> AdamW<F, P> {
         let mut decay = Vec::new();
         params.visit("", &mut |name, _| decay.push(decays(name)));
         let n = super::count(params);
+        let lr_scale = vec![1.0; decay.len()];
         AdamW {
             config,
             m: zeros.clone(),
             v: zeros,
             t: 0,
             decay,
+            lr_scale,
             g: vec![F::zero(); n],
             u: vec![F::zero(); n],
         }
+    }
+
+    /// Multiply the learning rate (and the decay) of each tensor by `scale(name)`; 0 freezes it.
+    pub fn scale_lr(mut self, params: &P, scale: impl Fn(&str) -> f64) -> Self {
+        let mut k = 0;
+        let lr_scale = &mut self.lr_scale;
+        params.visit("", &mut |name, _| {
+            lr_scale[k] = scale(name);
+            k += 1;
+        });
+        self
     }
 
     /// Steps taken so far.
@@ -115,11 +130,12 @@ impl<F: Float, P: Params<F> + Clone> AdamW<F, P> {
             }
             off += v.len();
         });
-        let lr_f: F = cast(lr);
-        let decay_f: F = cast(lr * c.weight_decay);
         let (mut off, mut tensor) = (0, 0);
-        let decay = &self.decay;
+        let (decay, lr_scale) = (&self.decay, &self.lr_scale);
         params.visit_mut("", &mut |_, p| {
+            let lr = lr * lr_scale[tensor];
+            let lr_f: F = cast(lr);
+            let decay_f: F = cast(lr * c.weight_decay);
             let keep = if decay[tensor] { one - decay_f } else { one };
             for (j, p) in p.iter_mut().enumerate() {
                 *p = *p * keep - lr_f * u[off + j];

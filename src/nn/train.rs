@@ -19,7 +19,7 @@ use ndarray::{Array2, ArrayView2};
 
 use super::dropout::mask_rng;
 use super::forecaster::convert;
-use super::forecaster::{self, ForecasterConfig, ForecasterParams};
+use super::forecaster::{self, ForecasterConfig, ForecasterParams, LinearBase};
 use super::loss::Loss;
 use super::optim::{clip_grad_norm, AdamW, AdamWConfig, LrSchedule};
 use super::parallel::Workers;
@@ -83,6 +83,9 @@ pub struct TrainConfig {
     pub shard_size: usize,
     /// Training precision.
     pub precision: Precision,
+    /// Learning-rate factor of the linear base (models with a base only): 0 keeps the base
+    /// frozen at its closed-form start, 1 trains it jointly at the network's rate.
+    pub base_lr_scale: f64,
     /// Set from outside (a Ctrl-C handler) to stop after the current step: the epoch so far is
     /// scored like a finished one and training ends with [`StopReason::Interrupted`].
     pub stop: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
@@ -105,6 +108,7 @@ impl Default for TrainConfig {
             threads: 1,
             shard_size: 16,
             precision: Precision::F32,
+            base_lr_scale: 0.0,
             stop: None,
         }
     }
@@ -212,9 +216,28 @@ pub fn fit(
     val: &dyn WindowSource,
     on_epoch: &mut dyn FnMut(&EpochReport),
 ) -> Result<Trained, TrainError> {
+    fit_with_base(config, model, None, train, val, on_epoch)
+}
+
+/// [`fit`] for a model with a linear base ([`ForecasterConfig::base`]), started at `base`. The
+/// untrained model (the base alone, since the head starts at zero) is scored on `val` first as
+/// epoch 0, so early stopping keeps the base whenever no epoch improves on it.
+pub fn fit_with_base(
+    config: &TrainConfig,
+    model: ForecasterConfig,
+    base: Option<&LinearBase>,
+    train: &dyn WindowSource,
+    val: &dyn WindowSource,
+    on_epoch: &mut dyn FnMut(&EpochReport),
+) -> Result<Trained, TrainError> {
+    if model.base != base.is_some() {
+        return Err(TrainError::Invalid(
+            "a model with a linear base needs its starting weights (and only such a model)".into(),
+        ));
+    }
     match config.precision {
-        Precision::F32 => fit_in::<f32>(config, model, train, val, on_epoch),
-        Precision::F64 => fit_in::<f64>(config, model, train, val, on_epoch),
+        Precision::F32 => fit_in::<f32>(config, model, base, train, val, on_epoch),
+        Precision::F64 => fit_in::<f64>(config, model, base, train, val, on_epoch),
     }
 }
 
@@ -418,18 +441,22 @@ fn evaluate<F: Float>(
 
 /// Whether AdamW decays a tensor: weight matrices (`w*` of dense, conv and recurrent layers, and
 /// the sLSTM recurrent `r`); not biases, not norm offsets (`*norm*.w`, `ln_*.w`, `gn.w`), not
-/// RevIN, not the mLSTM skip.
+/// RevIN, not the mLSTM skip, not the linear base (it starts at a fitted solution, not at zero).
 pub fn decays(name: &str) -> bool {
     let mut parts = name.rsplit('.');
     let last = parts.next().unwrap_or("");
     let parent = parts.next().unwrap_or("");
     let is_norm = parent.contains("norm") || parent.starts_with("ln") || parent == "gn";
-    !name.starts_with("revin") && !is_norm && (last.starts_with('w') || last == "r")
+    !name.starts_with("revin")
+        && !name.starts_with("base.")
+        && !is_norm
+        && (last.starts_with('w') || last == "r")
 }
 
 fn fit_in<F: Float>(
     config: &TrainConfig,
     model: ForecasterConfig,
+    base: Option<&LinearBase>,
     train: &dyn WindowSource,
     val: &dyn WindowSource,
     on_epoch: &mut dyn FnMut(&EpochReport),
@@ -437,8 +464,26 @@ fn fit_in<F: Float>(
     validate(config, &model, train, val)?;
     let started = Instant::now();
     let mut params: ForecasterParams<F> = forecaster::init(&model, config.seed);
+    if let Some(base) = base {
+        if base.w.dim() != (model.horizon, model.lookback) || base.b.len() != model.horizon {
+            return Err(TrainError::Invalid(format!(
+                "the linear base is {:?}, the model expects ({}, {})",
+                base.w.dim(),
+                model.horizon,
+                model.lookback
+            )));
+        }
+        forecaster::set_base(&mut params, &base.w, &base.b);
+    }
     let mut grads = super::zeros_like(&params);
-    let mut opt = AdamW::new(config.adamw, &params, decays);
+    let base_lr_scale = config.base_lr_scale;
+    let mut opt = AdamW::new(config.adamw, &params, decays).scale_lr(&params, |name| {
+        if name.starts_with("base.") {
+            base_lr_scale
+        } else {
+            1.0
+        }
+    });
     let batch_size = config.batch_size.min(train.len());
     let batches = train.len().div_ceil(batch_size);
     let schedule = LrSchedule {
@@ -466,7 +511,14 @@ fn fit_in<F: Float>(
     };
     let mut rng = Rng::new(config.seed ^ 0x7261_696e);
     let mut order: Vec<usize> = (0..train.len()).collect();
+    // Epoch 0: the untrained model, scored when it is a meaningful forecaster (the base alone).
     let mut best: Option<(ForecasterParams<F>, usize, f64)> = None;
+    if base.is_some() && !val.is_empty() {
+        let val_loss = evaluate(&params, &model, config.loss, val, &trainer.workers);
+        if val_loss.is_finite() {
+            best = Some((params.clone(), 0, val_loss));
+        }
+    }
     let mut history = Vec::new();
     let mut wait = 0;
     let mut step = 0;
@@ -477,6 +529,11 @@ fn fit_in<F: Float>(
         let (mut out_of_time, mut interrupted) = (false, false);
         for (k, batch) in order.chunks(batch_size).enumerate() {
             let loss = trainer.batch_gradient(&params, train, batch, (config.shard_size, step), &mut grads);
+            if base_lr_scale == 0.0 {
+                if let Some(g) = grads.base.as_mut() {
+                    super::fill(g, F::zero()); // frozen: no share of the clipping norm either
+                }
+            }
             let norm = if config.clip > 0.0 {
                 clip_grad_norm(&mut grads, config.clip)
             } else {

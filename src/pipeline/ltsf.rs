@@ -1,13 +1,13 @@
 //! The public LTSF protocol's score (`../shared/docs/benchmarks.md` §1): MSE and MAE over every
 //! test window, step and series on standardised values, optionally over whole batches of test
 //! windows only (PatchTST's `drop_last` test loader). Calibrated intervals are scored on the same
-//! standardised values: coverage and MSIS (its scale from the standardised training part) are
-//! what they are in data units; the CRPS is relative to the standardised values' mean |y|.
+//! standardised values: coverage and MSIS (scaled, as MASE, by the standardised series before
+//! each window's origin) are what they are in data units; the CRPS is relative to the standardised values' mean |y|.
 
 use crate::data::window::SplitPart;
 use crate::error::{Error, Result};
 use crate::evaluate::for_each_forecast;
-use crate::metrics::{mase_scale, Accumulator, Band, IntervalMetrics};
+use crate::metrics::{Accumulator, Band, IntervalMetrics, MaseScales};
 use crate::model::Fitted;
 
 use super::experiment::Experiment;
@@ -28,29 +28,36 @@ pub struct Standardised {
 }
 
 impl Experiment<'_> {
-    /// Score `fitted` on the test windows as the LTSF protocol does; with `drop_last` only the
-    /// first whole batches of that many windows. `visit(window, actual, predicted, bands)` sees
-    /// every forecast and its intervals (standardised values).
+    /// Score `fitted` on the windows of `part` (the test part, or the validation part when
+    /// choosing settings) as the LTSF protocol does; with `drop_last` only the first whole
+    /// batches of that many windows. `visit(window, actual, predicted, bands)` sees every
+    /// forecast and its intervals (standardised values).
     pub fn score_standardised(
         &self,
         fitted: &Fitted,
+        part: SplitPart,
         drop_last: Option<usize>,
         mut visit: impl FnMut(usize, &[f64], &[f64], &[Band]),
     ) -> Result<Standardised> {
-        let mut test = self.windows(SplitPart::Test);
+        let mut test = self.windows(part);
         if let Some(batch) = drop_last {
             let keep = test.len() / batch.max(1) * batch.max(1);
             test.starts.truncate(keep);
         }
         if test.is_empty() {
-            return Err(Error::data(
-                "the test part holds no complete window; use a shorter --horizon or a larger test split",
-            ));
+            let name = if part == SplitPart::Test {
+                "test"
+            } else {
+                "validation"
+            };
+            return Err(Error::data(format!(
+                "the {name} part holds no complete window; use a shorter --horizon or a larger {name} split"
+            )));
         }
         // the accumulator's "data units" are the standardised values here
         let mut errors = Accumulator::default();
-        let scales: Vec<Option<f64>> = (self.split.values.iter().zip(&self.split.bounds))
-            .map(|(v, b)| mase_scale(&v[..b[1]], self.windowing.season))
+        let scales: Vec<MaseScales> = (self.split.values.iter())
+            .map(|v| MaseScales::new(v, self.windowing.season))
             .collect();
         for_each_forecast(
             &test,
@@ -69,7 +76,9 @@ impl Experiment<'_> {
                     .collect();
                 errors.add(test.target(i), &predicted, None, 1.0);
                 if !bands.is_empty() {
-                    errors.add_intervals(test.target(i), &predicted, &bands, scales[test.starts[i].0]);
+                    let (s, t) = test.starts[i];
+                    let scale = scales[s].at(t + test.lookback);
+                    errors.add_intervals(test.target(i), &predicted, &bands, scale);
                 }
                 visit(i, test.target(i), &predicted, &bands);
             },
@@ -109,7 +118,7 @@ mod tests {
         let std = experiment.split.scalers[0].std;
         let mut seen = 0;
         let all = experiment
-            .score_standardised(&fitted, None, |_, actual, predicted, _| {
+            .score_standardised(&fitted, SplitPart::Test, None, |_, actual, predicted, _| {
                 seen += 1;
                 assert_eq!(actual.len(), predicted.len());
             })
@@ -119,7 +128,7 @@ mod tests {
         assert!((all.mae - 1.5 / std).abs() < 1e-12);
         assert!((all.mse - 2.5 / (std * std)).abs() < 1e-12);
         let batched = experiment
-            .score_standardised(&fitted, Some(8), |_, _, _, _| {})
+            .score_standardised(&fitted, SplitPart::Test, Some(8), |_, _, _, _| {})
             .unwrap();
         assert_eq!(batched.windows, 16);
     }

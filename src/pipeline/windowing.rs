@@ -1,15 +1,18 @@
 //! Settling the window geometry of a dataset: lookback, horizon, season, split and stride, each
 //! either asked for or filled in from the frequency and the length of the shortest series.
 
-use crate::data::window::{describe, rows_needed, Split};
+use crate::baseline::BaselineKind;
+use crate::data::window::{describe, rows_needed, ScaledSplit, Split, SplitPart};
 use crate::data::{Dataset, Frequency};
 use crate::error::{Error, Result};
-use crate::model::Progress;
+use crate::model::{select_alpha, Progress, Silent};
 
 /// The window geometry asked for; `None` leaves a value to the data.
 #[derive(Debug, Clone, PartialEq)]
 pub struct WindowRequest {
-    /// Lookback L (None: max(4·horizon, 2·season, 8), shortened to fit the shortest series).
+    /// Lookback L (None: chosen on the validation windows among [`LOOKBACK_GRID`] multiples of
+    /// the horizon, see [`choose_lookback`]; without validation windows max(4·horizon,
+    /// 2·season, 8); shortened to fit the shortest series).
     pub lookback: Option<usize>,
     /// Horizon H (None: [`default_horizon`] of the frequency).
     pub horizon: Option<usize>,
@@ -62,6 +65,57 @@ pub fn default_horizon(frequency: Frequency) -> usize {
     }
 }
 
+/// Lookbacks tried when none is asked for, in horizons (N-BEATS' range of 2 to 7 horizons).
+pub const LOOKBACK_GRID: [usize; 5] = [2, 3, 4, 5, 7];
+
+/// Longest lookback the grid tries (the closed-form fits grow with its square).
+const LONGEST_TRIED: usize = 1024;
+
+/// The lookback of [`LOOKBACK_GRID`] (in horizons, at least the season and 8 steps, at most
+/// [`LONGEST_TRIED`], each fitting the shortest series) whose NLinear, fitted in closed form on
+/// the training windows with its ridge penalty chosen on the validation windows, has the lowest
+/// validation MSE. NLinear stands in for every model: it is fitted in seconds, and one lookback
+/// keeps every model of a comparison on identical windows. None when fewer than two candidates
+/// fit or there are no validation windows; `Some((chosen, tried))` otherwise.
+pub fn choose_lookback(
+    dataset: &Dataset,
+    request: &WindowRequest,
+    horizon: usize,
+    season: usize,
+    fits: &dyn Fn(usize) -> bool,
+) -> Result<Option<(usize, Vec<usize>)>> {
+    let mut tried: Vec<usize> = LOOKBACK_GRID
+        .iter()
+        .map(|k| (k * horizon).max(season).max(8))
+        .filter(|&l| l <= LONGEST_TRIED && fits(l))
+        .collect();
+    tried.dedup();
+    if tried.len() < 2 {
+        return Ok(None);
+    }
+    let series: Vec<(&str, &[f64])> = dataset
+        .series
+        .iter()
+        .map(|s| (s.id.as_str(), s.values.as_slice()))
+        .collect();
+    let mut best: Option<(f64, usize)> = None;
+    for &lookback in &tried {
+        let split = ScaledSplit::new(&series, request.split, lookback, horizon)?;
+        let (train, validation) = (
+            split.windows(SplitPart::Train, request.stride),
+            split.windows(SplitPart::Validation, 1),
+        );
+        if validation.is_empty() || train.is_empty() {
+            return Ok(None);
+        }
+        let (_, mse) = select_alpha(BaselineKind::NLinear, &train, &validation, season, &mut Silent)?;
+        if best.is_none_or(|(b, _)| mse < b) {
+            best = Some((mse, lookback));
+        }
+    }
+    Ok(best.map(|(_, lookback)| (lookback, tried)))
+}
+
 impl Windowing {
     /// Settle `request` for `dataset`: a shortened default lookback is a note, the result a detail.
     pub fn settle(
@@ -87,19 +141,28 @@ impl Windowing {
             .unwrap_or(1)
             .max(1);
         let shortest = dataset.series.iter().map(|s| s.values.len()).min().unwrap_or(0);
+        let fits = |l: usize| rows_needed(&request.split, l, horizon) <= shortest;
         let lookback = match request.lookback {
             Some(l) => l,
-            None => {
-                let wanted = (4 * horizon).max(2 * season).max(8);
-                let fits = |l: usize| rows_needed(&request.split, l, horizon) <= shortest;
-                let chosen = (1..=wanted).rev().find(|&l| fits(l)).unwrap_or(wanted);
-                if chosen < wanted {
+            None => match choose_lookback(dataset, request, horizon, season, &fits)? {
+                Some((chosen, tried)) => {
                     progress.note(&format!(
-                        "note: lookback {chosen} (the default {wanted} does not fit the shortest series of {shortest} rows)"
+                        "note: lookback {chosen}, chosen on the validation windows among {} (NLinear's error; --lookback to set it)",
+                        tried.iter().map(|l| l.to_string()).collect::<Vec<_>>().join(", ")
                     ));
+                    chosen
                 }
-                chosen
-            }
+                None => {
+                    let wanted = (4 * horizon).max(2 * season).max(8);
+                    let chosen = (1..=wanted).rev().find(|&l| fits(l)).unwrap_or(wanted);
+                    if chosen < wanted {
+                        progress.note(&format!(
+                            "note: lookback {chosen} (the default {wanted} does not fit the shortest series of {shortest} rows)"
+                        ));
+                    }
+                    chosen
+                }
+            },
         };
         progress.detail(&format!(
             "lookback {lookback}, horizon {horizon}, season {season}, split {}",
@@ -148,16 +211,70 @@ mod tests {
         assert_eq!(default_horizon(Frequency::Rows), 12);
     }
 
+    struct Notes(Vec<String>);
+    impl Progress for Notes {
+        fn note(&mut self, message: &str) {
+            self.0.push(message.to_string());
+        }
+    }
+
+    /// A sine of period 24 whose amplitude drifts, plus noise: lookbacks differ in error.
+    fn noisy(rows: usize) -> Dataset {
+        let mut d = hourly(rows);
+        let mut rng = crate::nn::rng::Rng::new(3);
+        d.series[0].values = (0..rows)
+            .map(|t| {
+                let t = t as f64;
+                (1.0 + 0.5 * (t / 500.0).sin()) * (t * std::f64::consts::TAU / 24.0).sin()
+                    + 0.3 * rng.normal()
+            })
+            .collect();
+        d
+    }
+
+    /// Without --lookback the grid's lookback with the lowest NLinear validation error is chosen
+    /// (checked against an independent fit of every candidate), and a note says so.
+    #[test]
+    fn the_default_lookback_is_the_grids_best_on_validation() {
+        let data = noisy(2000);
+        let mut notes = Notes(Vec::new());
+        let w = Windowing::settle(&data, &WindowRequest::default(), &mut notes).unwrap();
+        assert_eq!((w.horizon, w.season), (24, 24));
+        let candidates: Vec<usize> = LOOKBACK_GRID.iter().map(|k| k * 24).collect();
+        assert!(candidates.contains(&w.lookback), "{}", w.lookback);
+        let error = |lookback: usize| {
+            let split =
+                ScaledSplit::new(&[("y", &data.series[0].values)], Split::default(), lookback, 24).unwrap();
+            let (train, val) = (
+                split.windows(SplitPart::Train, 1),
+                split.windows(SplitPart::Validation, 1),
+            );
+            select_alpha(BaselineKind::NLinear, &train, &val, 24, &mut Silent)
+                .unwrap()
+                .1
+        };
+        for l in candidates {
+            assert!(error(w.lookback) <= error(l), "{} against {l}", w.lookback);
+        }
+        assert!(
+            notes
+                .0
+                .iter()
+                .any(|n| n.contains("chosen on the validation windows")),
+            "{:?}",
+            notes.0
+        );
+        // no validation part: the fixed default
+        let no_validation = WindowRequest {
+            split: Split::Fractions(0.8, 0.0, 0.2),
+            ..WindowRequest::default()
+        };
+        let fixed = Windowing::settle(&data, &no_validation, &mut Silent).unwrap();
+        assert_eq!(fixed.lookback, 96);
+    }
+
     #[test]
     fn defaults_come_from_the_frequency_and_shrink_to_fit_short_series() {
-        let w = Windowing::settle(&hourly(2000), &WindowRequest::default(), &mut Silent).unwrap();
-        assert_eq!((w.lookback, w.horizon, w.season), (96, 24, 24));
-        struct Notes(Vec<String>);
-        impl Progress for Notes {
-            fn note(&mut self, message: &str) {
-                self.0.push(message.to_string());
-            }
-        }
         let mut notes = Notes(Vec::new());
         let half = WindowRequest {
             split: Split::Fractions(0.5, 0.3, 0.2),
