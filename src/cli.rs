@@ -148,8 +148,8 @@ pub struct NeuralArgs {
     #[arg(long, default_value_t = NetworkConfig::default().linear_skip, action = clap::ArgAction::Set, value_name = "true|false")]
     pub linear_skip: bool,
     /// Causal depthwise convolution of the xLSTM blocks: K taps in mLSTM blocks and before the i/f
-    /// gates of sLSTM blocks, as the paper (official 4); 0 removes it from both (default: the
-    /// library's).
+    /// gates of sLSTM blocks, as the paper (default 4, as the official code); 0 removes it from
+    /// both.
     #[arg(long, value_name = "K")]
     pub conv_kernel: Option<usize>,
     /// Block size of head-wise (block-diagonal) q, k, v projections in mLSTM blocks (official 4;
@@ -159,8 +159,8 @@ pub struct NeuralArgs {
     /// Head-wise gate input projections in sLSTM blocks (one block per head, as the official code).
     #[arg(long, value_name = "true|false", default_value_t = NetworkConfig::default().headwise_gates, action = clap::ArgAction::Set)]
     pub headwise_gates: bool,
-    /// FFN factor of the sLSTM blocks: 1.3 (official) or 4/3.
-    #[arg(long, value_name = "FACTOR", default_value = "4/3", value_parser = ffn_factor)]
+    /// FFN factor of the sLSTM blocks: 1.3 (official, default) or 4/3.
+    #[arg(long, value_name = "FACTOR", default_value = "1.3", value_parser = ffn_factor)]
     pub ffn_factor: FfnFactor,
     /// Dropout rate in the xLSTM blocks during training (0: none).
     #[arg(long, value_name = "P", default_value_t = NetworkConfig::default().dropout, value_parser = probability)]
@@ -170,15 +170,17 @@ pub struct NeuralArgs {
     pub head_dropout: f64,
     /// The linear base the network refines: a baseline fitted in closed form on the training
     /// windows (its ridge penalty from --alpha or chosen on validation); the network's head
-    /// starts at zero, so the untrained model is the base (nlinear|dlinear|linear|snaive|none).
-    #[arg(long, value_name = "MODEL", default_value = "none", value_parser = base_model)]
+    /// starts at zero, so the untrained model is the base (nlinear|dlinear|linear|snaive|none;
+    /// default nlinear, chosen on validation windows: docs/accuracy.md).
+    #[arg(long, value_name = "MODEL", default_value = "nlinear", value_parser = base_model)]
     pub base: BaseChoice,
     /// Learning-rate factor of the linear base: 0 keeps it frozen at its closed-form start.
     #[arg(long, value_name = "FACTOR", default_value_t = 0.0, value_parser = non_negative)]
     pub base_lr: f64,
-    /// Maximum training epochs.
-    #[arg(long, default_value_t = TrainSettings::default().epochs, value_parser = at_least_one)]
-    pub epochs: usize,
+    /// Maximum training epochs (default 30, fewer on large data: at most ⌈1,000,000 / training
+    /// windows⌉, see docs/accuracy.md; giving --epochs removes that cap).
+    #[arg(long, value_parser = at_least_one)]
+    pub epochs: Option<usize>,
     /// Windows per mini-batch.
     #[arg(long, default_value_t = TrainSettings::default().batch, value_parser = at_least_one)]
     pub batch: usize,

@@ -159,7 +159,7 @@ fn corrupted_files_are_refused() {
         &["inconsistent", "lookback is 1000000000000"],
     );
     let mut doc = body(&bytes);
-    doc["config"]["network"]["width"] = 7.into();
+    doc["config"]["network"]["width"] = 12.into(); // a valid width the stored weights do not have
     refused(
         dir.path(),
         "odd_width.xlstm",

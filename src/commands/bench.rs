@@ -177,6 +177,7 @@ pub fn analytic_flops(model: BenchModelArg, l: usize, h: usize, d: usize, nh: us
 fn settings(args: &BenchArgs) -> TrainConfig {
     let settings = TrainSettings {
         epochs: args.epochs,
+        window_budget: None,
         batch: args.batch,
         lr: 1e-3,
         loss: Loss::Mse,
@@ -186,7 +187,7 @@ fn settings(args: &BenchArgs) -> TrainConfig {
         ensemble: 1,
         threads: args.threads,
     };
-    settings.train_config(None)
+    settings.train_config(0, None) // no window budget: the windows do not matter
 }
 
 /// The training windows for `lookback` (the first `--max-windows` of them when given).

@@ -116,7 +116,11 @@ pub fn model_config(
                 }
             },
             train: TrainSettings {
-                epochs: neural.epochs,
+                epochs: neural.epochs.unwrap_or(TrainSettings::default().epochs),
+                window_budget: match neural.epochs {
+                    Some(_) => None,
+                    None => TrainSettings::default().window_budget,
+                },
                 batch: neural.batch,
                 lr: neural.lr,
                 loss: neural.loss.unwrap_or_else(|| default_loss(levels)),

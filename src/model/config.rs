@@ -133,6 +133,12 @@ impl BaseConfig {
 pub struct TrainSettings {
     /// Maximum epochs.
     pub epochs: usize,
+    /// Training windows the epochs are sized to: at most ⌈budget / training windows⌉ epochs, at
+    /// least one (None: `epochs` as given). The default budget keeps large panels such as M4
+    /// Hourly to the number of passes chosen on their validation windows (docs/accuracy.md)
+    /// while small series train for `epochs`; `--epochs` on the command line removes it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub window_budget: Option<usize>,
     /// Windows per mini-batch.
     pub batch: usize,
     /// Peak learning rate (AdamW, warm-up then cosine decay).
@@ -177,9 +183,10 @@ impl Default for TrainSettings {
     fn default() -> Self {
         TrainSettings {
             epochs: 30,
+            window_budget: Some(WINDOW_BUDGET),
             batch: 64,
             lr: 1e-3,
-            loss: Loss::Mse,
+            loss: Loss::Mae,
             patience: 5,
             max_time: None,
             seed: 42,
@@ -188,6 +195,10 @@ impl Default for TrainSettings {
         }
     }
 }
+
+/// The default [`TrainSettings::window_budget`]: about eight passes over M4 Hourly's training
+/// windows, thirty over ETTh1's.
+pub const WINDOW_BUDGET: usize = 1_000_000;
 
 /// What training did: the epoch whose weights were kept and how many ran.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -201,11 +212,24 @@ pub struct TrainingResult {
 }
 
 impl TrainSettings {
-    /// The trainer's settings for one ensemble member (the wall-clock budget is shared equally
-    /// by the members); `stop`, when set from outside, ends training after the current step.
-    pub fn train_config(&self, stop: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>) -> TrainConfig {
+    /// The epochs to run on `windows` training windows: `epochs`, capped by the window budget.
+    pub fn epochs_for(&self, windows: usize) -> usize {
+        match self.window_budget {
+            Some(budget) => self.epochs.min(budget.div_ceil(windows.max(1))).max(1),
+            None => self.epochs,
+        }
+    }
+
+    /// The trainer's settings for one ensemble member on `windows` training windows (the
+    /// wall-clock budget is shared equally by the members); `stop`, when set from outside, ends
+    /// training after the current step.
+    pub fn train_config(
+        &self,
+        windows: usize,
+        stop: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
+    ) -> TrainConfig {
         TrainConfig {
-            epochs: self.epochs,
+            epochs: self.epochs_for(windows),
             batch_size: self.batch,
             lr: self.lr,
             loss: self.loss,
@@ -244,8 +268,9 @@ impl TrainSettings {
 }
 
 impl NeuralConfig {
-    /// The defaults for a neural `kind`: its core ("ms", "s", "m" or one LSTM layer) and the
-    /// default width, patches and training.
+    /// The defaults for a neural `kind`: its core ("ms", "s", "m" or one LSTM layer), the
+    /// default width, patches and training, over a frozen NLinear base (residual over linear;
+    /// chosen on validation windows, docs/accuracy.md).
     pub fn for_kind(kind: ModelKind) -> NeuralConfig {
         let core = match kind {
             ModelKind::Lstm => CoreKind::Lstm { layers: 1 },
@@ -259,7 +284,7 @@ impl NeuralConfig {
                 ..NetworkConfig::default()
             },
             train: TrainSettings::default(),
-            base: None,
+            base: Some(BaseConfig::frozen(ModelKind::NLinear)),
             result: Vec::new(),
         }
     }
@@ -405,6 +430,20 @@ impl ModelConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_window_budget_caps_the_epochs_of_large_data_only() {
+        let settings = TrainSettings::default();
+        assert_eq!(settings.epochs_for(8_000), 30); // ETTh1: ⌈125⌉ capped at the 30 epochs
+        assert_eq!(settings.epochs_for(115_000), 9); // an M4 Hourly panel: ⌈8.7⌉
+        assert_eq!(settings.epochs_for(5_000_000), 1); // never fewer than one
+        assert_eq!(settings.epochs_for(0), 30);
+        let given = TrainSettings {
+            window_budget: None,
+            ..settings
+        };
+        assert_eq!(given.epochs_for(5_000_000), 30);
+    }
 
     #[test]
     fn the_tag_is_the_kind_name_and_every_default_round_trips() {

@@ -441,6 +441,7 @@ mod tests {
         let config = |c: &ForecasterConfig| {
             ModelConfig::Slstm(NeuralConfig {
                 network: NetworkConfig::from(c),
+                base: None,
                 ..NeuralConfig::for_kind(ModelKind::Slstm)
             })
         };

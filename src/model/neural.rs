@@ -43,7 +43,7 @@ pub(super) fn fit(
     let network = settings
         .forecaster(forecaster.lookback(), forecaster.horizon())
         .map_err(|e| Error::usage(format!("model settings: {e}")))?;
-    let mut train_config = settings.train.train_config(progress.stop_flag());
+    let mut train_config = settings.train.train_config(train.len(), progress.stop_flag());
     let mut resolved_base = settings.base;
     let base = match &mut resolved_base {
         Some(b) => {
