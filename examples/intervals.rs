@@ -5,7 +5,7 @@
 //!     cargo run --release --example intervals            # load_hourly.csv and ETTh1 (../shared)
 //!
 //! For the default xLSTM it prints, per method, the coverage of the 80 % and 95 % intervals, their
-//! MSIS, the scaled CRPS and the point MASE: conformal and scaled conformal margins around the
+//! MSIS, the scaled CRPS, the point MASE and the epoch training kept: conformal and scaled conformal margins around the
 //! point model's forecasts, and the quantiles of the same network trained on the pinball loss,
 //! raw and conformalized (CQR).
 
@@ -43,8 +43,8 @@ fn main() -> xlstm::Result<()> {
             split: Split::Rows(8640, 1440, 1440),
         },
     ];
-    println!("| data | method | cov80 | cov95 | MSIS80 | MSIS95 | CRPS | MASE |");
-    println!("|---|---|---:|---:|---:|---:|---:|---:|");
+    println!("| data | method | cov80 | cov95 | MSIS80 | MSIS95 | CRPS | MASE | kept epoch |");
+    println!("|---|---|---:|---:|---:|---:|---:|---:|---:|");
     for case in cases {
         if !Path::new(case.path).exists() {
             eprintln!("{} is absent: skipping {}", case.path, case.name);
@@ -85,7 +85,9 @@ fn main() -> xlstm::Result<()> {
                 None => fitted.calibrate_with(IntervalMethod::Quantile, &empty(&calibration), &LEVELS)?,
             }
             let scored = experiment.score(&fitted).metrics;
-            println!("| {} | {method} | {} |", case.name, row(&scored));
+            // the epoch whose weights training kept (0: the linear base alone)
+            let kept = fitted.config().neural().map_or(0, |n| n.result[0].best_epoch);
+            println!("| {} | {method} | {} | {kept} |", case.name, row(&scored));
         }
     }
     Ok(())

@@ -207,10 +207,11 @@ fn a_quantile_loss_learns_its_own_intervals() {
     assert_nested_80_95(&model);
 }
 
-/// With `--level` and no `--loss`, a neural model learns the quantiles (the default interval
-/// method of neural models); an explicit point loss keeps conformal margins.
+/// With `--level` and no `--loss`, every model gets conformal margins around its point forecast
+/// (the default interval method, docs/intervals.md) and a neural model keeps its default point
+/// loss; `--loss quantile` makes a network learn its quantiles.
 #[test]
-fn intervals_default_to_learned_quantiles_for_neural_models_only() {
+fn intervals_default_to_conformal_margins_for_every_model() {
     let dir = temp();
     let file_of = |name: &str, extra: &[&str]| {
         let model = dir.path().join(name).display().to_string();
@@ -221,9 +222,9 @@ fn intervals_default_to_learned_quantiles_for_neural_models_only() {
         std::fs::read_to_string(&model).unwrap()
     };
     let default = file_of("default.xlstm", &["-m", "lstm"]);
-    assert!(default.contains("\"loss\":\"quantile\"") && default.contains("\"method\":\"quantile\""));
-    let point = file_of("mse.xlstm", &["-m", "lstm", "--loss", "mse"]);
-    assert!(point.contains("\"loss\":\"mse\"") && point.contains("\"method\":\"conformal\""));
+    assert!(default.contains("\"loss\":\"mae\"") && default.contains("\"method\":\"conformal\""));
+    let quantile = file_of("q.xlstm", &["-m", "lstm", "--loss", "quantile"]);
+    assert!(quantile.contains("\"loss\":\"quantile\"") && quantile.contains("\"method\":\"quantile\""));
     let linear = file_of("linear.xlstm", &["-m", "nlinear"]);
     assert!(linear.contains("\"method\":\"conformal\""));
 }
@@ -249,6 +250,8 @@ fn an_ensemble_over_a_linear_base_forecasts_nested_intervals() {
             "2",
             "--base",
             "nlinear",
+            "--loss",
+            "quantile",
         ],
     );
     let coverage = doc["test"][0]["metrics"]["coverage_80"].as_f64().unwrap();

@@ -8,8 +8,8 @@ use crate::data::load::{load, LoadOptions};
 use crate::data::Dataset;
 use crate::error::Result;
 use crate::model::{
-    check_levels, default_loss, BaseConfig, LinearConfig, ModelConfig, ModelKind, NetworkConfig,
-    NeuralConfig, TrainSettings,
+    check_levels, BaseConfig, LinearConfig, ModelConfig, ModelKind, NetworkConfig, NeuralConfig,
+    TrainSettings,
 };
 use crate::nn::forecaster::{ConvScope, CoreKind};
 use crate::nn::loss::Loss;
@@ -62,14 +62,13 @@ pub fn window_request(args: &WindowArgs) -> WindowRequest {
 /// ascending.
 pub fn levels(intervals: &IntervalArgs, neural: &NeuralArgs) -> Result<Vec<f64>> {
     match (intervals.level.as_slice(), neural.loss) {
-        ([], Some(Loss::Quantile)) => Ok(vec![80.0, 95.0]),
+        ([], Loss::Quantile) => Ok(vec![80.0, 95.0]),
         (levels, _) => check_levels(levels),
     }
 }
 
 /// The settings of `kind` from the model flags, validated (usage errors name the flag); a neural
-/// model with `--loss quantile`, or without `--loss` when `levels` asks for intervals, learns the
-/// quantiles of `levels` ([`default_loss`]).
+/// model with `--loss quantile` learns the quantiles of `levels`.
 pub fn model_config(
     kind: ModelKind,
     model: &ModelArgs,
@@ -123,7 +122,7 @@ pub fn model_config(
                 },
                 batch: neural.batch,
                 lr: neural.lr,
-                loss: neural.loss.unwrap_or_else(|| default_loss(levels)),
+                loss: neural.loss,
                 patience: neural.patience,
                 max_time: neural.max_time,
                 seed: model.seed,

@@ -19,13 +19,19 @@ impl ModelConfig {
     /// The settings to train these fitted settings again on `scale` times as many training
     /// windows, with nothing left to select: the resolved ridge penalty, season and patches as
     /// they are, and for neural models the same ensemble size and linear base (its resolved
-    /// penalty), and the kept epoch × `scale` (rounded, at least one; the members' mean) as the
-    /// epoch count, without early stopping (there is no validation part to watch).
+    /// penalty), and the kept epoch × `scale` (rounded; the members' mean; at least one, or zero
+    /// with a base when training kept the base alone) as the
+    /// epoch count, without early stopping (there is no validation part to watch) and without the
+    /// window budget's cap (it capped the evaluated fit, whose kept epoch this is).
     pub fn for_refit(&self, scale: f64) -> ModelConfig {
         let mut config = self.clone();
         if let Some(neural) = config.neural_mut() {
-            let epochs = (neural.best_epochs() * scale).round().max(1.0) as usize;
+            // a kept epoch 0 is the linear base alone: the refit trains no epoch either
+            let least = if neural.base.is_some() { 0.0 } else { 1.0 };
+            let epochs = (neural.best_epochs() * scale).round().max(least) as usize;
             (neural.train.epochs, neural.train.patience) = (epochs, 0);
+            // the epoch count is resolved: the window budget capped the evaluated fit already
+            neural.train.window_budget = None;
             neural.result.clear();
         }
         config
@@ -57,10 +63,14 @@ mod tests {
         let refit = config.for_refit(1.46);
         let n = refit.neural().unwrap();
         assert_eq!((n.train.epochs, n.train.patience), (12, 0));
+        assert_eq!(n.train.window_budget, None);
         assert_eq!(n.network.patch, Some(8));
         assert_eq!(n.train.ensemble, 2);
         assert_eq!(n.base, config.neural().unwrap().base);
         assert!(n.result.is_empty());
+        // a kept epoch that rounds to 0: the base alone, or at least one epoch without a base
+        assert_eq!(config.for_refit(0.01).neural().unwrap().train.epochs, 0);
+        config.neural_mut().unwrap().base = None;
         assert_eq!(config.for_refit(0.01).neural().unwrap().train.epochs, 1);
         let mut linear = ModelConfig::for_kind(ModelKind::NLinear);
         linear.linear_mut().unwrap().alpha = Some(10.0);

@@ -263,8 +263,15 @@ fn validate(
             ));
         }
     }
-    if config.epochs == 0 || config.batch_size == 0 || config.shard_size == 0 || config.threads == 0 {
-        return invalid("epochs, batch_size, shard_size and threads must be positive".into());
+    // zero epochs are allowed with a base: the untrained model is the base
+    if (config.epochs == 0 && !model.base)
+        || config.batch_size == 0
+        || config.shard_size == 0
+        || config.threads == 0
+    {
+        return invalid(
+            "epochs (without a linear base), batch_size, shard_size and threads must be positive".into(),
+        );
     }
     if let Loss::Huber { delta } = config.loss {
         if !(delta > 0.0 && delta.is_finite()) {
@@ -511,13 +518,18 @@ fn fit_in<F: Float>(
     };
     let mut rng = Rng::new(config.seed ^ 0x7261_696e);
     let mut order: Vec<usize> = (0..train.len()).collect();
-    // Epoch 0: the untrained model, scored when it is a meaningful forecaster (the base alone).
+    // Epoch 0: the untrained model, scored when it is a meaningful forecaster (the base alone),
+    // and kept as it is when no epoch is to run.
     let mut best: Option<(ForecasterParams<F>, usize, f64)> = None;
     if base.is_some() && !val.is_empty() {
         let val_loss = evaluate(&params, &model, config.loss, val, &trainer.workers);
         if val_loss.is_finite() {
             best = Some((params.clone(), 0, val_loss));
         }
+    } else if base.is_some() && config.epochs == 0 {
+        // no validation part: its loss is the training loss, as for the epochs below
+        let train_loss = evaluate(&params, &model, config.loss, train, &trainer.workers);
+        best = Some((params.clone(), 0, train_loss));
     }
     let mut history = Vec::new();
     let mut wait = 0;

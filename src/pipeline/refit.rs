@@ -137,10 +137,51 @@ mod tests {
         let refitted = experiment.refit(&evaluated, &mut Silent).unwrap();
         let kept = evaluated.config().neural().unwrap().best_epochs();
         let (train, all) = refitted.windows;
-        let expected = ((kept * all as f64 / train as f64).round() as usize).max(1);
+        // at least one epoch, or none when training kept the linear base alone
+        let least = usize::from(n_base(&evaluated).is_none());
+        let expected = ((kept * all as f64 / train as f64).round() as usize).max(least);
         let refit = refitted.fitted.config().neural().unwrap();
         assert_eq!(refit.train.epochs, expected);
         assert_eq!(refit.train.patience, 0);
         assert_eq!(refitted.fitted.report().history.len(), expected);
+    }
+
+    fn n_base(fitted: &Fitted) -> Option<crate::model::BaseConfig> {
+        fitted.config().neural().unwrap().base
+    }
+
+    /// A network whose training kept epoch 0 is its linear base; its refit trains no epoch and
+    /// is the base fitted on every row (the resolved penalty), not a network trained unwatched.
+    #[test]
+    fn a_refit_of_a_model_that_kept_its_base_is_the_base_on_all_rows() {
+        let dataset = level_shift();
+        let experiment = experiment(&dataset);
+        let mut config = ModelConfig::for_kind(ModelKind::Lstm);
+        let n = config.neural_mut().unwrap();
+        n.network.width = 8;
+        n.base = Some(crate::model::BaseConfig {
+            alpha: Some(1.0),
+            ..crate::model::BaseConfig::frozen(ModelKind::NLinear)
+        });
+        n.result = vec![crate::model::TrainingResult {
+            best_epoch: 0,
+            epochs_run: 5,
+            best_validation_loss: 0.5,
+        }];
+        let all = experiment.all_rows().unwrap();
+        let refit = config.for_refit(1.3);
+        assert_eq!(refit.neural().unwrap().train.epochs, 0);
+        let fitted = all.fit(&all.forecaster(refit).unwrap(), &mut Silent).unwrap();
+        assert!(fitted.report().history.is_empty());
+        // the loss it records is finite, so the model file can store it
+        assert!(fitted.config().neural().unwrap().result[0]
+            .best_validation_loss
+            .is_finite());
+        let mut nlinear = ModelConfig::for_kind(ModelKind::NLinear);
+        nlinear.linear_mut().unwrap().alpha = Some(1.0);
+        let base = all.fit(&all.forecaster(nlinear).unwrap(), &mut Silent).unwrap();
+        let x = all.windows(SplitPart::Train).inputs();
+        let err = (fitted.predict(x.view()) - base.predict(x.view())).fold(0.0f64, |m, d| m.max(d.abs()));
+        assert!(err < 1e-5, "the refit differs from its base by {err}");
     }
 }
