@@ -48,7 +48,7 @@ echo "command: xlstm compare m4_hourly_$mode.csv --id-col unique_id -H 48 --fold
 echo
 # shellcheck disable=SC2086  # FLAGS is a list of flags
 "$bin" compare "$long" --id-col unique_id -H 48 --folds 1 --models "$models" --json ${FLAGS:-} \
-  > "$work/board.json" 2> "$work/stderr" || { cat "$work/stderr" >&2; exit 1; }
+  > "$work/board.json"  # progress and errors on stderr
 
 python3 - "$work/board.json" "$m4/M4-point-forecast-scores.csv" "$mode" <<'PY'
 import csv, json, sys

@@ -5,6 +5,8 @@
 //! cargo bench --bench training_timing -- precision   # f32 against f64, two epochs
 //! cargo bench --bench training_timing -- shards      # shard sizes and thread counts
 //! cargo bench --bench training_timing -- step        # one step: core, forecaster, update
+//! cargo bench --bench training_timing -- mlstm_forms # the mLSTM cell's three forms against T
+//! cargo bench --bench training_timing -- lstm_lookback # the LSTM layer against T
 //! ```
 //!
 //! Each measurement is the best of two runs. They print timings only, so they are not tests;
@@ -15,12 +17,14 @@ use std::time::Instant;
 use ndarray::{Array2, Array3};
 use xlstm::nn::forecaster::{self, CoreKind, ForecasterConfig, ForecasterParams, HeadKind, Layer};
 use xlstm::nn::loss::Loss;
+use xlstm::nn::mlstm::{MlstmCell, MlstmInput, MlstmState};
 use xlstm::nn::optim::{clip_grad_norm, AdamW, AdamWConfig};
 use xlstm::nn::rng::Rng;
 use xlstm::nn::train::{decays, fit, Precision, TrainConfig, WindowSource};
 use xlstm::nn::{lstm, zeros_like};
 
-const USAGE: &str = "usage: cargo bench --bench training_timing -- precision|shards|step";
+const USAGE: &str =
+    "usage: cargo bench --bench training_timing -- precision|shards|step|mlstm_forms|lstm_lookback";
 
 /// Windows of a noisy sine (period 12) around 3, one window per start index.
 struct Sine {
@@ -187,6 +191,87 @@ fn step() {
     println!("core {core_ms:.2} ms, forecaster {model_ms:.2} ms, training step {step_ms:.2} ms");
 }
 
+/// The fastest of `reps` timings of `f`, in milliseconds: on a loaded machine the fastest
+/// repetition is the one that ran without being preempted.
+fn fastest_ms(reps: usize, mut f: impl FnMut()) -> f64 {
+    (0..reps)
+        .map(|_| {
+            let start = Instant::now();
+            f();
+            start.elapsed().as_secs_f64() * 1e3
+        })
+        .fold(f64::INFINITY, f64::min)
+}
+
+/// Forward + backward of the mLSTM cell alone for one training shard (B = 16 windows, 4 heads,
+/// f32) in its recurrent, parallel and chunkwise forms (chunks of 8, 16, 32), against the
+/// sequence length T, at head widths 16 (the default model's and the bench's) and 32; µs per
+/// window, the fastest of 15 repetitions.
+fn mlstm_forms() {
+    let (b, nh) = (16, 4);
+    println!("µs per window:");
+    println!();
+    println!("| d | T | recurrent | parallel | chunk 8 | chunk 16 | chunk 32 |");
+    println!("|---:|---:|---:|---:|---:|---:|---:|");
+    for d in [16, 32] {
+        for t in [11, 16, 32, 48, 96, 192, 384] {
+            let mut rng = Rng::new(3);
+            let mut randn = |shape: (usize, usize, usize), scale: f32, shift: f32| {
+                Array3::from_shape_simple_fn(shape, || shift + scale * rng.normal() as f32)
+            };
+            let e = nh * d;
+            let x = MlstmInput {
+                q: randn((b, t, e), 1.0, 0.0),
+                k: randn((b, t, e), 1.0, 0.0),
+                v: randn((b, t, e), 1.0, 0.0),
+                i_pre: randn((b, t, nh), 1.0, 0.0),
+                f_pre: randn((b, t, nh), 1.0, 3.0),
+            };
+            let g = randn((b, t, e), 1.0, 0.0);
+            let cell = MlstmCell::new(nh);
+            let empty = MlstmState::zeros(b, nh, d);
+            let per_window = |ms: f64| ms * 1e3 / b as f64;
+            let recurrent = per_window(fastest_ms(15, || {
+                let (_, _, cache) = cell.forward_recurrent(&x, &empty);
+                std::hint::black_box(cell.backward_recurrent(&x, &cache, &g));
+            }));
+            let parallel = per_window(fastest_ms(15, || {
+                let (_, cache) = cell.forward_parallel(&x);
+                std::hint::black_box(cell.backward_parallel(&x, &cache, &g));
+            }));
+            let chunks = [8, 16, 32].map(|chunk| {
+                per_window(fastest_ms(15, || {
+                    let (_, _, cache) = cell.forward_chunkwise(&x, &empty, chunk);
+                    std::hint::black_box(cell.backward_chunkwise(&x, &cache, &g));
+                }))
+            });
+            println!(
+                "| {d} | {t} | {recurrent:.1} | {parallel:.1} | {:.1} | {:.1} | {:.1} |",
+                chunks[0], chunks[1], chunks[2]
+            );
+        }
+    }
+}
+
+/// Forward + backward of one LSTM layer (width 64, f32) for one training shard (B = 16) against
+/// T: µs per window and per step, the fastest of 15 repetitions (flat per step = linear in T).
+fn lstm_lookback() {
+    let mut rng = Rng::new(5);
+    let layer = lstm::LstmParams::<f32>::init(64, 64, &mut rng);
+    let mut grads = zeros_like(&layer);
+    println!("| T | µs per window | ns per window and step |");
+    println!("|---:|---:|---:|");
+    for t in [48, 96, 192, 384] {
+        let x = Array3::from_shape_simple_fn((16, t, 64), || rng.normal() as f32);
+        let ms = fastest_ms(15, || {
+            let (h, _, cache) = lstm::forward(&layer, &x, None);
+            std::hint::black_box(lstm::backward(&layer, &cache, &h, None, &mut grads));
+        });
+        let per_window = ms * 1e3 / 16.0;
+        println!("| {t} | {per_window:.1} | {:.0} |", per_window * 1e3 / t as f64);
+    }
+}
+
 fn main() {
     // `cargo bench` adds `--bench` to the arguments
     let probe = std::env::args().skip(1).find(|a| a != "--bench");
@@ -194,6 +279,8 @@ fn main() {
         Some("precision") => precision(),
         Some("shards") => shards(),
         Some("step") => step(),
+        Some("mlstm_forms") => mlstm_forms(),
+        Some("lstm_lookback") => lstm_lookback(),
         _ => {
             eprintln!("{USAGE}");
             std::process::exit(2);

@@ -318,21 +318,25 @@ pub struct EvalArgs {
 /// `xlstm bench`: the PyTorch anchors' task (ETTh1 OT, rows 8640/2880/2880, stride-1 windows).
 #[derive(Debug, Args)]
 pub struct BenchArgs {
-    /// Network to measure: the anchors' one-layer networks, or the xLSTM block stack "ms".
+    /// Network to measure: the anchors' one-layer networks, or the default xLSTM forecaster.
     #[arg(long, short, value_enum, default_value_t = BenchModelArg::Slstm)]
     pub model: BenchModelArg,
-    /// Width D.
-    #[arg(long, default_value_t = 64, value_parser = at_least_one)]
-    pub hidden: usize,
-    /// Heads of the sLSTM/mLSTM cells.
-    #[arg(long, default_value_t = 4, value_parser = at_least_one)]
-    pub heads: usize,
+    /// Width D (default: 64 for the anchors' networks, the library's default width for xlstm).
+    #[arg(long, value_parser = at_least_one)]
+    pub hidden: Option<usize>,
+    /// Heads of the sLSTM/mLSTM cells (default: 4 for the anchors' networks, the library's
+    /// default for xlstm).
+    #[arg(long, value_parser = at_least_one)]
+    pub heads: Option<usize>,
     /// Lookback L.
     #[arg(long, default_value_t = 96, value_parser = at_least_one)]
     pub lookback: usize,
     /// Horizon H.
     #[arg(long, default_value_t = 24, value_parser = at_least_one)]
     pub horizon: usize,
+    /// Chunk length of `mlstm_chunk` (default: the blocks' chunk length for the head width).
+    #[arg(long, value_name = "L", value_parser = at_least_one)]
+    pub chunk: Option<usize>,
     /// Windows per mini-batch.
     #[arg(long, default_value_t = 64, value_parser = at_least_one)]
     pub batch: usize,
@@ -404,7 +408,12 @@ pub enum BenchModelArg {
     /// Bare mLSTM layer, parallel form (anchor `mlstm_par`).
     #[value(name = "mlstm_par", alias = "mlstm-par")]
     MlstmPar,
-    /// The xLSTM block stack "ms" (mLSTM and sLSTM residual blocks; no anchor).
+    /// Bare mLSTM layer, chunkwise form (no anchor of its own; the anchors' fastest mLSTM is
+    /// `mlstm_par`).
+    #[value(name = "mlstm_chunk", alias = "mlstm-chunk")]
+    MlstmChunk,
+    /// The default forecaster of `xlstm fit -m xlstm`, as the library configures it (blocks,
+    /// patches, head, linear base and training settings; no anchor).
     Xlstm,
 }
 

@@ -8,6 +8,7 @@
 
 use crate::error::{Error, Result};
 use crate::nn::forecaster::{CellKind, CoreKind, ForecasterConfig, HeadKind};
+use crate::nn::mlstm_block::MlstmForm;
 use crate::nn::train::TrainConfig;
 
 /// Windows evaluated at once per thread, kept at 256 although `nn::train` now uses chunks of 64
@@ -109,18 +110,24 @@ pub fn neural(c: &ForecasterConfig, t: &TrainConfig, train_windows: usize, val_w
         CoreKind::Xlstm { blocks } => blocks.len() as f64,
         CoreKind::Cell { .. } => 1.0,
     };
-    let quadratic = match &c.kind {
-        CoreKind::Xlstm { blocks } => blocks.chars().filter(|b| *b == 'm').count() as f64,
+    // the mLSTM cells' own caches: (cells, their form, head width)
+    let (cells, form, d_head) = match &c.kind {
+        CoreKind::Xlstm { blocks } => {
+            let d_head = 2 * c.width / c.heads.max(1);
+            let form = MlstmForm::fastest(c.tokens(), d_head);
+            (blocks.chars().filter(|b| *b == 'm').count() as f64, form, d_head)
+        }
         CoreKind::Cell {
-            cell: CellKind::Mlstm { parallel: true },
-        } => 1.0,
-        CoreKind::Lstm { .. } | CoreKind::Cell { .. } => 0.0,
+            cell: CellKind::Mlstm { form },
+        } => (1.0, *form, c.width / c.heads.max(1)),
+        CoreKind::Lstm { .. } | CoreKind::Cell { .. } => (0.0, MlstmForm::Parallel, 0),
     };
-    // per window: ~40 cached values per token, width and block, the mLSTM's T×T matrices per
-    // head, the input, patches and outputs
+    let cell_cache = cells * c.heads as f64 * form.cache_floats_per_head(c.tokens(), d_head);
+    // per window: ~40 cached values per token, width and block, the mLSTM cells' caches
+    // (T×T matrices per head in the parallel form), the input, patches and outputs
     let per_window = 4.0
         * (40.0 * tokens * d * blocks
-            + 3.0 * quadratic * c.heads as f64 * tokens * tokens
+            + cell_cache
             + 2.0 * tokens * c.patch as f64
             + (c.lookback + 4 * c.horizon) as f64);
     let at_once = EVAL_CHUNK.max(t.shard_size as f64) * t.threads as f64;

@@ -28,7 +28,7 @@ fn json(args: &[&str]) -> serde_json::Value {
 
 #[test]
 fn every_anchor_network_reports_throughput_and_flops() {
-    for model in ["slstm", "mlstm", "mlstm_par"] {
+    for model in ["slstm", "mlstm", "mlstm_par", "mlstm_chunk"] {
         let mut args = vec!["bench", "-m", model, "--json", "-q"];
         args.extend(SMALL);
         let doc = json(&args);
@@ -45,11 +45,18 @@ fn every_anchor_network_reports_throughput_and_flops() {
             assert!(v.is_finite() && v > 0.0, "{model} {key} = {v}");
         }
     }
-    // the block stack has no anchor and no analytic count
+    // the default forecaster has no anchor and no analytic count; it is the library's network
+    // (patches, flattened head), at the given sizes
     let mut args = vec!["bench", "-m", "xlstm", "--json", "-q"];
     args.extend(SMALL);
     let doc = json(&args);
     assert!(doc["flops_per_train_sample"].is_null() && doc["fraction_of_peak"].is_null());
+    assert_eq!(doc["network"]["core"], "xlstm");
+    assert_eq!(
+        (doc["hidden"].as_u64(), doc["heads"].as_u64()),
+        (Some(8), Some(2))
+    );
+    assert!(doc["train_samples_per_s"].as_f64().unwrap() > 0.0);
 }
 
 #[test]

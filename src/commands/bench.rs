@@ -3,9 +3,15 @@
 //! 8640/2880/2880, standardised with training statistics, stride-1 windows, lookback 96, horizon
 //! 24, batch 64. The networks are the anchors' as far as the architectures match: one token per
 //! step (patch 1: the input Linear 1 → D), one recurrent layer of width D (`lstm`, a bare sLSTM
-//! cell `slstm`, a bare mLSTM layer `mlstm` / `mlstm_par`) or the block stack "ms" (`xlstm`), and
+//! cell `slstm`, a bare mLSTM layer `mlstm` / `mlstm_par` / `mlstm_chunk` in its three forms) and
 //! a linear head on the last hidden state; RevIN and the LayerNorm of the last state are the only
 //! additions. Speed ratios against the anchors are computed by `benches/compare_torch.sh`.
+//!
+//! `xlstm` is instead the default forecaster of `xlstm fit`, read from the library
+//! (`ModelConfig::for_kind(ModelKind::Xlstm)`: its blocks, block options, patches, head, linear
+//! base and training settings) and trained through the model API (`Forecaster::fit`) without
+//! validation windows and without early stopping; only `--hidden` and `--heads`, when given,
+//! replace the library's sizes.
 //!
 //! FLOPs per training sample are counted analytically with the anchors' convention
 //! (`analytic_flops` in `torch_anchor.py`): 2 per multiply-accumulate of every weight touched per
@@ -21,7 +27,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::Instant;
 
-use ndarray::Array2;
+use ndarray::{Array2, ArrayView2};
 use serde_json::{json, Value};
 
 use crate::cli::{BenchArgs, BenchModelArg};
@@ -30,12 +36,14 @@ use crate::commands::{print_json, Output};
 use crate::data::load::load;
 use crate::data::window::{ScaledSplit, Split, SplitPart, WindowSet};
 use crate::error::{Error, Result};
-use crate::model::{NetworkConfig, TrainSettings};
+use crate::model::{Forecaster, ModelConfig, ModelKind, NetworkConfig, Progress, TrainSettings};
 use crate::nn::count;
 use crate::nn::forecaster::{CellKind, CoreKind, ForecasterConfig, HeadKind};
 use crate::nn::kernel::fma_peak_gflops;
 use crate::nn::loss::Loss;
-use crate::nn::train::{self, TrainConfig, Trained};
+use crate::nn::mlstm_block::MlstmForm;
+use crate::nn::mlstm_chunkwise::chunk_for;
+use crate::nn::train::{self, EpochReport, TrainConfig};
 use crate::plot::{self, Section};
 
 /// The anchors' data: ETTh1 OT when present, else a series of the same length.
@@ -82,12 +90,83 @@ pub fn name(model: BenchModelArg) -> &'static str {
         BenchModelArg::Slstm => "slstm",
         BenchModelArg::Mlstm => "mlstm",
         BenchModelArg::MlstmPar => "mlstm_par",
+        BenchModelArg::MlstmChunk => "mlstm_chunk",
         BenchModelArg::Xlstm => "xlstm",
     }
 }
 
-/// The anchor-shaped network: patch 1, one recurrent layer (or the blocks "ms"), width `width`,
-/// a head on the last hidden state, no linear skip.
+/// Width and heads of the anchors' networks, when `--hidden` and `--heads` are not given.
+pub const ANCHOR_SIZES: (usize, usize) = (64, 4);
+
+/// Season of the anchors' hourly data, for a seasonal base of the default forecaster.
+const SEASON: usize = 24;
+
+/// What one measurement trains.
+#[derive(Debug, Clone)]
+pub enum Subject {
+    /// An anchor-shaped network, trained by `nn::train`.
+    Network(ForecasterConfig),
+    /// The default forecaster (`xlstm`), trained by the model API.
+    Default(Box<Forecaster>),
+}
+
+/// What `model` trains at `lookback`: [`network`] for the anchors' networks, [`default_model`]
+/// for `xlstm`; `sizes` are `--hidden` and `--heads` (or a sweep's width) when given.
+pub fn subject(
+    model: BenchModelArg,
+    sizes: (Option<usize>, Option<usize>),
+    lookback: usize,
+    args: &BenchArgs,
+) -> Result<Subject> {
+    if model == BenchModelArg::Xlstm {
+        return Ok(Subject::Default(Box::new(default_model(sizes, lookback, args)?)));
+    }
+    let width = sizes.0.unwrap_or(ANCHOR_SIZES.0);
+    let heads = sizes.1.unwrap_or(ANCHOR_SIZES.1);
+    let mut config = network(model, (width, heads), lookback, args.horizon)?;
+    if let (Some(chunk), BenchModelArg::MlstmChunk) = (args.chunk, model) {
+        config.kind = CoreKind::Cell {
+            cell: CellKind::Mlstm {
+                form: MlstmForm::Chunkwise { chunk },
+            },
+        };
+    }
+    Ok(Subject::Network(config))
+}
+
+/// The default forecaster of the library for `lookback` → `--horizon`, with `--epochs`,
+/// `--batch` and `--threads`, no early stopping and no time budget; every other setting (network,
+/// base, loss, learning rate, seed, …) as `ModelConfig::for_kind(ModelKind::Xlstm)` gives it.
+pub fn default_model(
+    (width, heads): (Option<usize>, Option<usize>),
+    lookback: usize,
+    args: &BenchArgs,
+) -> Result<Forecaster> {
+    let mut config = ModelConfig::for_kind(ModelKind::Xlstm);
+    let neural = config.neural_mut().expect("xlstm is a neural model");
+    if let Some(w) = width {
+        neural.network.width = w;
+    }
+    if let Some(h) = heads {
+        neural.network.heads = h;
+    }
+    neural.train = TrainSettings {
+        epochs: args.epochs,
+        batch: args.batch,
+        patience: usize::MAX,
+        max_time: None,
+        threads: args.threads,
+        ..neural.train.clone()
+    };
+    config
+        .validate()
+        .map_err(|e| Error::usage(format!("bench settings: {e}")))?;
+    Forecaster::new(config, lookback, args.horizon, SEASON)
+        .map_err(|e| Error::usage(format!("bench settings: {e}")))
+}
+
+/// The anchor-shaped network: patch 1, one recurrent layer (the block stack "ms" for `xlstm`),
+/// width `width`, a head on the last hidden state, no linear skip.
 pub fn network(
     model: BenchModelArg,
     (width, heads): (usize, usize),
@@ -100,10 +179,21 @@ pub fn network(
             cell: CellKind::Slstm,
         },
         BenchModelArg::Mlstm => CoreKind::Cell {
-            cell: CellKind::Mlstm { parallel: false },
+            cell: CellKind::Mlstm {
+                form: MlstmForm::Recurrent,
+            },
         },
         BenchModelArg::MlstmPar => CoreKind::Cell {
-            cell: CellKind::Mlstm { parallel: true },
+            cell: CellKind::Mlstm {
+                form: MlstmForm::Parallel,
+            },
+        },
+        BenchModelArg::MlstmChunk => CoreKind::Cell {
+            cell: CellKind::Mlstm {
+                form: MlstmForm::Chunkwise {
+                    chunk: chunk_for(width / heads.max(1)),
+                },
+            },
         },
         BenchModelArg::Xlstm => CoreKind::Xlstm { blocks: "ms".into() },
     };
@@ -135,7 +225,12 @@ impl Flops {
 
 /// `analytic_flops` of `../shared/anchors/torch_anchor.py` for lookback `l`, horizon `h`, width
 /// `d` and `nh` heads (None for the block stack, which has no anchor).
-pub fn analytic_flops(model: BenchModelArg, l: usize, h: usize, d: usize, nh: usize) -> Option<Flops> {
+/// `mlstm_chunk` runs chunks of `chunk` steps.
+pub fn analytic_flops(
+    model: BenchModelArg,
+    (l, h, d, nh): (usize, usize, usize, usize),
+    chunk: usize,
+) -> Option<Flops> {
     let dh = (d / nh.max(1)) as f64;
     let (l, h, d, nh) = (l as f64, h as f64, d as f64, nh as f64);
     let head = 2.0 * d * h;
@@ -164,6 +259,15 @@ pub fn analytic_flops(model: BenchModelArg, l: usize, h: usize, d: usize, nh: us
                 l * proj + nh * 4.0 * l * l * dh + head,
                 nh * 8.0 * l * l + l * 2.0 * d,
             )
+        }
+        BenchModelArg::MlstmChunk => {
+            // our count (no anchor): per step and head, the causal half of Q Kᵀ and P V inside
+            // a chunk of c steps ((c + 1)/2 · d multiply-adds each), C_prevᵀ q and the chunk's
+            // share of the state update (d² each); the decay matrix about 8 (c + 1)/2 per entry
+            let c = (chunk as f64).min(l);
+            let proj = inp + 2.0 * d * (4.0 * d + 2.0 * nh);
+            let cell = nh * (2.0 * (c + 1.0) * dh + 4.0 * dh * dh);
+            (l * (proj + cell) + head, l * (nh * 4.0 * (c + 1.0) + 2.0 * d))
         }
         BenchModelArg::Xlstm => return None,
     };
@@ -205,30 +309,93 @@ fn training_windows(args: &BenchArgs, values: &[f64], lookback: usize) -> Result
     Ok(windows)
 }
 
-/// Train `config` on `windows` for `--epochs`; returns the median epoch's windows per second and
-/// the trained model. There is no validation pass, so an epoch's time is training only.
-fn time_training(
-    settings: &TrainConfig,
-    config: &ForecasterConfig,
-    windows: &WindowSet,
-) -> Result<(f64, Trained)> {
+/// Seconds of every training epoch, from the epoch reports (restarted for every ensemble member).
+#[derive(Default)]
+struct EpochTimes {
+    seconds: Vec<f64>,
+    last: f64,
+}
+
+impl EpochTimes {
+    fn record(&mut self, report: &EpochReport) {
+        self.seconds.push(report.seconds - self.last);
+        self.last = report.seconds;
+    }
+
+    /// Windows per second of the median epoch.
+    fn median_rate(mut self, windows: usize) -> Result<f64> {
+        self.seconds.sort_by(f64::total_cmp);
+        let median = self
+            .seconds
+            .get(self.seconds.len() / 2)
+            .copied()
+            .ok_or_else(|| Error::runtime("no training epoch ran"))?;
+        Ok(windows as f64 / median)
+    }
+}
+
+impl Progress for EpochTimes {
+    fn start(&mut self, _epochs: usize) {
+        self.last = 0.0;
+    }
+    fn epoch(&mut self, report: &EpochReport) {
+        self.record(report);
+    }
+}
+
+/// A trained subject: its median epoch's training rate and its forecasts.
+struct Measured {
+    /// Training windows per second (median epoch; training only, no validation pass).
+    train_rate: f64,
+    /// Trainable parameters.
+    parameters: usize,
+    /// The network as trained.
+    network: NetworkConfig,
+    /// Forecasts of standardised windows (N, L) → (N, H) on `--threads` workers.
+    predict: Box<dyn Fn(ArrayView2<f64>) -> Array2<f64>>,
+}
+
+/// Train `subject` on `windows` for `--epochs` without validation windows.
+fn measure(args: &BenchArgs, subject: &Subject, windows: &WindowSet) -> Result<Measured> {
     let no_validation = WindowSet {
         starts: Vec::new(),
         ..windows.clone()
     };
-    let mut epoch_seconds = Vec::new();
-    let mut last = 0.0;
-    let trained = train::fit(settings, config.clone(), windows, &no_validation, &mut |r| {
-        epoch_seconds.push(r.seconds - last);
-        last = r.seconds;
-    })
-    .map_err(|e| Error::runtime(e.to_string()))?;
-    epoch_seconds.sort_by(f64::total_cmp);
-    let median = epoch_seconds
-        .get(epoch_seconds.len() / 2)
-        .copied()
-        .ok_or_else(|| Error::runtime("no training epoch ran"))?;
-    Ok((windows.len() as f64 / median, trained))
+    let mut times = EpochTimes::default();
+    match subject {
+        Subject::Network(config) => {
+            let trained = train::fit(
+                &settings(args),
+                config.clone(),
+                windows,
+                &no_validation,
+                &mut |r| times.record(r),
+            )
+            .map_err(|e| Error::runtime(e.to_string()))?;
+            let (config, threads) = (config.clone(), args.threads);
+            Ok(Measured {
+                train_rate: times.median_rate(windows.len())?,
+                parameters: count(&trained.params),
+                network: NetworkConfig::from(&config),
+                predict: Box::new(move |x| train::predict_with_threads(&trained.params, &config, x, threads)),
+            })
+        }
+        Subject::Default(forecaster) => {
+            let fitted = forecaster.fit(windows, &no_validation, &mut times)?;
+            let network = fitted
+                .config()
+                .neural()
+                .expect("xlstm is a neural model")
+                .network
+                .clone();
+            Ok(Measured {
+                train_rate: times.median_rate(windows.len())?,
+                parameters: fitted.parameters(),
+                network,
+                predict: Box::new(move |x| fitted.predict(x)),
+            })
+        }
+    }
 }
 
 /// Run `xlstm bench`.
@@ -236,26 +403,27 @@ pub fn run(args: BenchArgs, out: Output) -> Result<()> {
     if args.sweep {
         return sweep(args, out);
     }
-    let config = network(args.model, (args.hidden, args.heads), args.lookback, args.horizon)?;
-    let settings = settings(&args);
+    let subject = subject(args.model, (args.hidden, args.heads), args.lookback, &args)?;
     let (source, values) = series(&args)?;
     let train_windows = training_windows(&args, &values, args.lookback)?;
-    let (train_rate, trained) = time_training(&settings, &config, &train_windows)?;
+    let measured = measure(&args, &subject, &train_windows)?;
+    let (train_rate, parameters) = (measured.train_rate, measured.parameters);
     let inputs: Array2<f64> = train_windows.inputs();
     // inference: the median of three passes over all training windows, on --threads workers
     let mut infer_rates: Vec<f64> = (0..3)
         .map(|_| {
             let start = Instant::now();
-            let predicted =
-                train::predict_with_threads(&trained.params, &config, inputs.view(), args.threads);
+            let predicted = (measured.predict)(inputs.view());
             predicted.nrows() as f64 / start.elapsed().as_secs_f64()
         })
         .collect();
     infer_rates.sort_by(f64::total_cmp);
     let infer_rate = infer_rates[1];
-    let parameters = count(&trained.params);
     let peak = peak_rss_mb();
-    let flops = analytic_flops(args.model, args.lookback, args.horizon, args.hidden, args.heads);
+    let (width, heads) = (measured.network.width, measured.network.heads);
+    let sizes = (args.lookback, args.horizon, width, heads);
+    let chunk = args.chunk.unwrap_or(chunk_for(width / heads.max(1)));
+    let flops = analytic_flops(args.model, sizes, chunk);
     let flops_per_sample = flops.map(|f| f.train());
     // the best of three short probes: a momentary load elsewhere lowers a probe, never raises it
     let peak_gflops = (0..3)
@@ -267,8 +435,8 @@ pub fn run(args: BenchArgs, out: Output) -> Result<()> {
     out.note(&format!(
         "{model}: {} training windows of {source}; width {}, {} heads, lookback {}, horizon {}, {} thread(s), batch {}",
         train_windows.len(),
-        args.hidden,
-        args.heads,
+        width,
+        heads,
         args.lookback,
         args.horizon,
         args.threads,
@@ -299,15 +467,15 @@ pub fn run(args: BenchArgs, out: Output) -> Result<()> {
             "fraction_of_peak": fraction,
             "parameters": parameters,
             "windows": train_windows.len(),
-            "hidden": args.hidden,
-            "heads": args.heads,
+            "hidden": width,
+            "heads": heads,
             "lookback": args.lookback,
             "horizon": args.horizon,
             "batch": args.batch,
             "threads": args.threads,
             "epochs": args.epochs,
             "data": source,
-            "network": NetworkConfig::from(&config),
+            "network": measured.network,
         }))?;
     }
     Ok(())
@@ -356,15 +524,15 @@ fn sweep(args: BenchArgs, out: Output) -> Result<()> {
             "--models, --lookbacks and --widths need at least one value each",
         ));
     }
-    let settings = settings(&args);
+    // the width of the lookback sweep (the default forecaster too takes the sweep's widths)
+    let hidden = args.hidden.unwrap_or(ANCHOR_SIZES.0);
     // every configuration first, so that a bad size stops the sweep before any training
     let mut configs = Vec::new();
     for &model in &args.models {
-        let along_lookback = args.lookbacks.iter().map(|&l| (l, args.hidden));
+        let along_lookback = args.lookbacks.iter().map(|&l| (l, hidden));
         let along_width = args.widths.iter().map(|&w| (args.lookback, w));
         for (l, w) in along_lookback.chain(along_width) {
-            network(model, (w, args.heads), l, args.horizon)?;
-            configs.push((model, l, w));
+            configs.push((model, l, w, subject(model, (Some(w), args.heads), l, &args)?));
         }
     }
     let (source, values) = series(&args)?;
@@ -372,13 +540,16 @@ fn sweep(args: BenchArgs, out: Output) -> Result<()> {
     let mut points: BTreeMap<(&str, usize, usize), Point> = BTreeMap::new();
     out.note(&format!(
         "training time per window on {source}: horizon {}, batch {}, {} thread(s), {} heads",
-        args.horizon, args.batch, args.threads, args.heads
+        args.horizon,
+        args.batch,
+        args.threads,
+        args.heads.map_or("default".to_string(), |h| h.to_string())
     ));
     out.note(&format!(
         "{:<10} {:>8} {:>6} {:>8} {:>10} {:>10}",
         "model", "lookback", "width", "windows", "train/s", "ms/window"
     ));
-    for (model, l, w) in configs {
+    for (model, l, w, subject) in configs {
         if points.contains_key(&(name(model), l, w)) {
             continue;
         }
@@ -386,8 +557,7 @@ fn sweep(args: BenchArgs, out: Output) -> Result<()> {
             Entry::Occupied(e) => e.into_mut(),
             Entry::Vacant(e) => e.insert(training_windows(&args, &values, l)?),
         };
-        let config = network(model, (w, args.heads), l, args.horizon)?;
-        let (train_rate, _) = time_training(&settings, &config, set)?;
+        let train_rate = measure(&args, &subject, set)?.train_rate;
         let point = Point {
             windows: set.len(),
             train_rate,
@@ -402,7 +572,7 @@ fn sweep(args: BenchArgs, out: Output) -> Result<()> {
     }
     let line = |model: BenchModelArg, along_lookback: bool| -> Vec<(f64, f64)> {
         let keys: Vec<(usize, usize)> = if along_lookback {
-            args.lookbacks.iter().map(|&l| (l, args.hidden)).collect()
+            args.lookbacks.iter().map(|&l| (l, hidden)).collect()
         } else {
             args.widths.iter().map(|&w| (args.lookback, w)).collect()
         };
@@ -436,7 +606,7 @@ fn sweep(args: BenchArgs, out: Output) -> Result<()> {
         };
         let sections = [
             Section::Lines {
-                caption: format!("against lookback (width {})", args.hidden),
+                caption: format!("against lookback (width {hidden})"),
                 x_label: "lookback L (steps)".into(),
                 y_label: "ms per training window".into(),
                 lines: lines(true),
@@ -495,18 +665,26 @@ mod tests {
     /// exact values come from `torch_anchor.py`'s `analytic_flops`.
     #[test]
     fn flops_match_the_anchors() {
-        let train = |m| analytic_flops(m, 96, 24, 64, 4).unwrap().train();
+        let train = |m| analytic_flops(m, (96, 24, 64, 4), 8).unwrap().train();
         assert_eq!(train(BenchModelArg::Lstm), 19_252_224.0);
         assert_eq!(train(BenchModelArg::Slstm), 12_248_064.0);
         assert_eq!(train(BenchModelArg::Mlstm), 11_676_672.0);
         assert_eq!(train(BenchModelArg::MlstmPar), 17_777_664.0);
-        assert!(analytic_flops(BenchModelArg::Xlstm, 96, 24, 64, 4).is_none());
+        assert!(analytic_flops(BenchModelArg::Xlstm, (96, 24, 64, 4), 8).is_none());
+        // the chunkwise form's own count: below the full parallel square at L = 96
+        assert!(train(BenchModelArg::MlstmChunk) < train(BenchModelArg::MlstmPar));
     }
 
     #[test]
     fn recurrent_flops_grow_linearly_with_the_lookback() {
-        for m in [BenchModelArg::Lstm, BenchModelArg::Slstm, BenchModelArg::Mlstm] {
-            let f = |l| analytic_flops(m, l, 24, 64, 4).unwrap().train();
+        let linear = [
+            BenchModelArg::Lstm,
+            BenchModelArg::Slstm,
+            BenchModelArg::Mlstm,
+            BenchModelArg::MlstmChunk,
+        ];
+        for m in linear {
+            let f = |l| analytic_flops(m, (l, 24, 64, 4), 8).unwrap().train();
             let ratio = f(384) / f(48);
             assert!((7.9..8.0).contains(&ratio), "{m:?}: ×{ratio}");
         }
@@ -519,6 +697,7 @@ mod tests {
             BenchModelArg::Slstm,
             BenchModelArg::Mlstm,
             BenchModelArg::MlstmPar,
+            BenchModelArg::MlstmChunk,
             BenchModelArg::Xlstm,
         ] {
             let c = network(m, (64, 4), 96, 24).unwrap();
@@ -531,6 +710,50 @@ mod tests {
                 .exit_code(),
             2
         );
+    }
+
+    fn bench_args(extra: &[&str]) -> BenchArgs {
+        use clap::Parser;
+        let argv = ["xlstm", "bench"].iter().chain(extra);
+        match crate::cli::Cli::try_parse_from(argv).unwrap().command {
+            crate::cli::Command::Bench(args) => args,
+            _ => unreachable!("a bench command"),
+        }
+    }
+
+    /// `xlstm` measures the library's default forecaster: its network and training settings as
+    /// `ModelConfig::for_kind` gives them, except what the bench sets (epochs, batch, threads, no
+    /// early stopping or time budget) and the sizes when given.
+    #[test]
+    fn the_default_model_is_the_librarys() {
+        let args = bench_args(&["-m", "xlstm", "--epochs", "3", "--threads", "1"]);
+        let Subject::Default(forecaster) = subject(BenchModelArg::Xlstm, (None, None), 96, &args).unwrap()
+        else {
+            panic!("xlstm is the default forecaster");
+        };
+        let (mut want, got) = (
+            ModelConfig::for_kind(ModelKind::Xlstm),
+            forecaster.config().clone(),
+        );
+        let want_neural = want.neural_mut().unwrap();
+        let got_neural = got.neural().unwrap();
+        assert_eq!(got_neural.network, want_neural.network);
+        want_neural.train.epochs = 3;
+        want_neural.train.threads = 1;
+        want_neural.train.patience = usize::MAX;
+        assert_eq!(got_neural.train, want_neural.train);
+        assert_eq!((forecaster.lookback(), forecaster.horizon()), (96, 24));
+        let sized = subject(BenchModelArg::Xlstm, (Some(16), Some(2)), 48, &args).unwrap();
+        let Subject::Default(sized) = sized else {
+            panic!("xlstm is the default forecaster");
+        };
+        let network = &sized.config().neural().unwrap().network;
+        assert_eq!((network.width, network.heads), (16, 2));
+        // the anchors' networks keep the anchors' sizes unless given
+        let Subject::Network(c) = subject(BenchModelArg::Mlstm, (None, None), 96, &args).unwrap() else {
+            panic!("mlstm is an anchor network");
+        };
+        assert_eq!((c.width, c.heads), ANCHOR_SIZES);
     }
 
     #[test]

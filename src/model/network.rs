@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::nn::ffn::FfnFactor;
 use crate::nn::forecaster::{CellKind, ConvScope, CoreKind, ForecasterConfig, HeadKind};
+use crate::nn::mlstm_block::MlstmForm;
 
 /// The file form of [`CoreKind`]: `"core": "xlstm", "blocks": "ms"` (or `"layers"`, `"cell"`).
 #[derive(Serialize, Deserialize)]
@@ -34,7 +35,19 @@ enum CoreKindDef {
 #[serde(remote = "CellKind", rename_all = "lowercase")]
 enum CellKindDef {
     Slstm,
-    Mlstm { parallel: bool },
+    Mlstm {
+        #[serde(with = "MlstmFormDef")]
+        form: MlstmForm,
+    },
+}
+
+/// The file form of [`MlstmForm`]: `"recurrent"`, `"parallel"` or `{"chunkwise": {"chunk": 16}}`.
+#[derive(Serialize, Deserialize)]
+#[serde(remote = "MlstmForm", rename_all = "lowercase")]
+enum MlstmFormDef {
+    Recurrent,
+    Parallel,
+    Chunkwise { chunk: usize },
 }
 
 /// The file form of [`HeadKind`].
@@ -246,7 +259,14 @@ mod tests {
                 cell: CellKind::Slstm,
             },
             CoreKind::Cell {
-                cell: CellKind::Mlstm { parallel: true },
+                cell: CellKind::Mlstm {
+                    form: MlstmForm::Parallel,
+                },
+            },
+            CoreKind::Cell {
+                cell: CellKind::Mlstm {
+                    form: MlstmForm::Chunkwise { chunk: 16 },
+                },
             },
         ];
         for core in cores {

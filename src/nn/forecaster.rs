@@ -84,8 +84,8 @@ pub enum CellKind {
     Slstm,
     /// The mLSTM layer (`mlstm_layer.rs`): one projection, the cell, an output gate.
     Mlstm {
-        /// Run the cell in its parallel (quadratic) form instead of the recurrent one.
-        parallel: bool,
+        /// The form the cell runs in (recurrent, parallel or chunkwise; one function).
+        form: MlstmForm,
     },
 }
 
@@ -392,6 +392,7 @@ fn init_layers<F: Float>(config: &ForecasterConfig, rng: &mut Rng) -> Vec<Layer<
                     cfg.conv_kernel = config.mlstm_conv_kernel();
                     cfg.qkv_blocksize = config.qkv_blocksize;
                     cfg.num_blocks = n;
+                    cfg.form = MlstmForm::fastest(config.tokens(), cfg.d_inner() / config.heads);
                     Layer::Mlstm(Box::new(cfg.init(rng)))
                 }
                 _ => {
@@ -417,17 +418,13 @@ fn init_layers<F: Float>(config: &ForecasterConfig, rng: &mut Rng) -> Vec<Layer<
             vec![Layer::SlstmCell(slstm::init(&cfg, rng))]
         }
         CoreKind::Cell {
-            cell: CellKind::Mlstm { parallel },
+            cell: CellKind::Mlstm { form },
         } => {
             let cfg = MlstmLayerConfig {
                 d_input: d,
                 d_inner: d,
                 n_heads: config.heads,
-                form: if *parallel {
-                    MlstmForm::Parallel
-                } else {
-                    MlstmForm::Recurrent
-                },
+                form: *form,
             };
             vec![Layer::MlstmCell(cfg.init(rng))]
         }
@@ -716,8 +713,8 @@ fn output_backward<F: Float>(
 /// so the first layer's input projection reads the p patch values instead of the D-wide tokens
 /// (p = 1 in the bench: the projection of every step shrinks from D·rows to rows multiply-adds).
 /// The embedding becomes the identity on patches. Equal to [`forward`] up to rounding (tested).
-/// LSTM layers and the bare mLSTM layer run their cache-free inference paths ([`lstm::infer`],
-/// [`mlstm_layer::infer`]).
+/// LSTM layers and the bare cells run their cache-free inference paths ([`lstm::infer`],
+/// [`slstm::infer`], [`mlstm_layer::infer`]).
 pub fn predict<F: Float>(
     params: &ForecasterParams<F>,
     config: &ForecasterConfig,
@@ -730,6 +727,7 @@ pub fn predict<F: Float>(
     for layer in &params.layers {
         hidden = match layer {
             Layer::Lstm(p) => lstm::infer(p, &hidden),
+            Layer::SlstmCell(p) => slstm::infer(p, &hidden),
             Layer::MlstmCell(p) => mlstm_layer::infer(p, &hidden),
             _ => layer_forward(layer, &hidden, &mut Dropout::off()).0,
         };

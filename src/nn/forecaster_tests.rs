@@ -343,8 +343,10 @@ fn slstm_cell_forecaster_grads_match_finite_differences() {
 
 #[test]
 fn mlstm_cell_forecaster_grads_match_finite_differences() {
-    check_whole_model(cell(CellKind::Mlstm { parallel: false }), HeadKind::Last);
-    check_whole_model(cell(CellKind::Mlstm { parallel: true }), HeadKind::Flatten);
+    let mlstm = |form| cell(CellKind::Mlstm { form });
+    check_whole_model(mlstm(MlstmForm::Recurrent), HeadKind::Last);
+    check_whole_model(mlstm(MlstmForm::Parallel), HeadKind::Flatten);
+    check_whole_model(mlstm(MlstmForm::Chunkwise { chunk: 3 }), HeadKind::Flatten);
 }
 
 /// The bench's anchor-shaped networks have the anchors' parameter counts plus what the shared
@@ -361,8 +363,13 @@ fn cell_cores_match_the_anchor_shapes() {
     };
     // ../shared/anchors/README.md: slstm 22,424, mlstm_rec and mlstm_par 18,848 parameters
     assert_eq!(anchor(cell(CellKind::Slstm)), 22_424);
-    assert_eq!(anchor(cell(CellKind::Mlstm { parallel: false })), 18_848);
-    assert_eq!(anchor(cell(CellKind::Mlstm { parallel: true })), 18_848);
+    for form in [
+        MlstmForm::Recurrent,
+        MlstmForm::Parallel,
+        MlstmForm::fastest(96, 16),
+    ] {
+        assert_eq!(anchor(cell(CellKind::Mlstm { form })), 18_848);
+    }
 }
 
 #[test]

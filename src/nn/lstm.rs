@@ -13,13 +13,20 @@
 //! packed once per pass, `kernel.rs`), which then holds the gate activations (the cache). Nothing
 //! is allocated inside the time loop; the pointwise loops are branch-free and vectorise.
 //!
+//! The caches are **time-major**, (T, B, ·): the B rows one step reads and writes are contiguous.
+//! In the batch-major (B, T, ·) layout they were T·4H floats apart, a multiple of 64 KiB at
+//! T = 192 or 384, so every row of a step fell into the same L2 cache sets and they evicted each
+//! other (training time grew as T^1.29). Inputs, outputs and upstream gradients stay (B, T, ·);
+//! they are transposed once per pass, and the weight gradients are summed over the rows in the
+//! batch-major order as before, so results are unchanged bit for bit.
+//!
 //! Public API:
 //! - [`LstmParams::init`]`(d_input, d_hidden, rng)` (PyTorch's U(±1/√H), forget bias 1)
 //! - [`forward`]`(&p, &x, state0: Option<&LstmState>) -> (h (B,T,H), final LstmState, LstmCache)`
 //! - [`backward`]`(&p, &cache, &d_h, d_final: Option<&LstmState>, &mut g) -> (d_x (B,T,D), d_state0)`
 
 use ndarray::linalg::general_mat_mul;
-use ndarray::{s, Array1, Array2, Array3, Axis};
+use ndarray::{s, Array1, Array2, Array3, ArrayView3, Axis};
 
 use super::activation::sigmoid;
 use super::kernel::{gemm, Packed};
@@ -58,19 +65,58 @@ impl<F: Float> LstmState<F> {
     }
 }
 
-/// What [`backward`] needs.
+/// What [`backward`] needs; the per-step arrays are time-major (see the module doc).
 #[derive(Clone, Debug)]
 pub struct LstmCache<F> {
     /// Layer input.
     pub x: Array3<F>, // (B, T, D)
     /// Gate activations [i | f | z | o].
-    pub gates: Array3<F>, // (B, T, 4H)
+    pub gates: Array3<F>, // (T, B, 4H)
     /// h_{t−1} for each step (index 0 holds h_0).
-    pub h_prev: Array3<F>, // (B, T, H)
+    pub h_prev: Array3<F>, // (T, B, H)
     /// c_0 ..= c_T.
-    pub c: Array3<F>, // (B, T+1, H)
+    pub c: Array3<F>, // (T+1, B, H)
     /// tanh(c_t).
-    pub tanh_c: Array3<F>, // (B, T, H)
+    pub tanh_c: Array3<F>, // (T, B, H)
+}
+
+/// `a` (X, Y, W) as a standard-layout (Y, X, W) array: batch-major ↔ time-major, one contiguous
+/// row of W values at a time.
+pub(crate) fn swap_outer<F: Float>(a: ArrayView3<F>) -> Array3<F> {
+    let (nx, ny, w) = a.dim();
+    let a = a.as_standard_layout();
+    let src = a.as_slice().expect("standard layout");
+    let mut out = vec![F::zero(); nx * ny * w];
+    for (x, block) in src.chunks_exact((ny * w).max(1)).enumerate() {
+        for (y, row) in block.chunks_exact(w.max(1)).enumerate() {
+            out[(y * nx + x) * w..(y * nx + x + 1) * w].copy_from_slice(row);
+        }
+    }
+    Array3::from_shape_vec((ny, nx, w), out).expect("(Y, X, W) values")
+}
+
+/// Planes t (read-only) and t+1 (mutable) of a standard-layout time-major (T', B, W) array, each
+/// (B·W) values.
+#[inline]
+fn planes<F>(a: &mut Array3<F>, t: usize) -> (&[F], &mut [F]) {
+    let plane = a.dim().1 * a.dim().2;
+    let all = a.as_slice_mut().expect("standard layout");
+    let (lo, hi) = all[t * plane..(t + 2) * plane].split_at_mut(plane);
+    (lo, hi)
+}
+
+/// Plane t of a standard-layout time-major (T, B, W) array: the B rows of step t.
+#[inline]
+fn plane<F>(a: &Array3<F>, t: usize) -> &[F] {
+    let plane = a.dim().1 * a.dim().2;
+    &a.as_slice().expect("standard layout")[t * plane..(t + 1) * plane]
+}
+
+/// Mutable plane t of a standard-layout time-major (T, B, W) array.
+#[inline]
+fn plane_mut<F>(a: &mut Array3<F>, t: usize) -> &mut [F] {
+    let plane = a.dim().1 * a.dim().2;
+    &mut a.as_slice_mut().expect("standard layout")[t * plane..(t + 1) * plane]
 }
 
 impl<F: Float> LstmParams<F> {
@@ -124,7 +170,8 @@ fn cell_step<F: Float>(g: &mut [F], c_prev: &[F], c: &mut [F], tanh_c: &mut [F],
     let (gi, rest) = g.split_at_mut(hd);
     let (gf, rest) = rest.split_at_mut(hd);
     let (gz, go) = rest.split_at_mut(hd);
-    let (c_prev, c, tanh_c) = (&c_prev[..hd], &mut c[..hd], &mut tanh_c[..hd]);
+    // every slice exactly H long, so the loop has no bounds checks and vectorises
+    let (go, c_prev, c, tanh_c) = (&mut go[..hd], &c_prev[..hd], &mut c[..hd], &mut tanh_c[..hd]);
     for u in 0..hd {
         let i = sigmoid(gi[u]);
         let f = sigmoid(gf[u]);
@@ -136,6 +183,12 @@ fn cell_step<F: Float>(g: &mut [F], c_prev: &[F], c: &mut [F], tanh_c: &mut [F],
         h[u] = o * tanh_c[u];
     }
 }
+
+crate::simd_entry!(
+/// [`cell_step`] behind a function boundary: its slices arrive as separate arguments, so the
+/// compiler knows they do not overlap and vectorises the loop over units (inlined into a loop
+/// over rows of one buffer it could not tell, and ran the scalar loop).
+fn step_row<F>(g: &mut [F], c_prev: &[F], c: &mut [F], tanh_c: &mut [F], h: &mut [F]) => cell_step);
 
 crate::simd_entry!(
 /// Run the LSTM over `x` (B, T, D) from `state0` (zero state when `None`).
@@ -156,45 +209,59 @@ fn forward_impl<F: Float>(
     let hd = p.d_hidden();
     debug_assert!(t_len > 0, "lstm: empty sequence");
     debug_assert_eq!(x.dim().2, p.w_x.ncols(), "lstm: input width");
-    // One GEMM for the input projection of every step, bias added once.
-    let mut gates = Array2::from_shape_fn((bs * t_len, 4 * hd), |(_, k)| p.b[k]); // (B·T, 4H)
-    gemm(rows(x), &Packed::new(p.w_x.t()), gates.view_mut(), true);
+    // One GEMM for the input projection of every step, bias added once, rows in time-major
+    // order (each row's sum does not depend on the other rows, so the values are the same).
+    let x_tm = swap_outer(x.view()); // (T, B, D)
+    let mut gates = Array2::from_shape_fn((t_len * bs, 4 * hd), |(_, k)| p.b[k]); // (T·B, 4H)
+    gemm(rows(&x_tm), &Packed::new(p.w_x.t()), gates.view_mut(), true);
     let mut gates = gates
-        .into_shape_with_order((bs, t_len, 4 * hd))
-        .expect("contiguous"); // (B, T, 4H)
+        .into_shape_with_order((t_len, bs, 4 * hd))
+        .expect("contiguous"); // (T, B, 4H)
     let w_h_t = Packed::new(p.w_h.t()); // (H, 4H), packed once for all steps
-    let mut h_prev = Array3::<F>::zeros((bs, t_len, hd)); // (B, T, H)
-    let mut c = Array3::<F>::zeros((bs, t_len + 1, hd)); // (B, T+1, H)
-    let mut tanh_c = Array3::<F>::zeros((bs, t_len, hd)); // (B, T, H)
-    let mut y = Array3::<F>::zeros((bs, t_len, hd)); // (B, T, H)
+    let mut h_prev = Array3::<F>::zeros((t_len, bs, hd)); // (T, B, H)
+    let mut c = Array3::<F>::zeros((t_len + 1, bs, hd)); // (T+1, B, H)
+    let mut tanh_c = Array3::<F>::zeros((t_len, bs, hd)); // (T, B, H)
+    let mut y = Array3::<F>::zeros((t_len, bs, hd)); // (T, B, H)
     if let Some(s0) = state0 {
-        h_prev.slice_mut(s![.., 0, ..]).assign(&s0.h);
-        c.slice_mut(s![.., 0, ..]).assign(&s0.c);
+        h_prev.index_axis_mut(Axis(0), 0).assign(&s0.h);
+        c.index_axis_mut(Axis(0), 0).assign(&s0.c);
     }
     for t in 0..t_len {
         // pre_t (B, 4H) += h_{t−1} W_hᵀ, in place
         gemm(
-            h_prev.slice(s![.., t, ..]),
+            h_prev.index_axis(Axis(0), t),
             &w_h_t,
-            gates.slice_mut(s![.., t, ..]),
+            gates.index_axis_mut(Axis(0), t),
             true,
         );
+        let (c_prev, c_new) = planes(&mut c, t);
+        let (g, tc, h) = (
+            plane_mut(&mut gates, t),
+            plane_mut(&mut tanh_c, t),
+            plane_mut(&mut y, t),
+        );
         for b in 0..bs {
-            let (c_prev, c_new) = prev_next(&mut c, b, t);
-            let (tc, h) = (row_mut(&mut tanh_c, b, t), row_mut(&mut y, b, t));
-            cell_step(row_mut(&mut gates, b, t), c_prev, c_new, tc, h);
+            let (unit, gate) = (b * hd..(b + 1) * hd, b * 4 * hd..(b + 1) * 4 * hd);
+            let c_new = &mut c_new[unit.clone()];
+            step_row(
+                &mut g[gate],
+                &c_prev[unit.clone()],
+                c_new,
+                &mut tc[unit.clone()],
+                &mut h[unit],
+            );
         }
         if t + 1 < t_len {
-            let h_t = y.slice(s![.., t, ..]);
-            h_prev.slice_mut(s![.., t + 1, ..]).assign(&h_t);
+            let (h_t, h_next) = (plane(&y, t), plane_mut(&mut h_prev, t + 1));
+            h_next.copy_from_slice(h_t);
         }
     }
     let final_state = LstmState {
-        h: y.index_axis(Axis(1), t_len - 1).to_owned(),
-        c: c.index_axis(Axis(1), t_len).to_owned(),
+        h: y.index_axis(Axis(0), t_len - 1).to_owned(),
+        c: c.index_axis(Axis(0), t_len).to_owned(),
     };
     (
-        y,
+        swap_outer(y.view()), // (B, T, H)
         final_state,
         LstmCache {
             x: x.clone(),
@@ -261,6 +328,7 @@ fn cell_step_back<F: Float>(
     let (dpi, rest) = dp.split_at_mut(hd);
     let (dpf, rest) = rest.split_at_mut(hd);
     let (dpz, dpo) = rest.split_at_mut(hd);
+    let dpo = &mut dpo[..hd];
     let (c_prev, tc, dy, dh_rec) = (&c_prev[..hd], &tc[..hd], &dy[..hd], &dh_rec[..hd]);
     for u in 0..hd {
         let (i, f, z, o) = (gi[u], gf[u], gz[u], go[u]);
@@ -273,6 +341,18 @@ fn cell_step_back<F: Float>(
         dc[u] = dcu * f;
     }
 }
+
+crate::simd_entry!(
+/// [`cell_step_back`] behind a function boundary (see [`step_row`]).
+fn back_row<F>(
+    g: &[F],
+    c_prev: &[F],
+    tc: &[F],
+    dy: &[F],
+    dh_rec: &[F],
+    dc: &mut [F],
+    dp: &mut [F],
+) => cell_step_back);
 
 crate::simd_entry!(
 /// BPTT. `d_h` (B, T, H) is the gradient of the loss w.r.t. every output; `d_final` that w.r.t.
@@ -293,7 +373,7 @@ fn backward_impl<F: Float>(
     d_final: Option<&LstmState<F>>,
     grads: &mut LstmParams<F>,
 ) -> (Array3<F>, LstmState<F>) {
-    let (bs, t_len, hd) = cache.h_prev.dim();
+    let (t_len, bs, hd) = cache.h_prev.dim();
     let mut carry = match d_final {
         Some(d) => LstmState {
             h: d.h.as_standard_layout().into_owned(),
@@ -303,28 +383,38 @@ fn backward_impl<F: Float>(
     }; // d_h_rec (B, H) and d_c (B, H) flowing into step t from step t+1
     let w_h = Packed::new(p.w_h.view()); // (4H, H), packed once for all steps
     let w_x = Packed::new(p.w_x.view()); // (4H, D)
-    let mut d_pre = Array3::<F>::zeros((bs, t_len, 4 * hd)); // (B, T, 4H)
+    let d_h = swap_outer(d_h.view()); // (T, B, H)
+    let mut d_pre = Array3::<F>::zeros((t_len, bs, 4 * hd)); // (T, B, 4H)
     for t in (0..t_len).rev() {
+        let (g, c_prev, tc) = (
+            plane(&cache.gates, t),
+            plane(&cache.c, t),
+            plane(&cache.tanh_c, t),
+        );
+        let (dy, dp) = (plane(&d_h, t), plane_mut(&mut d_pre, t));
         for b in 0..bs {
+            let (unit, gate) = (b * hd..(b + 1) * hd, b * 4 * hd..(b + 1) * 4 * hd);
             let dh_rec = carry.h.row(b).to_slice().expect("contiguous");
             let dc = carry.c.row_mut(b).into_slice().expect("contiguous");
-            cell_step_back(
-                row(&cache.gates, b, t),
-                row(&cache.c, b, t),
-                row(&cache.tanh_c, b, t),
-                row(d_h, b, t),
+            back_row(
+                &g[gate.clone()],
+                &c_prev[unit.clone()],
+                &tc[unit.clone()],
+                &dy[unit],
                 dh_rec,
                 dc,
-                row_mut(&mut d_pre, b, t),
+                &mut dp[gate],
             );
         }
         // d_h_{t−1} = d_pre_t W_h (overwrites the carry).
-        gemm(d_pre.slice(s![.., t, ..]), &w_h, carry.h.view_mut(), false);
+        gemm(d_pre.index_axis(Axis(0), t), &w_h, carry.h.view_mut(), false);
     }
-    // Parameter gradients for all steps at once.
+    // Parameter gradients for all steps at once, summed over the rows in batch-major order.
+    let d_pre = swap_outer(d_pre.view()); // (B, T, 4H)
     let d_pre2 = rows(&d_pre); // (B·T, 4H)
     let one = F::one();
-    general_mat_mul(one, &d_pre2.t(), &rows(&cache.h_prev), one, &mut grads.w_h);
+    let h_prev = swap_outer(cache.h_prev.view()); // (B, T, H)
+    general_mat_mul(one, &d_pre2.t(), &rows(&h_prev), one, &mut grads.w_h);
     general_mat_mul(one, &d_pre2.t(), &rows(&cache.x), one, &mut grads.w_x);
     grads.b += &d_pre2.sum_axis(Axis(0));
     let mut d_x = Array3::zeros(cache.x.dim()); // (B, T, D)

@@ -178,25 +178,25 @@ fn backward_recurrent_body<F: Float>(
 
 /// Index helpers over the flat (row-major) buffers of one (batch, head) pair.
 #[derive(Clone, Copy)]
-struct Head {
-    bi: usize,
-    hi: usize,
-    t_len: usize,
-    nh: usize,
-    d: usize,
+pub(super) struct Head {
+    pub(super) bi: usize,
+    pub(super) hi: usize,
+    pub(super) t_len: usize,
+    pub(super) nh: usize,
+    pub(super) d: usize,
 }
 
 impl Head {
     /// Start of head hi at step t in a (B, T, E) buffer.
-    fn x(&self, t: usize) -> usize {
+    pub(super) fn x(&self, t: usize) -> usize {
         (self.bi * self.t_len + t) * self.nh * self.d + self.hi * self.d
     }
     /// Gate index at step t in a (B, T, NH) buffer.
-    fn gate(&self, t: usize) -> usize {
+    pub(super) fn gate(&self, t: usize) -> usize {
         (self.bi * self.t_len + t) * self.nh + self.hi
     }
     /// Step index in a (B, NH, T) buffer.
-    fn step(&self, t: usize) -> usize {
+    pub(super) fn step(&self, t: usize) -> usize {
         (self.bi * self.nh + self.hi) * self.t_len + t
     }
     /// Start of state t (0..=T) in a (B, NH, T+1, width) buffer.
@@ -521,7 +521,7 @@ pub(crate) fn slice<F, D: ndarray::Dimension>(a: &ndarray::Array<F, D>) -> &[F] 
     a.as_slice().expect("tensors are in standard layout")
 }
 
-fn slice_mut<F, D: ndarray::Dimension>(a: &mut ndarray::Array<F, D>) -> &mut [F] {
+pub(crate) fn slice_mut<F, D: ndarray::Dimension>(a: &mut ndarray::Array<F, D>) -> &mut [F] {
     a.as_slice_mut().expect("tensors are in standard layout")
 }
 

@@ -26,6 +26,7 @@ use super::dropout::{self, Dropout};
 use super::headwise;
 use super::linear::{self, cols3, rows, LinearParams};
 use super::mlstm::{MlstmCell, MlstmInput, MlstmState, RecurrentCache, EPS};
+use super::mlstm_chunkwise::{chunk_for, ChunkwiseCache};
 use super::mlstm_parallel::ParallelCache;
 use super::norm::{self, NormCache, NormParams};
 use super::rng::Rng;
@@ -37,8 +38,65 @@ use ndarray::{Array1, Array2, Array3, Axis, Zip};
 pub enum MlstmForm {
     /// O(T·d²) per head, cache B·NH·T·d² (C at every step).
     Recurrent,
-    /// O(T²·d) per head, cache B·NH·T²; cheaper when T < ~2.5·d.
+    /// O(T²·d) per head, cache B·NH·T² (full masked T×T products).
     Parallel,
+    /// Recurrent between chunks of `chunk` steps, parallel inside: O(T·(chunk·d + d²)) per head,
+    /// cache B·NH·(T·2·chunk + (T/chunk)·d²) (`mlstm_chunkwise.rs`).
+    Chunkwise {
+        /// Steps per chunk.
+        chunk: usize,
+    },
+}
+
+impl MlstmForm {
+    /// The fastest form for `t_len` steps of head width `d`, as measured (forward and backward
+    /// of a training shard, `cargo bench --bench training_timing -- mlstm_forms`, in
+    /// `docs/performance.md`): the parallel form while T ≤ 2d (its T×T products run through the
+    /// packed GEMM kernel and cost little at such T), the chunkwise form with chunks of
+    /// [`chunk_for`]`(d)` beyond (linear in T; the parallel form is quadratic and the recurrent
+    /// one reads a d×d matrix per step back in the backward pass).
+    pub fn fastest(t_len: usize, d: usize) -> MlstmForm {
+        if t_len <= 2 * d {
+            MlstmForm::Parallel
+        } else {
+            MlstmForm::Chunkwise { chunk: chunk_for(d) }
+        }
+    }
+
+    /// Floats the cell caches per (window, head) for `t_len` steps of head width `d`, beside the
+    /// inputs and outputs: C at every step (recurrent), three T×T matrices (parallel), two T×chunk
+    /// matrices and C once per chunk (chunkwise). For memory estimates.
+    pub fn cache_floats_per_head(self, t_len: usize, d: usize) -> f64 {
+        let (t, d2) = (t_len as f64, (d * d) as f64);
+        match self {
+            MlstmForm::Recurrent => (t + 1.0) * (d2 + d as f64),
+            MlstmForm::Parallel => 3.0 * t * t,
+            MlstmForm::Chunkwise { chunk } => {
+                let chunk = chunk.clamp(1, t_len.max(1)) as f64;
+                2.0 * t * chunk + ((t / chunk).ceil() + 1.0) * (d2 + d as f64)
+            }
+        }
+    }
+
+    /// Run `cell` over `x` from the empty state in this form: h̃ (B, T, E) and the cache.
+    pub(crate) fn forward<F: Float>(self, cell: &MlstmCell, x: &MlstmInput<F>) -> (Array3<F>, CellCache<F>) {
+        let (b, _, e) = x.q.dim();
+        let empty = || MlstmState::zeros(b, cell.nh, e / cell.nh);
+        match self {
+            MlstmForm::Recurrent => {
+                let (h, _, c) = cell.forward_recurrent(x, &empty());
+                (h, CellCache::Recurrent(c))
+            }
+            MlstmForm::Parallel => {
+                let (h, c) = cell.forward_parallel(x);
+                (h, CellCache::Parallel(c))
+            }
+            MlstmForm::Chunkwise { chunk } => {
+                let (h, _, c) = cell.forward_chunkwise(x, &empty(), chunk);
+                (h, CellCache::Chunkwise(c))
+            }
+        }
+    }
 }
 
 /// Sizes and options of one mLSTM block.
@@ -64,7 +122,8 @@ pub struct MlstmBlockConfig {
 }
 
 impl MlstmBlockConfig {
-    /// Official defaults for width `d_model` and `nh` heads: E = 2D, K = 4, parallel form; dense
+    /// Official defaults for width `d_model` and `nh` heads: E = 2D, K = 4, parallel form (the
+    /// forecaster sets the [fastest](MlstmForm::fastest) form for its sequence length); dense
     /// q, k, v projections (set `qkv_blocksize` to 4 for the official head-wise ones).
     pub fn new(d_model: usize, nh: usize) -> Self {
         MlstmBlockConfig {
@@ -191,6 +250,7 @@ impl<F: Float> Params<F> for MlstmBlockParams<F> {
 pub(crate) enum CellCache<F> {
     Recurrent(RecurrentCache<F>),
     Parallel(ParallelCache<F>),
+    Chunkwise(ChunkwiseCache<F>),
 }
 
 impl<F: Float> CellCache<F> {
@@ -199,6 +259,17 @@ impl<F: Float> CellCache<F> {
         match self {
             CellCache::Recurrent(c) => c.kink_margin(),
             CellCache::Parallel(c) => c.kink_margin(),
+            CellCache::Chunkwise(c) => c.kink_margin(),
+        }
+    }
+
+    /// The backward pass of the form that made this cache: the gradient of the cell inputs `x`
+    /// for the upstream `d_h` (B, T, E).
+    pub(crate) fn backward(&self, cell: &MlstmCell, x: &MlstmInput<F>, d_h: &Array3<F>) -> MlstmInput<F> {
+        match self {
+            CellCache::Recurrent(c) => cell.backward_recurrent(x, c, d_h).0,
+            CellCache::Parallel(c) => cell.backward_parallel(x, c, d_h),
+            CellCache::Chunkwise(c) => cell.backward_chunkwise(x, c, d_h).0,
         }
     }
 }
@@ -284,16 +355,7 @@ pub fn forward_train<F: Float>(
         f_pre,
     };
     let cell = MlstmCell { nh, eps: p.cfg.eps };
-    let (h, cell_cache) = match p.cfg.form {
-        MlstmForm::Recurrent => {
-            let (h, _, c) = cell.forward_recurrent(&cell_in, &MlstmState::zeros(b, nh, e / nh));
-            (h, CellCache::Recurrent(c))
-        }
-        MlstmForm::Parallel => {
-            let (h, c) = cell.forward_parallel(&cell_in);
-            (h, CellCache::Parallel(c))
-        }
-    };
+    let (h, cell_cache) = p.cfg.form.forward(&cell, &cell_in);
     let (h_n, out_norm_cache) = norm::forward(&p.out_norm, &h, nh);
     let h_s = h_n + &(&x_c * &p.skip);
     let y_g = Zip::from(&h_s).and(&z).map_collect(|&h, &z| h * silu(z));
@@ -340,10 +402,7 @@ pub fn backward<F: Float>(
     let d_xc_skip = &d_hs * &p.skip;
     let d_h = norm::backward(&p.out_norm, &cache.out_norm, &d_hs, &mut grads.out_norm);
     let cell = MlstmCell { nh, eps: p.cfg.eps };
-    let d_in = match &cache.cell {
-        CellCache::Recurrent(c) => cell.backward_recurrent(&cache.cell_in, c, &d_h).0,
-        CellCache::Parallel(c) => cell.backward_parallel(&cache.cell_in, c, &d_h),
-    };
+    let d_in = cache.cell.backward(&cell, &cache.cell_in, &d_h);
     let (d_xc, mut d_xm) = backward_projections(p, cache, d_in, grads);
     let d_xc = d_xc + d_xc_skip;
     let d_xconv = Zip::from(&d_xc)

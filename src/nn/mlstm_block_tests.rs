@@ -164,8 +164,38 @@ fn block_grads_match_finite_differences_recurrent_form() {
     check_block(MlstmForm::Recurrent);
 }
 
+/// Chunks of 2 over T = 5: two full chunks and a partial one.
 #[test]
-fn recurrent_and_parallel_blocks_agree_in_outputs_and_gradients() {
+fn block_grads_match_finite_differences_chunkwise_form() {
+    check_block(MlstmForm::Chunkwise { chunk: 2 });
+}
+
+/// The measured rule: the parallel form while T ≤ 2d, chunks of 8 (d ≤ 16) or 16 beyond; the
+/// forecaster gives its blocks the form for its token count.
+#[test]
+fn blocks_run_the_fastest_form_for_their_length() {
+    assert_eq!(MlstmForm::fastest(11, 16), MlstmForm::Parallel);
+    assert_eq!(MlstmForm::fastest(32, 16), MlstmForm::Parallel);
+    assert_eq!(MlstmForm::fastest(33, 16), MlstmForm::Chunkwise { chunk: 8 });
+    assert_eq!(MlstmForm::fastest(64, 32), MlstmForm::Parallel);
+    assert_eq!(MlstmForm::fastest(96, 32), MlstmForm::Chunkwise { chunk: 16 });
+    use crate::nn::forecaster::{init, CoreKind, ForecasterConfig, ForecasterParams, Layer};
+    for (lookback, want) in [
+        (96, MlstmForm::Parallel),
+        (336, MlstmForm::Chunkwise { chunk: 8 }),
+    ] {
+        let mut config = ForecasterConfig::new(CoreKind::Xlstm { blocks: "m".into() }, lookback, 24);
+        config.width = 32; // E = 64, d = 16; patches of 16 at stride 8: 11 and 41 tokens
+        let params: ForecasterParams<f64> = init(&config, 0);
+        let Layer::Mlstm(block) = &params.layers[0] else {
+            panic!("an mLSTM block");
+        };
+        assert_eq!(block.cfg.form, want, "lookback {lookback}");
+    }
+}
+
+#[test]
+fn recurrent_parallel_and_chunkwise_blocks_agree_in_outputs_and_gradients() {
     let (point, w) = test_point(&config(MlstmForm::Parallel, EPS));
     let run = |form: MlstmForm| {
         let mut p = point.params.clone();
@@ -178,13 +208,16 @@ fn recurrent_and_parallel_blocks_agree_in_outputs_and_gradients() {
         grads.visit("", &mut |_, g| flat.extend_from_slice(g));
         flat
     };
-    let (a, b) = (run(MlstmForm::Recurrent), run(MlstmForm::Parallel));
+    let a = run(MlstmForm::Recurrent);
     let scale = a.iter().fold(0.0f64, |m, v| m.max(v.abs()));
-    let diff = a.iter().zip(&b).fold(0.0f64, |m, (x, y)| m.max((x - y).abs()));
-    assert!(
-        diff <= 1e-12 * scale,
-        "max difference {diff:.3e}, scale {scale:.3e}"
-    );
+    for form in [MlstmForm::Parallel, MlstmForm::Chunkwise { chunk: 2 }] {
+        let b = run(form);
+        let diff = a.iter().zip(&b).fold(0.0f64, |m, (x, y)| m.max((x - y).abs()));
+        assert!(
+            diff <= 1e-12 * scale,
+            "{form:?}: max difference {diff:.3e}, scale {scale:.3e}"
+        );
+    }
 }
 
 #[test]

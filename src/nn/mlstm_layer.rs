@@ -139,7 +139,7 @@ fn project<F: Float>(p: &MlstmLayerParams<F>, x: &Array3<F>) -> (MlstmInput<F>, 
 /// Forward over `x` (B, T, D) → h (B, T, E), from the empty cell state.
 pub fn forward<F: Float>(p: &MlstmLayerParams<F>, x: &Array3<F>) -> (Array3<F>, MlstmLayerCache<F>) {
     let (bs, t_len, d) = x.dim();
-    let (e, nh) = (p.cfg.d_inner, p.cfg.n_heads);
+    let nh = p.cfg.n_heads;
     debug_assert_eq!(p.w.dim(), (p.cfg.projections(), d), "mLSTM layer: input width");
     let (cell_in, o) = project(p, x); // cell inputs, σ(õ) (B, T, E)
     let x2 = x
@@ -147,17 +147,7 @@ pub fn forward<F: Float>(p: &MlstmLayerParams<F>, x: &Array3<F>) -> (Array3<F>, 
         .into_owned()
         .into_shape_with_order((bs * t_len, d))
         .expect("contiguous"); // (B·T, D)
-    let cell = MlstmCell::new(nh);
-    let (h_tilde, cell_cache) = match p.cfg.form {
-        MlstmForm::Recurrent => {
-            let (h, _, c) = cell.forward_recurrent(&cell_in, &MlstmState::zeros(bs, nh, e / nh));
-            (h, CellCache::Recurrent(c))
-        }
-        MlstmForm::Parallel => {
-            let (h, c) = cell.forward_parallel(&cell_in);
-            (h, CellCache::Parallel(c))
-        }
-    }; // (B, T, E)
+    let (h_tilde, cell_cache) = p.cfg.form.forward(&MlstmCell::new(nh), &cell_in); // (B, T, E)
     let h = &o * &h_tilde; // (B, T, E)
     let cache = MlstmLayerCache {
         x: x2,
@@ -185,10 +175,7 @@ pub fn backward<F: Float>(
         .and(&cache.o)
         .map_collect(|&g, &h, &o| g * h * o * (one - o)); // (B, T, E) δõ
     let cell = MlstmCell::new(p.cfg.n_heads);
-    let d_in = match &cache.cell {
-        CellCache::Recurrent(c) => cell.backward_recurrent(&cache.cell_in, c, &d_ht).0,
-        CellCache::Parallel(c) => cell.backward_parallel(&cache.cell_in, c, &d_ht),
-    };
+    let d_in = cache.cell.backward(&cell, &cache.cell_in, &d_ht);
     let parts = [&d_in.q, &d_in.k, &d_in.v, &d_o, &d_in.i_pre, &d_in.f_pre].map(|a| rows(a));
     let d_pre = concatenate(Axis(1), &parts).expect("same number of rows"); // (B·T, 4E+2NH)
     general_mat_mul(one, &d_pre.t(), &cache.x, one, &mut grads.w);
@@ -219,7 +206,8 @@ mod tests {
     /// N = max(|q·n|, e⁰) + ε = 6 + 1e-6, h̃ = C_1 q / N = 3/(6 + 1e-6), h = 0.5·h̃.
     #[test]
     fn hand_computed_one_step() {
-        for form in [MlstmForm::Recurrent, MlstmForm::Parallel] {
+        let chunkwise = MlstmForm::Chunkwise { chunk: 1 };
+        for form in [MlstmForm::Recurrent, MlstmForm::Parallel, chunkwise] {
             let p = MlstmLayerParams {
                 cfg: MlstmLayerConfig {
                     d_input: 1,
@@ -285,31 +273,37 @@ mod tests {
         check(MlstmForm::Parallel);
     }
 
+    /// T = 6 in chunks of 4: a full and a partial chunk.
     #[test]
-    fn both_forms_agree() {
+    fn chunkwise_grads_match_finite_differences() {
+        check(MlstmForm::Chunkwise { chunk: 4 });
+    }
+
+    #[test]
+    fn all_forms_agree() {
         let mut rng = Rng::new(4);
         let rec = config(MlstmForm::Recurrent).init::<f64>(&mut rng);
-        let par = MlstmLayerParams {
-            cfg: config(MlstmForm::Parallel),
-            ..rec.clone()
-        };
         let x = as3(&randn(&mut rng, &[3, 9, 3], 1.0));
         let g = as3(&randn(&mut rng, &[3, 9, 4], 1.0));
-        let ((h_r, c_r), (h_p, c_p)) = (forward(&rec, &x), forward(&par, &x));
-        let (mut g_r, mut g_p) = (zeros_like(&rec), zeros_like(&par));
-        let (dx_r, dx_p) = (
-            backward(&rec, &c_r, &g, &mut g_r),
-            backward(&par, &c_p, &g, &mut g_p),
-        );
+        let (h_r, c_r) = forward(&rec, &x);
+        let mut g_r = zeros_like(&rec);
+        let dx_r = backward(&rec, &c_r, &g, &mut g_r);
         let max_diff = |a: &Array3<f64>, b: &Array3<f64>| (a - b).fold(0.0f64, |m, d| m.max(d.abs()));
-        assert!(max_diff(&h_r, &h_p) < 1e-12);
-        assert!(max_diff(&dx_r, &dx_p) < 1e-12);
         // inference without the cache (always the recurrent form) gives the same h
         assert_eq!(infer(&rec, &x), h_r, "inference, recurrent layer");
-        assert!(
-            max_diff(&infer(&par, &x), &h_p) < 1e-12,
-            "inference, parallel layer"
-        );
-        assert!((&g_r.w - &g_p.w).fold(0.0f64, |m, d| m.max(d.abs())) < 1e-12);
+        for form in [MlstmForm::Parallel, MlstmForm::Chunkwise { chunk: 4 }] {
+            let other = MlstmLayerParams {
+                cfg: config(form),
+                ..rec.clone()
+            };
+            let (h, c) = forward(&other, &x);
+            let mut g_o = zeros_like(&other);
+            let dx = backward(&other, &c, &g, &mut g_o);
+            assert!(max_diff(&h_r, &h) < 1e-12, "{form:?}: h");
+            assert!(max_diff(&dx_r, &dx) < 1e-12, "{form:?}: d_x");
+            assert!(max_diff(&infer(&other, &x), &h) < 1e-12, "{form:?}: inference");
+            let d_w = (&g_r.w - &g_o.w).fold(0.0f64, |m, d| m.max(d.abs()));
+            assert!(d_w < 1e-12, "{form:?}: ∇W");
+        }
     }
 }

@@ -23,12 +23,17 @@ fn randn<D: Dimension>(
 }
 
 fn random_input(rng: &mut Rng, q_scale: f64) -> MlstmInput<f64> {
+    random_input_of(rng, T, q_scale)
+}
+
+/// Random cell inputs over `t` steps.
+fn random_input_of(rng: &mut Rng, t: usize, q_scale: f64) -> MlstmInput<f64> {
     MlstmInput {
-        q: randn(rng, (B, T, E), q_scale, 0.0),
-        k: randn(rng, (B, T, E), 1.0, 0.0),
-        v: randn(rng, (B, T, E), 1.0, 0.0),
-        i_pre: randn(rng, (B, T, NH), 1.0, 0.0),
-        f_pre: randn(rng, (B, T, NH), 1.0, 2.5), // forget bias +2.5: the forget branch of m sometimes wins
+        q: randn(rng, (B, t, E), q_scale, 0.0),
+        k: randn(rng, (B, t, E), 1.0, 0.0),
+        v: randn(rng, (B, t, E), 1.0, 0.0),
+        i_pre: randn(rng, (B, t, NH), 1.0, 0.0),
+        f_pre: randn(rng, (B, t, NH), 1.0, 2.5), // forget bias +2.5: the forget branch of m sometimes wins
     }
 }
 
@@ -117,35 +122,65 @@ fn check_cell<C>(
     judge(what, eps, &reports);
 }
 
-fn check_recurrent(what: &str, q_scale: f64, abs_range: (f64, f64)) {
+/// Gradient check of a form that starts from any state: the recurrent one (`chunk` None) or
+/// the chunkwise one with chunks of `chunk` steps; the initial state is probed too.
+fn check_from_state(what: &str, q_scale: f64, abs_range: (f64, f64), chunk: Option<usize>) {
     let (p, w) = test_point(q_scale, abs_range);
     for eps in [0.0, EPS] {
         let cell = MlstmCell { nh: NH, eps };
-        check_cell(
-            what,
-            eps,
-            &p,
-            &w,
-            |pt| {
-                let (h, _, cache) = cell.forward_recurrent(&pt.x, &pt.s0);
-                (h, cache)
-            },
-            |pt, cache, w| {
-                let (x, s0) = cell.backward_recurrent(&pt.x, cache, w);
-                Point { x, s0 }
-            },
-        );
+        match chunk {
+            None => check_cell(
+                what,
+                eps,
+                &p,
+                &w,
+                |pt| {
+                    let (h, _, cache) = cell.forward_recurrent(&pt.x, &pt.s0);
+                    (h, cache)
+                },
+                |pt, cache, w| {
+                    let (x, s0) = cell.backward_recurrent(&pt.x, cache, w);
+                    Point { x, s0 }
+                },
+            ),
+            Some(chunk) => check_cell(
+                what,
+                eps,
+                &p,
+                &w,
+                |pt| {
+                    let (h, _, cache) = cell.forward_chunkwise(&pt.x, &pt.s0, chunk);
+                    (h, cache)
+                },
+                |pt, cache, w| {
+                    let (x, s0) = cell.backward_chunkwise(&pt.x, cache, w);
+                    Point { x, s0 }
+                },
+            ),
+        }
     }
 }
 
 #[test]
 fn recurrent_grads_match_finite_differences_on_the_floor_branch() {
-    check_recurrent("mlstm recurrent, floor branch (q ×0.05)", 0.05, (0.0, 0.0));
+    check_from_state("mlstm recurrent, floor branch (q ×0.05)", 0.05, (0.0, 0.0), None);
 }
 
 #[test]
 fn recurrent_grads_match_finite_differences_on_the_abs_branch() {
-    check_recurrent("mlstm recurrent, |q·n| branch (q ×3)", 3.0, (0.75, 1.0));
+    check_from_state("mlstm recurrent, |q·n| branch (q ×3)", 3.0, (0.75, 1.0), None);
+}
+
+/// T = 6 in chunks of 4 (a full and a partial chunk, so the state crosses a chunk boundary),
+/// of 1 (every step its own chunk) and of 6 (one chunk), from a non-zero initial state.
+#[test]
+fn chunkwise_grads_match_finite_differences_on_both_branches() {
+    for chunk in [4, 1, 6] {
+        let floor = format!("mlstm chunkwise, chunk {chunk}, floor branch (q ×0.05)");
+        check_from_state(&floor, 0.05, (0.0, 0.0), Some(chunk));
+        let abs = format!("mlstm chunkwise, chunk {chunk}, |q·n| branch (q ×3)");
+        check_from_state(&abs, 3.0, (0.75, 1.0), Some(chunk));
+    }
 }
 
 fn check_parallel(what: &str, q_scale: f64, abs_range: (f64, f64)) {
@@ -204,6 +239,69 @@ fn recurrent_equals_parallel_in_outputs_and_gradients() {
             assert_close(&format!("d {name}, q ×{q_scale}"), &rec_grads[k].1, g, 1e-12);
             k += 1;
         });
+    }
+}
+
+/// Every gradient tensor of `a` against `b` (same tensor list), relative tolerance `rel`.
+fn assert_grads_close<P: Params<f64>>(what: &str, a: &P, b: &P, rel: f64) {
+    let mut first = Vec::new();
+    a.visit("", &mut |name, g| first.push((name.to_string(), g.to_vec())));
+    let mut k = 0;
+    b.visit("", &mut |name, g| {
+        assert_eq!(first[k].0, name, "{what}: tensor lists differ");
+        assert_close(&format!("{what}: d {name}"), &first[k].1, g, rel);
+        k += 1;
+    });
+}
+
+/// The chunkwise form equals the recurrent form from a non-zero state (outputs, final state,
+/// gradients of the inputs and of the initial state) and the parallel form from the empty state,
+/// for chunks that divide T, that do not, of one step and longer than T; T = 6 and T = 40.
+#[test]
+fn chunkwise_equals_recurrent_and_parallel_in_outputs_and_gradients() {
+    let cell = MlstmCell::new(NH);
+    for (seed, t_len, q_scale) in [(1, T, 0.05), (2, T, 1.0), (3, T, 3.0), (4, 40, 1.0), (5, 40, 3.0)] {
+        let mut rng = Rng::new(seed);
+        let x = random_input_of(&mut rng, t_len, q_scale);
+        let s0 = random_state(&mut rng);
+        let w = randn(&mut rng, (B, t_len, E), 1.0, 0.0);
+        let (h_rec, last_rec, rec) = cell.forward_recurrent(&x, &s0);
+        let (d_rec, d0_rec) = cell.backward_recurrent(&x, &rec, &w);
+        let empty = MlstmState::zeros(B, NH, DH);
+        let (h_par, par) = cell.forward_parallel(&x);
+        let d_par = cell.backward_parallel(&x, &par, &w);
+        for chunk in [1, 2, 4, 5, 16, t_len, t_len + 3] {
+            let what = format!("T {t_len}, chunk {chunk}, q ×{q_scale}");
+            let (h, last, cache) = cell.forward_chunkwise(&x, &s0, chunk);
+            assert_close(&format!("{what}: h"), slice(&h_rec), slice(&h), 1e-12);
+            assert_grads_close(&format!("{what}: final state"), &last_rec, &last, 1e-12);
+            let (d, d0) = cell.backward_chunkwise(&x, &cache, &w);
+            assert_grads_close(&format!("{what}: inputs"), &d_rec, &d, 1e-11);
+            assert_grads_close(&format!("{what}: initial state"), &d0_rec, &d0, 1e-11);
+            let (h, _, cache) = cell.forward_chunkwise(&x, &empty, chunk);
+            assert_close(&format!("{what}: h from empty"), slice(&h_par), slice(&h), 1e-12);
+            let (d, _) = cell.backward_chunkwise(&x, &cache, &w);
+            assert_grads_close(&format!("{what}: inputs from empty"), &d_par, &d, 1e-11);
+        }
+    }
+}
+
+/// The chunkwise cache grows linearly with T (no T×T term, no d×d matrix per step): doubling T
+/// at most doubles it, and it is far smaller than the recurrent cache of C at every step.
+#[test]
+fn chunkwise_cache_is_linear_in_the_sequence_length() {
+    let cell = MlstmCell::new(NH);
+    let floats = |t_len: usize| {
+        let x = random_input_of(&mut Rng::new(7), t_len, 1.0);
+        let (_, _, cache) = cell.forward_chunkwise(&x, &MlstmState::zeros(B, NH, DH), 16);
+        cache.floats()
+    };
+    for t_len in [64, 128, 256] {
+        let (one, two) = (floats(t_len), floats(2 * t_len));
+        assert!(
+            two <= 2 * one && 10 * two >= 19 * one,
+            "T {t_len}: {one} floats, 2T: {two}"
+        );
     }
 }
 
@@ -276,6 +374,8 @@ fn gate_gradients_satisfy_the_k_dot_dk_and_cumsum_identities() {
     assert_gate_identities("recurrent", &x, &cell.backward_recurrent(&x, &cache, &w).0);
     let (_, cache) = cell.forward_parallel(&x);
     assert_gate_identities("parallel", &x, &cell.backward_parallel(&x, &cache, &w));
+    let (_, _, cache) = cell.forward_chunkwise(&x, &s0, 4);
+    assert_gate_identities("chunkwise", &x, &cell.backward_chunkwise(&x, &cache, &w).0);
 }
 
 #[test]
@@ -293,13 +393,17 @@ fn f32_forward_agrees_with_f64_and_survives_extreme_gates() {
         f_pre: to32(&x.f_pre),
     };
     let h64 = cell.forward_recurrent(&x, &s0).0;
-    let h32 = cell.forward_recurrent(&x32(&x), &MlstmState::zeros(B, NH, DH)).0;
-    assert_close(
-        "f32 vs f64",
-        slice(&h64),
-        &h32.mapv(f64::from).into_raw_vec_and_offset().0,
-        1e-5,
-    );
+    let empty32 = MlstmState::zeros(B, NH, DH);
+    let h32 = cell.forward_recurrent(&x32(&x), &empty32).0;
+    let h32_chunks = cell.forward_chunkwise(&x32(&x), &empty32, 4).0;
+    for (what, h32) in [("recurrent", h32), ("chunkwise", h32_chunks)] {
+        assert_close(
+            &format!("{what}: f32 vs f64"),
+            slice(&h64),
+            &h32.mapv(f64::from).into_raw_vec_and_offset().0,
+            1e-5,
+        );
+    }
     // Gate pre-activations far beyond exp's f32 range stay finite (stabiliser, stable logσ).
     x.i_pre.iter_mut().step_by(2).for_each(|v| *v += 120.0);
     x.f_pre.iter_mut().step_by(3).for_each(|v| *v = -150.0);
@@ -313,5 +417,17 @@ fn f32_forward_agrees_with_f64_and_survives_extreme_gates() {
     assert!(
         cell.forward_parallel(&x32(&x)).0.iter().all(|v| v.is_finite()),
         "parallel h not finite"
+    );
+    let (h, _, cache) = cell.forward_chunkwise(&x32(&x), &MlstmState::zeros(B, NH, DH), 4);
+    assert!(h.iter().all(|v| v.is_finite()), "chunkwise h not finite");
+    let d = cell.backward_chunkwise(&x32(&x), &cache, &h).0;
+    assert!(
+        d.q.iter()
+            .chain(&d.k)
+            .chain(&d.v)
+            .chain(&d.i_pre)
+            .chain(&d.f_pre)
+            .all(|v| v.is_finite()),
+        "chunkwise gradients not finite"
     );
 }

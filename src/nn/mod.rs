@@ -36,6 +36,7 @@ pub mod loss;
 pub mod lstm;
 pub mod mlstm;
 pub mod mlstm_block;
+pub mod mlstm_chunkwise;
 pub mod mlstm_layer;
 pub mod mlstm_parallel;
 pub mod norm;

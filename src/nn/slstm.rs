@@ -23,6 +23,8 @@
 //! - [`forward_split`]`(&p, &x_if, &x_zo, state0)`: i, f rows read `x_if`, z, o rows read `x_zo`
 //! - [`backward`]`(&p, &cache, &d_h, d_final, &mut g) -> (d_x, d_state0)`
 //! - [`backward_split`]`(..) -> (d_x_if, d_x_zo, d_state0)` for caches made by `forward_split`
+//! - [`infer`]`(&p, &x)` and [`infer_split`]`(&p, &x_if, &x_zo)`: h from the zero state without
+//!   the cache (one step's pre-activations and the running state only), for forecasting
 //!
 //! `d_final` (gradient w.r.t. the final h, c, n) is exact when the downstream loss depends on the
 //! state only through gauge-invariant quantities (such as a later segment of the same cell);
@@ -385,6 +387,83 @@ fn run_impl<F: Float>(
         n,
     };
     (h, final_state, cache)
+}
+
+crate::simd_entry!(fn infer_run<F>(
+    p: &SlstmParams<F>,
+    x_if: &Array3<F>,
+    x_zo: Option<&Array3<F>>,
+) -> Array3<F> => infer_impl);
+
+/// The inference twin of [`run_impl`] from the zero state: per step, the input projection of
+/// that step only (B, 4H) and the running (h, c, n, m) of (B, H) each, no cache. The products
+/// sum every entry in the same order as the training pass and the pointwise step is the same
+/// function, so the result is the training forward's, bit for bit.
+#[inline(always)]
+fn infer_impl<F: Float>(p: &SlstmParams<F>, x_if: &Array3<F>, x_zo: Option<&Array3<F>>) -> Array3<F> {
+    let (bs, t_len, d) = x_if.dim();
+    let hd = p.d_hidden();
+    let h2 = 2 * hd;
+    let headwise = p.w_x.ncols() != d;
+    // dense input weights packed once: all rows (D, 4H), or the i, f and z, o halves (D, 2H)
+    let pack = |rows: std::ops::Range<usize>| Packed::new(p.w_x.slice(s![rows, ..]).t());
+    let (w_all, w_if, w_zo) = match (headwise, x_zo.is_some()) {
+        (true, _) => (None, None, None),
+        (false, false) => (Some(pack(0..2 * h2)), None, None),
+        (false, true) => (None, Some(pack(0..h2)), Some(pack(h2..2 * h2))),
+    };
+    let r = pack_heads(&p.r); // NH × (DH, 4·DH)
+    let mut pre = Array2::<F>::zeros((bs, 2 * h2)); // (B, 4H) one step, then its activations
+    let mut h = Array2::<F>::zeros((bs, hd)); // (B, H) h_{t−1}, then h_t
+    let (mut c, mut c_next) = (Array2::<F>::zeros((bs, hd)), Array2::<F>::zeros((bs, hd))); // (B, H)
+    let (mut n, mut n_next) = (Array2::<F>::zeros((bs, hd)), Array2::<F>::zeros((bs, hd))); // (B, H)
+    let mut m = Array2::<F>::zeros((bs, hd)); // (B, H)
+    let mut sig_nf = vec![F::zero(); hd]; // (H) scratch (only the backward pass needs σ(−f̃))
+    let mut y = Array3::<F>::zeros((bs, t_len, hd)); // (B, T, H)
+    for t in 0..t_len {
+        pre.rows_mut().into_iter().for_each(|mut row| row.assign(&p.b));
+        let (xi, xz) = (x_if.slice(s![.., t, ..]), x_zo.map(|x| x.slice(s![.., t, ..])));
+        match (&w_all, &w_if, &w_zo) {
+            (Some(w), _, _) => gemm(xi, w, pre.view_mut(), true),
+            (None, Some(wi), Some(wz)) => {
+                gemm(xi, wi, pre.slice_mut(s![.., ..h2]), true);
+                gemm(xz.expect("split input"), wz, pre.slice_mut(s![.., h2..]), true);
+            }
+            _ => {
+                let (pre_if, pre_zo) = pre.multi_slice_mut((s![.., ..h2], s![.., h2..]));
+                headwise::forward_into(p.w_x.slice(s![..h2, ..]), xi, pre_if);
+                headwise::forward_into(p.w_x.slice(s![h2.., ..]), xz.unwrap_or(xi), pre_zo);
+            }
+        }
+        add_recurrent(&r, h.view(), pre.view_mut());
+        for b in 0..bs {
+            let out = y.slice_mut(s![b, t, ..]).into_slice().expect("contiguous row");
+            cell_step(StepRow {
+                g: pre.row_mut(b).into_slice().expect("contiguous row"),
+                sig_nf: &mut sig_nf,
+                c_prev: c.row(b).to_slice().expect("contiguous row"),
+                c: c_next.row_mut(b).into_slice().expect("contiguous row"),
+                n_prev: n.row(b).to_slice().expect("contiguous row"),
+                n: n_next.row_mut(b).into_slice().expect("contiguous row"),
+                m: m.row_mut(b).into_slice().expect("contiguous row"),
+                h: out,
+            });
+            h.row_mut(b).assign(&y.slice(s![b, t, ..]));
+        }
+        std::mem::swap(&mut c, &mut c_next);
+        std::mem::swap(&mut n, &mut n_next);
+    }
+    y
+}
+
+/// Inference: h (B, T, H) of [`forward`] from the zero state, without the cache (bit-identical).
+pub fn infer<F: Float>(p: &SlstmParams<F>, x: &Array3<F>) -> Array3<F> {
+    infer_run(p, x, None)
+}
+
+/// Inference: h (B, T, H) of [`forward_split`] from the zero state, without the cache.
+pub fn infer_split<F: Float>(p: &SlstmParams<F>, x_if: &Array3<F>, x_zo: &Array3<F>) -> Array3<F> {
+    infer_run(p, x_if, Some(x_zo))
 }
 
 /// Run the cell over `x` (B, T, D) from `state0` (zero state when `None`): returns h (B, T, H),

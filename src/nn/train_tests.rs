@@ -503,15 +503,23 @@ fn folded_prediction_equals_the_forward_pass() {
 }
 
 /// One core of every kind: a two-layer LSTM, the block stack "ms", the bare sLSTM and the bare
-/// mLSTM layer in both forms.
+/// mLSTM layer in its three forms.
 fn every_core() -> Vec<CoreKind> {
     use crate::nn::forecaster::CellKind;
+    use crate::nn::mlstm_block::MlstmForm;
     let cell = |cell| CoreKind::Cell { cell };
     vec![
         CoreKind::Lstm { layers: 2 },
         CoreKind::Xlstm { blocks: "ms".into() },
         cell(CellKind::Slstm),
-        cell(CellKind::Mlstm { parallel: false }),
-        cell(CellKind::Mlstm { parallel: true }),
+        cell(CellKind::Mlstm {
+            form: MlstmForm::Recurrent,
+        }),
+        cell(CellKind::Mlstm {
+            form: MlstmForm::Parallel,
+        }),
+        cell(CellKind::Mlstm {
+            form: MlstmForm::Chunkwise { chunk: 5 },
+        }),
     ]
 }
