@@ -66,7 +66,8 @@ fn a_lookback_of_a_billion_is_refused_before_allocating() {
 
 #[test]
 fn long_token_sequences_are_refused_by_their_activations() {
-    // 2000 one-step tokens: the mLSTM's T×T matrices for a chunk of windows do not fit
+    // 2000 one-step tokens of width 256: even the chunkwise mLSTM's per-chunk caches (linear in
+    // T) for a chunk of windows do not fit
     let (o, took, left) = fit(&[
         "-m",
         "mlstm",
@@ -79,9 +80,11 @@ fn long_token_sequences_are_refused_by_their_activations() {
         "--split",
         "0.9,0.05,0.05",
         "--hidden",
-        "8",
+        "256",
         "--heads",
         "2",
+        "--base",
+        "none",
     ]);
     let text = stderr(&o);
     assert_eq!(o.status.code(), Some(2), "{text}");
