@@ -2,11 +2,13 @@
 //! only: each dataset's validation part is cut in two; the first half drives early stopping and
 //! calibrates the intervals, the second half scores them. No test row is read.
 //!
-//!     cargo run --release --example intervals            # load_hourly.csv and ETTh1 (../shared)
+//!     cargo run --release --example intervals            # datasets/, ETTh1 and ETTm1 (../shared)
+//!     cargo run --release --example intervals -- test    # the same on the test parts, for the
+//!                                                        # record once the choice was made
 //!
 //! For the default xLSTM it prints, per method, the coverage of the 80 % and 95 % intervals, their
-//! MSIS, the scaled CRPS, the point MASE and the epoch training kept: conformal and scaled conformal margins around the
-//! point model's forecasts, and the quantiles of the same network trained on the pinball loss,
+//! MSIS, the scaled CRPS, the point MASE and the epoch training kept: conformal and scaled
+//! conformal margins around the point model's forecasts, and the quantiles of the same network trained on the pinball loss,
 //! raw and conformalized (CQR).
 
 use std::path::Path;
@@ -19,30 +21,62 @@ use xlstm::pipeline::{Experiment, WindowRequest, Windowing};
 
 const LEVELS: [f64; 2] = [80.0, 95.0];
 
-/// One dataset: its file, target and the split whose "test" part is the second half of the
-/// usual validation part.
+/// One dataset: its file, target and the split (whose "test" part is the second half of the
+/// usual validation part, unless the test parts are asked for).
 struct Case {
     name: &'static str,
     path: &'static str,
     target: &'static str,
+    id_col: Option<&'static str>,
     split: Split,
 }
 
 fn main() -> xlstm::Result<()> {
+    let test = std::env::args().nth(1).as_deref() == Some("test");
+    // the usual splits: calibrated on the whole validation part, scored on the test part
+    let (fractions, etth, ettm) = if test {
+        let f = Split::Fractions(0.7, 0.1, 0.2);
+        (f, Split::Rows(8640, 2880, 2880), Split::Rows(34560, 11520, 11520))
+    } else {
+        let f = Split::Fractions(0.7, 0.05, 0.05);
+        (f, Split::Rows(8640, 1440, 1440), Split::Rows(34560, 5760, 5760))
+    };
     let cases = [
         Case {
-            name: "load_hourly (0.7, 0.05 | 0.05)",
+            name: "load_hourly",
             path: "datasets/load_hourly.csv",
             target: "load_mw",
-            split: Split::Fractions(0.7, 0.05, 0.05),
+            id_col: None,
+            split: fractions,
         },
         Case {
-            name: "ETTh1 OT (8640, 1440 | 1440)",
+            name: "retail panel",
+            path: "datasets/retail_daily_panel.csv",
+            target: "y",
+            id_col: Some("unique_id"),
+            split: fractions,
+        },
+        Case {
+            name: "ETTh1 OT",
             path: "../shared/datasets/ett/ETTh1.csv",
             target: "OT",
-            split: Split::Rows(8640, 1440, 1440),
+            id_col: None,
+            split: etth,
+        },
+        Case {
+            name: "ETTm1 OT",
+            path: "../shared/datasets/ett/ETTm1.csv",
+            target: "OT",
+            id_col: None,
+            split: ettm,
         },
     ];
+    let part = if test {
+        "test part"
+    } else {
+        "second half of the validation part"
+    };
+    println!("scored on the {part}");
     println!("| data | method | cov80 | cov95 | MSIS80 | MSIS95 | CRPS | MASE | kept epoch |");
     println!("|---|---|---:|---:|---:|---:|---:|---:|---:|");
     for case in cases {
@@ -52,6 +86,7 @@ fn main() -> xlstm::Result<()> {
         }
         let options = LoadOptions {
             target: vec![case.target.into()],
+            id_col: case.id_col.map(String::from),
             ..LoadOptions::default()
         };
         let (dataset, _) = load(Path::new(case.path), &options)?;

@@ -112,7 +112,7 @@ pub struct ModelArgs {
 /// Prediction intervals.
 #[derive(Debug, Args, Clone, Default)]
 pub struct IntervalArgs {
-    /// Prediction intervals at these levels in percent, e.g. 80,95: conformal margins per horizon step, calibrated on the validation windows (a network trained with --loss quantile conformalizes its own quantiles; --loss quantile alone means 80,95). See docs/intervals.md.
+    /// Prediction intervals at these levels in percent, e.g. 80,95, calibrated on the validation windows: neural models learn their quantiles (pinball loss, conformalized), the others get conformal margins. --loss quantile alone means 80,95.
     #[arg(long, value_name = "LEVELS", value_delimiter = ',', value_parser = level)]
     pub level: Vec<f64>,
 }
@@ -187,9 +187,9 @@ pub struct NeuralArgs {
     /// Peak learning rate (AdamW, warm-up then cosine decay).
     #[arg(long, default_value_t = TrainSettings::default().lr, value_parser = positive)]
     pub lr: f64,
-    /// Training loss.
-    #[arg(long, value_enum, default_value_t = TrainSettings::default().loss)]
-    pub loss: Loss,
+    /// Training loss (default: mae; quantile when --level asks for intervals, the default interval method of the neural models, see docs/intervals.md).
+    #[arg(long, value_enum)]
+    pub loss: Option<Loss>,
     /// Epochs without validation improvement before stopping early.
     #[arg(long, default_value_t = TrainSettings::default().patience)]
     pub patience: usize,

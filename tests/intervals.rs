@@ -207,11 +207,11 @@ fn a_quantile_loss_learns_its_own_intervals() {
     assert_nested_80_95(&model);
 }
 
-/// With `--level` and no `--loss`, every model gets conformal margins around its point forecast
-/// (the default interval method, docs/intervals.md) and a neural model keeps its default point
-/// loss; `--loss quantile` makes a network learn its quantiles.
+/// With `--level` and no `--loss`, a neural model learns the quantiles (the default interval
+/// method of neural models, docs/intervals.md); an explicit point loss keeps conformal margins,
+/// as every other model has.
 #[test]
-fn intervals_default_to_conformal_margins_for_every_model() {
+fn intervals_default_to_learned_quantiles_for_neural_models_only() {
     let dir = temp();
     let file_of = |name: &str, extra: &[&str]| {
         let model = dir.path().join(name).display().to_string();
@@ -222,9 +222,9 @@ fn intervals_default_to_conformal_margins_for_every_model() {
         std::fs::read_to_string(&model).unwrap()
     };
     let default = file_of("default.xlstm", &["-m", "lstm"]);
-    assert!(default.contains("\"loss\":\"mae\"") && default.contains("\"method\":\"conformal\""));
-    let quantile = file_of("q.xlstm", &["-m", "lstm", "--loss", "quantile"]);
-    assert!(quantile.contains("\"loss\":\"quantile\"") && quantile.contains("\"method\":\"quantile\""));
+    assert!(default.contains("\"loss\":\"quantile\"") && default.contains("\"method\":\"quantile\""));
+    let point = file_of("mae.xlstm", &["-m", "lstm", "--loss", "mae"]);
+    assert!(point.contains("\"loss\":\"mae\"") && point.contains("\"method\":\"conformal\""));
     let linear = file_of("linear.xlstm", &["-m", "nlinear"]);
     assert!(linear.contains("\"method\":\"conformal\""));
 }

@@ -8,8 +8,8 @@ use crate::data::load::{load, LoadOptions};
 use crate::data::Dataset;
 use crate::error::Result;
 use crate::model::{
-    check_levels, BaseConfig, LinearConfig, ModelConfig, ModelKind, NetworkConfig, NeuralConfig,
-    TrainSettings,
+    check_levels, default_loss, BaseConfig, LinearConfig, ModelConfig, ModelKind, NetworkConfig,
+    NeuralConfig, TrainSettings,
 };
 use crate::nn::forecaster::{ConvScope, CoreKind};
 use crate::nn::loss::Loss;
@@ -62,13 +62,14 @@ pub fn window_request(args: &WindowArgs) -> WindowRequest {
 /// ascending.
 pub fn levels(intervals: &IntervalArgs, neural: &NeuralArgs) -> Result<Vec<f64>> {
     match (intervals.level.as_slice(), neural.loss) {
-        ([], Loss::Quantile) => Ok(vec![80.0, 95.0]),
+        ([], Some(Loss::Quantile)) => Ok(vec![80.0, 95.0]),
         (levels, _) => check_levels(levels),
     }
 }
 
 /// The settings of `kind` from the model flags, validated (usage errors name the flag); a neural
-/// model with `--loss quantile` learns the quantiles of `levels`.
+/// model with `--loss quantile`, or without `--loss` when `levels` asks for intervals, learns the
+/// quantiles of `levels` ([`default_loss`]).
 pub fn model_config(
     kind: ModelKind,
     model: &ModelArgs,
@@ -122,7 +123,7 @@ pub fn model_config(
                 },
                 batch: neural.batch,
                 lr: neural.lr,
-                loss: neural.loss,
+                loss: neural.loss.unwrap_or_else(|| default_loss(levels)),
                 patience: neural.patience,
                 max_time: neural.max_time,
                 seed: model.seed,

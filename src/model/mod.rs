@@ -39,7 +39,9 @@ pub use config::{
 };
 pub use fitted::{FitReport, Fitted, NamedTensor};
 pub use forecaster::{select_alpha, Forecaster};
-pub use intervals::{check_levels, window_scales, Band, Forecast, IntervalMethod, Intervals, WindowFacts};
+pub use intervals::{
+    check_levels, default_loss, window_scales, Band, Forecast, IntervalMethod, Intervals, WindowFacts,
+};
 pub use kind::ModelKind;
 pub use network::NetworkConfig;
 pub use progress::{Progress, Silent};
