@@ -13,6 +13,7 @@
 #   MODE=validation bash benches/m4.sh                  # drop the test hours: the hold-out is the
 #                                                       # last 48 training hours (choosing defaults)
 #   FLAGS="--loss mse" bash benches/m4.sh               # extra compare flags
+#   FLAGS="--level 95" bash benches/m4.sh               # and coverage and MSIS of 95 % intervals
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/xlstm-target}"
@@ -67,4 +68,13 @@ if mode == "test":
             r = rows[key]
             print(f"| {label} | {float(r['sMAPE_hourly']):.3f} | {float(r['MASE_hourly']):.3f} | "
                   f"{float(r['OWA_hourly']):.3f} | |")
+# prediction intervals (FLAGS="--level 95"): coverage and MSIS (M4's scale) per model and level
+levels = sorted({k[5:] for m in board["models"] for k in m if k.startswith("msis_")}, key=float)
+if levels:
+    print()
+    print("| model | " + " | ".join(f"coverage {l} | MSIS {l}" for l in levels) + " |")
+    print("|---|" + "---:|---:|" * len(levels))
+    for m in board["models"]:
+        cells = [f"{m.get('coverage_' + l, float('nan')):.1f} | {m.get('msis_' + l, float('nan')):.3f}" for l in levels]
+        print(f"| {m['model']} | " + " | ".join(cells) + " |")
 PY

@@ -412,6 +412,8 @@ fn model_seeds() -> Vec<Vec<u8>> {
                 errors.finish()
             },
         }],
+        refit: None,
+        intervals: None,
     };
     let map = |features: usize, rng: &mut Rng| {
         vec![

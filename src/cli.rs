@@ -109,6 +109,14 @@ pub struct ModelArgs {
     pub seed: u64,
 }
 
+/// Prediction intervals.
+#[derive(Debug, Args, Clone, Default)]
+pub struct IntervalArgs {
+    /// Prediction intervals at these levels in percent, e.g. 80,95, calibrated on the validation windows: neural models learn their quantiles (pinball loss, conformalized), the others get conformal margins. --loss quantile alone means 80,95.
+    #[arg(long, value_name = "LEVELS", value_delimiter = ',', value_parser = level)]
+    pub level: Vec<f64>,
+}
+
 /// Options of the neural models (xlstm, slstm, mlstm, lstm); the defaults are the library's.
 #[derive(Debug, Args, Clone)]
 pub struct NeuralArgs {
@@ -179,9 +187,9 @@ pub struct NeuralArgs {
     /// Peak learning rate (AdamW, warm-up then cosine decay).
     #[arg(long, default_value_t = TrainSettings::default().lr, value_parser = positive)]
     pub lr: f64,
-    /// Training loss.
-    #[arg(long, value_enum, default_value_t = TrainSettings::default().loss)]
-    pub loss: Loss,
+    /// Training loss (default: mae; quantile when --level asks for intervals, the default interval method of the neural models, see docs/intervals.md).
+    #[arg(long, value_enum)]
+    pub loss: Option<Loss>,
     /// Epochs without validation improvement before stopping early.
     #[arg(long, default_value_t = TrainSettings::default().patience)]
     pub patience: usize,
@@ -224,6 +232,8 @@ pub struct FitArgs {
     pub model_args: ModelArgs,
     #[command(flatten)]
     pub neural: NeuralArgs,
+    #[command(flatten)]
+    pub intervals: IntervalArgs,
     /// Where to save the model file.
     #[arg(long, short, default_value = "model.xlstm")]
     pub out: PathBuf,
@@ -233,6 +243,9 @@ pub struct FitArgs {
     /// On Ctrl-C, stop after the current training step and save the best model so far (without it, Ctrl-C ends the run and saves nothing).
     #[arg(long)]
     pub checkpoint: bool,
+    /// Save the evaluated model (trained on the training part) instead of training it again on every row.
+    #[arg(long)]
+    pub no_refit: bool,
     /// Print the results as JSON on stdout.
     #[arg(long)]
     pub json: bool,
@@ -253,6 +266,9 @@ pub struct ForecastArgs {
     /// Steps to forecast (at most the model's horizon).
     #[arg(long, short = 'H', value_parser = at_least_one)]
     pub horizon: Option<usize>,
+    /// Interval levels to write, among those the model was fitted with (default: all of them; `none` for the point forecast only).
+    #[arg(long, value_name = "LEVELS", value_delimiter = ',', value_parser = level_or_none)]
+    pub level: Vec<Option<f64>>,
     /// Output file (.csv, .parquet or .json); CSV on stdout without it.
     #[arg(long, short)]
     pub out: Option<PathBuf>,
@@ -279,7 +295,9 @@ pub struct EvalArgs {
     pub model_args: ModelArgs,
     #[command(flatten)]
     pub neural: NeuralArgs,
-    /// Write every test window's standardised forecasts and actual values (window, step, actual, predicted).
+    #[command(flatten)]
+    pub intervals: IntervalArgs,
+    /// Write every test window's standardised forecasts and actual values (window, step, actual, predicted, and lo-/hi- bounds with --level).
     #[arg(long, value_name = "FILE")]
     pub predictions: Option<PathBuf>,
     /// Replace an existing file at --predictions (without it, an existing file is an error).
@@ -432,6 +450,8 @@ pub struct CompareArgs {
     pub model_args: ModelArgs,
     #[command(flatten)]
     pub neural: NeuralArgs,
+    #[command(flatten)]
+    pub intervals: IntervalArgs,
     /// Rolling-origin backtest: K forecast origins at the end of each series (expanding window).
     #[arg(long, value_name = "K", value_parser = at_least_one)]
     pub folds: Option<usize>,
@@ -457,6 +477,22 @@ fn at_least_one(text: &str) -> Result<usize, String> {
         Ok(n) if n >= 1 => Ok(n),
         _ => Err("give a whole number of at least 1".into()),
     }
+}
+
+/// `--level`: a coverage in percent, strictly between 0 and 100.
+fn level(text: &str) -> Result<f64, String> {
+    match text.trim().parse::<f64>() {
+        Ok(x) if x > 0.0 && x < 100.0 => Ok(x),
+        _ => Err("give interval levels in percent between 0 and 100, e.g. 80,95".into()),
+    }
+}
+
+/// `forecast --level`: a level, or `none`.
+fn level_or_none(text: &str) -> Result<Option<f64>, String> {
+    if text.trim().eq_ignore_ascii_case("none") {
+        return Ok(None);
+    }
+    level(text).map(Some)
 }
 
 /// `--split`: three fractions or three row counts.
@@ -611,6 +647,7 @@ value_enum!(Loss {
     Loss::Mse => "mse": "Mean squared error",
     Loss::Mae => "mae": "Mean absolute error",
     Loss::Huber { delta: 1.0 } => "huber": "Huber loss (δ = 1 on standardised values)",
+    Loss::Quantile => "quantile": "Pinball loss over the quantiles of the --level intervals (non-crossing)",
 });
 
 value_enum!(Metric {
@@ -682,6 +719,8 @@ mod tests {
             ("--plot", "x.jpg"),
             ("--delimiter", "ab"),
             ("--loss", "l3"),
+            ("--level", "100"),
+            ("--level", "80,abc"),
         ] {
             let e = parse(&["fit", "d.csv", &format!("{flag}={value}")]).unwrap_err();
             assert_eq!(e.exit_code(), 2, "{flag} {value}");

@@ -1,19 +1,24 @@
 //! Scoring a model on a set of windows: forecasts in batches, metrics in data units and on
-//! standardised values, and the per-window forecasts for `--predictions`.
+//! standardised values (with the interval scores when the model has calibrated intervals), and
+//! the per-window forecasts for `--predictions`.
 
 use ndarray::{Array2, ArrayView2};
 
 use crate::data::window::{ScaledSplit, WindowSet};
 use crate::metrics::{Accumulator, MaseScales, Metrics};
+use crate::model::{Fitted, Forecast};
 
 /// Windows forecast per batch when scoring (bounds memory for long test sets).
 const BATCH: usize = 4096;
 
-/// Forecast every window of `windows` with `predict` ((N, L) standardised → (N, H)), in batches,
-/// calling `visit(window index, predicted row)` for each.
-pub fn for_each_forecast<P>(windows: &WindowSet, mut predict: P, mut visit: impl FnMut(usize, &[f64]))
-where
-    P: FnMut(ArrayView2<f64>) -> Array2<f64>,
+/// Forecast every window of `windows` with `forecast` ((N, L) standardised → point forecasts and
+/// bands), in batches, calling `visit(window index, batch forecast, row in the batch)` for each.
+pub fn for_each_forecast<P>(
+    windows: &WindowSet,
+    mut forecast: P,
+    mut visit: impl FnMut(usize, &Forecast, usize),
+) where
+    P: FnMut(ArrayView2<f64>) -> Forecast,
 {
     let (l, n) = (windows.lookback, windows.len());
     let mut inputs = Array2::<f64>::zeros((BATCH.min(n.max(1)), l)); // (batch, L)
@@ -24,9 +29,9 @@ where
                 .row_mut(r)
                 .assign(&ndarray::ArrayView1::from(windows.input(begin + r)));
         }
-        let out = predict(inputs.slice(ndarray::s![..rows, ..])); // (rows, H)
+        let out = forecast(inputs.slice(ndarray::s![..rows, ..])); // (rows, H) and bands
         for r in 0..rows {
-            visit(begin + r, out.row(r).as_slice().expect("standard layout"));
+            visit(begin + r, &out, r);
         }
     }
 }
@@ -40,33 +45,17 @@ pub struct Scored {
     pub mae_by_step: Vec<f64>,
 }
 
-/// Score forecasts of `windows`: data-unit metrics (MASE scaled, as M4 does, by each series'
-/// in-sample seasonal-naive error with period `season` over everything before the window's
-/// origin) and standardised MSE/MAE.
-pub fn score<P>(
+/// Score `fitted`'s forecasts of `windows`: data-unit metrics (MASE and MSIS scaled, as M4 does,
+/// by each series' in-sample seasonal-naive error with period `season` over everything before
+/// the window's origin), standardised MSE/MAE, the interval scores when it has calibrated
+/// intervals, and the MAE of each horizon step.
+pub fn score_by_step(
     prepared: &ScaledSplit,
     raw: &[&[f64]],
     windows: &WindowSet,
     season: usize,
-    predict: P,
-) -> Metrics
-where
-    P: FnMut(ArrayView2<f64>) -> Array2<f64>,
-{
-    score_by_step(prepared, raw, windows, season, predict).metrics
-}
-
-/// [`score`], plus the MAE of each horizon step.
-pub fn score_by_step<P>(
-    prepared: &ScaledSplit,
-    raw: &[&[f64]],
-    windows: &WindowSet,
-    season: usize,
-    predict: P,
-) -> Scored
-where
-    P: FnMut(ArrayView2<f64>) -> Array2<f64>,
-{
+    fitted: &Fitted,
+) -> Scored {
     // M4's MASE: each window is scaled by the series' in-sample error before its own origin
     let scales: Vec<MaseScales> = raw.iter().map(|r| MaseScales::new(r, season)).collect();
     let mut acc = Accumulator::default();
@@ -74,23 +63,40 @@ where
     let mut actual = vec![0.0; h];
     let mut predicted = vec![0.0; h];
     let mut step_abs = vec![0.0; h];
-    for_each_forecast(windows, predict, |i, row| {
-        let (s, t) = windows.starts[i];
-        let scaler = prepared.scalers[s];
-        actual.copy_from_slice(&raw[s][t + windows.lookback..t + windows.lookback + h]);
-        for (p, v) in predicted.iter_mut().zip(row) {
-            *p = scaler.unscale(*v);
-        }
-        acc.add(
-            &actual,
-            &predicted,
-            scales[s].at(t + windows.lookback),
-            scaler.std,
-        );
-        for (sum, (y, p)) in step_abs.iter_mut().zip(actual.iter().zip(&predicted)) {
-            *sum += (y - p).abs();
-        }
-    });
+    let mut bounds: Vec<(f64, Vec<f64>, Vec<f64>)> = Vec::new(); // (level, lower (H), upper (H))
+    for_each_forecast(
+        windows,
+        |x| fitted.forecast(x),
+        |i, forecast, row| {
+            let (s, t) = windows.starts[i];
+            let scaler = prepared.scalers[s];
+            let unscale = |out: &mut [f64], from: &Array2<f64>| {
+                for (o, v) in out.iter_mut().zip(from.row(row)) {
+                    *o = scaler.unscale(*v);
+                }
+            };
+            actual.copy_from_slice(&raw[s][t + windows.lookback..t + windows.lookback + h]);
+            unscale(&mut predicted, &forecast.point);
+            let scale = scales[s].at(t + windows.lookback);
+            acc.add(&actual, &predicted, scale, scaler.std);
+            for (sum, (y, p)) in step_abs.iter_mut().zip(actual.iter().zip(&predicted)) {
+                *sum += (y - p).abs();
+            }
+            if !forecast.bands.is_empty() {
+                bounds.resize_with(forecast.bands.len(), || (0.0, vec![0.0; h], vec![0.0; h]));
+                for ((level, lower, upper), band) in bounds.iter_mut().zip(&forecast.bands) {
+                    *level = band.level;
+                    unscale(lower, &band.lower);
+                    unscale(upper, &band.upper);
+                }
+                let bands: Vec<_> = bounds
+                    .iter()
+                    .map(|(level, lower, upper)| (*level, lower.as_slice(), upper.as_slice()))
+                    .collect();
+                acc.add_intervals(&actual, &predicted, &bands, scale);
+            }
+        },
+    );
     let n = windows.len() as f64;
     Scored {
         metrics: acc.finish(),

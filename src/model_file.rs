@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use crate::data::{Calendar, Frequency, TimeFormat, TimeKind};
 use crate::error::{Error, Result};
 use crate::metrics::ModelMetrics;
-use crate::model::{ModelConfig, ModelKind};
+use crate::model::{Intervals, ModelConfig, ModelKind};
 
 /// The longest horizon a model file may hold.
 pub const MAX_HORIZON: usize = 1_000_000;
@@ -83,6 +83,25 @@ pub struct ModelFile {
     pub weights: Vec<(String, Vec<f64>)>,
     /// Test metrics measured at fit time: the model's, then the references'.
     pub metrics: Vec<ModelMetrics>,
+    /// Set when the weights come from a refit on every row after the evaluation (the metrics are
+    /// the evaluated model's); absent when the saved model is the evaluated one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refit: Option<RefitRecord>,
+    /// The prediction intervals calibrated at fit time (`--level`), on standardised values;
+    /// absent without them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub intervals: Option<Intervals>,
+}
+
+/// What a refit for production trained on (see [`crate::pipeline::Refitted`]).
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq)]
+pub struct RefitRecord {
+    /// Rows of the (first) series.
+    pub rows: usize,
+    /// Training windows of the evaluated fit.
+    pub evaluated_windows: usize,
+    /// Training windows of the refit (every window of the data).
+    pub windows: usize,
 }
 
 /// FNV-1a 64-bit hash.
@@ -192,6 +211,9 @@ impl ModelFile {
                 ));
             }
         }
+        if let Some(intervals) = &self.intervals {
+            intervals.check(self.horizon)?;
+        }
         if let TimeFormat::Pattern { read, write } = &self.time_format {
             for pattern in [read, write] {
                 TimeFormat::from_pattern(pattern)?;
@@ -246,6 +268,8 @@ mod tests {
                     errors.finish()
                 },
             }],
+            refit: None,
+            intervals: None,
         }
     }
 
@@ -299,6 +323,28 @@ mod tests {
         let mut file = sample();
         (file.config, file.weights, file.horizon) = (ModelConfig::Naive, Vec::new(), 48);
         assert!(ModelFile::from_bytes(&file.to_bytes().unwrap(), Path::new("m.xlstm")).is_ok());
+    }
+
+    /// Calibrated intervals survive the file; margins that do not fit the horizon are refused.
+    #[test]
+    fn intervals_round_trip_and_inconsistent_margins_are_refused() {
+        let mut file = sample();
+        file.intervals = Some(Intervals {
+            method: crate::model::IntervalMethod::Scaled,
+            levels: vec![80.0, 99.5],
+            margins: vec![vec![0.25], vec![1.0 / 3.0]],
+            windows: 250,
+        });
+        let path = Path::new("m.xlstm");
+        assert_eq!(
+            ModelFile::from_bytes(&file.to_bytes().unwrap(), path).unwrap(),
+            file
+        );
+        if let Some(i) = file.intervals.as_mut() {
+            i.margins[1].push(2.0);
+        }
+        let e = ModelFile::from_bytes(&file.to_bytes().unwrap(), path).unwrap_err();
+        assert!(e.to_string().contains("interval margins"), "{e}");
     }
 
     #[test]

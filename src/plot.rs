@@ -55,7 +55,12 @@ pub struct ForecastPanel {
     pub actual: Vec<(i64, f64)>,
     /// `(model, [(time, value)])` forecasts.
     pub forecasts: Vec<(String, Vec<(i64, f64)>)>,
+    /// Prediction intervals of the first forecast, by ascending level.
+    pub bands: Vec<BandPoints>,
 }
+
+/// One prediction interval in a panel: its level (percent) and `(time, lower, upper)` points.
+pub type BandPoints = (f64, Vec<(i64, f64, f64)>);
 
 /// One part of a figure, stacked top to bottom.
 #[derive(Debug, Clone)]
@@ -446,13 +451,18 @@ fn forecasts<DB: DrawingBackend>(
             .map(|(t, _)| *t);
         let (t0, t1) = times.fold((i64::MAX, i64::MIN), |(a, b), t| (a.min(t), b.max(t)));
         let (t0, t1) = if t0 <= t1 { (t0, t1.max(t0 + 1)) } else { (0, 1) };
+        let band_values = panel
+            .bands
+            .iter()
+            .flat_map(|(_, b)| b.iter().flat_map(|(_, lo, hi)| [*lo, *hi]));
         let (y0, y1) = padded_range(
             panel
                 .history
                 .iter()
                 .chain(&panel.actual)
                 .chain(panel.forecasts.iter().flat_map(|(_, p)| p))
-                .map(|(_, v)| *v),
+                .map(|(_, v)| *v)
+                .chain(band_values),
         );
         let (ticks, unit) = time_ticks(t0, t1, kind, if grid.1 > 1 { 3 } else { 5 });
         let formatter = |t: &i64| tick_label(*t, kind, unit);
@@ -464,6 +474,15 @@ fn forecasts<DB: DrawingBackend>(
         )
         .draw()
         .map_err(plot_error)?;
+        // the widest band first, so the narrower ones are drawn darker on top of it
+        for (k, (_, bounds)) in panel.bands.iter().enumerate().rev() {
+            chart
+                .draw_series(std::iter::once(Polygon::new(
+                    band_outline(bounds),
+                    band_style(k, panel.bands.len()),
+                )))
+                .map_err(plot_error)?;
+        }
         chart
             .draw_series(LineSeries::new(finite(&panel.history), history_style))
             .map_err(plot_error)?;
@@ -494,8 +513,32 @@ fn forecasts<DB: DrawingBackend>(
         for (i, (name, _)) in first.forecasts.iter().enumerate() {
             entries.push((name.clone(), model_style(i)));
         }
+        for (k, (level, _)) in first.bands.iter().enumerate() {
+            let style = band_style(k, first.bands.len()).stroke_width(10);
+            entries.push((
+                format!("{} % interval", crate::metrics::level_name(*level)),
+                style,
+            ));
+        }
     }
     legend(&legend_area, &entries)
+}
+
+/// The fill of band `k` of `count` (ascending levels): the first model's colour, lighter for
+/// wider intervals.
+fn band_style(k: usize, count: usize) -> ShapeStyle {
+    let opacity = 0.35 - 0.2 * (k as f64) / (count.max(2) - 1) as f64;
+    colour(0).mix(opacity).filled()
+}
+
+/// The outline of a band: the upper bounds forward, then the lower bounds back.
+fn band_outline(bounds: &[(i64, f64, f64)]) -> Vec<(i64, f64)> {
+    let finite = bounds
+        .iter()
+        .filter(|(_, lo, hi)| lo.is_finite() && hi.is_finite());
+    let upper = finite.clone().map(|(t, _, hi)| (*t, *hi));
+    let lower = finite.rev().map(|(t, lo, _)| (*t, *lo));
+    upper.chain(lower).collect()
 }
 
 fn loss<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, history: &[EpochReport]) -> Result<()> {

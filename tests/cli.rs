@@ -38,9 +38,54 @@ fn fit_linear_reports_test_errors_beside_naive_baselines_and_saves_a_model() {
         }
     }
     assert_eq!(doc["horizon"], 24, "hourly data defaults to a 24-step horizon");
+    assert_eq!(
+        doc["saved"]["refit"], true,
+        "the saved model is refitted on every row"
+    );
+    assert_eq!(doc["saved"]["rows"], 2880);
     assert!(stderr(&o).contains("MASE"), "table on stderr: {}", stderr(&o));
     assert!(model.exists());
     assert_eq!(files_in(dir.path()), vec![model], "no temporary files are left");
+}
+
+/// `--no-refit` saves the scored model (trained on the training part, scaled by it); without it
+/// the saved model is trained again on every row, and the model file says so.
+#[test]
+fn no_refit_saves_the_scored_model_and_the_default_saves_a_refit_on_every_row() {
+    let dir = temp();
+    let data = repo("datasets/load_hourly.csv");
+    let fit_and_forecast = |name: &str, extra: &[&str]| {
+        let model = dir.path().join(name).display().to_string();
+        let o = xlstm(
+            &[
+                &[
+                    "fit", &data, "--target", "load_mw", "-m", "linear", "-q", "-o", &model, "--json",
+                ],
+                extra,
+            ]
+            .concat(),
+        );
+        assert!(o.status.success(), "{}", stderr(&o));
+        let doc: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        let file = std::fs::read_to_string(&model).unwrap();
+        let forecast = xlstm(&["forecast", "-m", &model, "-H", "3"]);
+        assert!(forecast.status.success(), "{}", stderr(&forecast));
+        (doc, file, stdout(&forecast))
+    };
+    let (refit, refit_file, refit_forecast) = fit_and_forecast("refit.xlstm", &[]);
+    let (kept, kept_file, kept_forecast) = fit_and_forecast("kept.xlstm", &["--no-refit"]);
+    assert_eq!(refit["test"], kept["test"], "both report the scored model");
+    assert_eq!(kept["saved"]["refit"], false);
+    assert_eq!(
+        kept["saved"]["rows"], 2016,
+        "the training part: 70 % of 2880 rows"
+    );
+    assert!(
+        refit_file.contains("\"refit\":{\"rows\":2880"),
+        "the file records the refit"
+    );
+    assert!(!kept_file.contains("\"refit\""));
+    assert_ne!(refit_forecast, kept_forecast);
 }
 
 #[test]

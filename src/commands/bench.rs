@@ -343,6 +343,9 @@ impl Progress for EpochTimes {
     }
 }
 
+/// Forecasts of standardised windows (N, L) → (N, H).
+type Predictor = Box<dyn Fn(ArrayView2<f64>) -> Array2<f64>>;
+
 /// A trained subject: its median epoch's training rate and its forecasts.
 struct Measured {
     /// Training windows per second (median epoch; training only, no validation pass).
@@ -352,7 +355,7 @@ struct Measured {
     /// The network as trained.
     network: NetworkConfig,
     /// Forecasts of standardised windows (N, L) → (N, H) on `--threads` workers.
-    predict: Box<dyn Fn(ArrayView2<f64>) -> Array2<f64>>,
+    predict: Predictor,
 }
 
 /// Train `subject` on `windows` for `--epochs` without validation windows.

@@ -8,7 +8,7 @@ use serde::Serialize;
 use crate::cli::CompareArgs;
 use crate::commands::figures::{self, dataset_section, last_window, plotted_series, window_panel};
 use crate::commands::progress::Terminal;
-use crate::commands::setup::{load_for_modelling, model_configs, window_request};
+use crate::commands::setup::{levels, load_for_modelling, model_configs, window_request};
 use crate::commands::{print_json, table, Output};
 use crate::data::io::write_table;
 use crate::data::table::{Column, Table};
@@ -56,7 +56,8 @@ pub fn run(args: CompareArgs, out: Output) -> Result<()> {
     if kinds.is_empty() {
         return Err(Error::usage("--models needs at least one model"));
     }
-    let mut configs = model_configs(&kinds, &args.model_args, &args.neural)?;
+    let levels = levels(&args.intervals, &args.neural)?;
+    let mut configs = model_configs(&kinds, &args.model_args, &args.neural, &levels)?;
     let mut progress = Terminal::new(out);
     let (dataset, _) = load_for_modelling(&args.data, &args.data_args, out)?;
     let w = Windowing::settle(&dataset, &window_request(&args.window), &mut progress)?;
@@ -100,7 +101,7 @@ pub fn run(args: CompareArgs, out: Output) -> Result<()> {
     let mut inner = Terminal::new(out).epochs_only_when_verbose();
     let mut entries = Vec::with_capacity(kinds.len());
     for config in configs {
-        let evaluation = evaluate(&config, &folds, refit, &mut inner)?;
+        let evaluation = evaluate(&config, &folds, refit, &levels, &mut inner)?;
         out.note(&format!(
             "{}: {} {:.4} ({:.1}s)",
             config.kind().name(),
@@ -224,13 +225,16 @@ fn describe(dataset: &Dataset, w: &Windowing, folds: &[Fold], backtest: Option<B
     }
 }
 
-/// The leaderboard as text, best first; with folds, the ranking metric's standard deviation over folds too.
+/// The leaderboard as text, best first; with folds, the ranking metric's standard deviation over
+/// folds too; with intervals, their coverage and MSIS per level and the scaled CRPS.
 fn leaderboard(entries: &[Entry], metric: Metric, with_folds: bool) -> String {
+    let all: Vec<&Metrics> = entries.iter().map(|e| &e.evaluation.mean).collect();
     let mut header = vec!["model".to_string()];
     header.extend(LEADERBOARD.map(|m| m.heading().to_string()));
     if with_folds {
         header.push(format!("±{}", metric.key()));
     }
+    header.extend(table::interval_headings(&all));
     header.extend(["train s".to_string(), "params".to_string()]);
     let mut cells = vec![header];
     for e in entries {
@@ -239,6 +243,7 @@ fn leaderboard(entries: &[Entry], metric: Metric, with_folds: bool) -> String {
         if with_folds {
             row.push(table::cell(metric.of(&e.evaluation.std)));
         }
+        row.extend(table::interval_cells(&e.evaluation.mean, &all));
         row.extend([
             format!("{:.2}", e.evaluation.train_seconds),
             e.parameters.to_string(),
@@ -277,6 +282,30 @@ fn leaderboard_table(entries: &[Entry]) -> Result<Table> {
     for metric in [Metric::Mae, Metric::Mase] {
         names.push(format!("{}_sd", metric.key()));
         columns.push(number(&|e| metric.of(&e.evaluation.std)));
+    }
+    // the interval scores (the same keys for every model: all are calibrated at the same levels)
+    let keys: Vec<String> = entries
+        .first()
+        .map(|e| {
+            e.evaluation
+                .mean
+                .intervals
+                .columns()
+                .into_iter()
+                .map(|c| c.0)
+                .collect()
+        })
+        .unwrap_or_default();
+    for (k, key) in keys.into_iter().enumerate() {
+        names.push(key);
+        columns.push(number(&|e| {
+            e.evaluation
+                .mean
+                .intervals
+                .columns()
+                .get(k)
+                .map_or(f64::NAN, |c| c.2)
+        }));
     }
     names.extend(["folds", "train_seconds", "parameters"].map(String::from));
     columns.extend([
@@ -344,11 +373,11 @@ fn output(
             ModelRow {
                 rank: rank + 1,
                 model: e.kind.name(),
-                mean: ev.mean,
+                mean: ev.mean.clone(),
                 train_seconds: ev.train_seconds,
                 parameters: e.parameters,
                 mae_by_step: ev.mae_by_step.clone(),
-                std: backtest.map(|_| ev.std),
+                std: backtest.map(|_| ev.std.clone()),
                 folds: backtest.map(|_| {
                     ev.folds
                         .iter()
@@ -357,7 +386,7 @@ fn output(
                         .map(|(i, (m, f))| FoldRow {
                             fold: i + 1,
                             origin: origin(dataset, f),
-                            metrics: *m,
+                            metrics: m.clone(),
                         })
                         .collect()
                 }),

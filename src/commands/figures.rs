@@ -28,7 +28,8 @@ pub fn last_window(windows: &WindowSet, s: usize) -> Option<usize> {
 }
 
 /// A panel for window `index` of `windows`: its input as history, its targets as actual values,
-/// and each model's forecast, all in data units with their times.
+/// each model's forecast and the first model's prediction intervals, all in data units with
+/// their times.
 pub fn window_panel(
     dataset: &Dataset,
     split: &ScaledSplit,
@@ -44,21 +45,35 @@ pub fn window_panel(
         range.map(|r| (series.time[r], series.values[r])).collect()
     };
     let input = ndarray::Array2::from_shape_vec((1, l), windows.input(index).to_vec()).expect("one window");
-    let forecasts = models
-        .iter()
-        .map(|(name, model)| {
-            let predicted = model.predict(input.view()); // (1, H)
-            let line = (0..h)
-                .map(|j| (series.time[t + l + j], scaler.unscale(predicted[[0, j]])))
+    let time = |j: usize| series.time[t + l + j];
+    let mut bands = Vec::new();
+    let mut forecasts = Vec::with_capacity(models.len());
+    for (k, (name, model)) in models.iter().enumerate() {
+        let forecast = model.forecast(input.view()); // (1, H) and bands
+        let line = (0..h)
+            .map(|j| (time(j), scaler.unscale(forecast.point[[0, j]])))
+            .collect();
+        forecasts.push((name.clone(), line));
+        if k == 0 {
+            bands = forecast
+                .bands
+                .iter()
+                .map(|b| {
+                    let bounds = (0..h).map(|j| {
+                        let (lower, upper) = (b.lower[[0, j]], b.upper[[0, j]]);
+                        (time(j), scaler.unscale(lower), scaler.unscale(upper))
+                    });
+                    (b.level, bounds.collect())
+                })
                 .collect();
-            (name.clone(), line)
-        })
-        .collect();
+        }
+    }
     ForecastPanel {
         name: series.id.clone(),
         history: points(t..t + l),
         actual: points(t + l..t + l + h),
         forecasts,
+        bands,
     }
 }
 

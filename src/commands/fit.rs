@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use crate::cli::FitArgs;
 use crate::commands::progress::Terminal;
-use crate::commands::setup::{load_for_modelling, model_config, window_request};
+use crate::commands::setup::{levels, load_for_modelling, model_config, window_request};
 use crate::commands::{figures, print_json, table, Output};
 use crate::data::io::write_atomic;
 use crate::data::window::SplitPart;
@@ -28,6 +28,21 @@ struct FitOutput<'a> {
     train_seconds: f64,
     history: Vec<EpochLine>,
     test: &'a [ModelMetrics],
+    saved: SavedLine,
+}
+
+/// Which model the file holds.
+#[derive(Serialize)]
+struct SavedLine {
+    /// Whether it was trained again on every row after the evaluation.
+    refit: bool,
+    /// Rows of the (first) series it was trained on (the training part for the evaluated model).
+    rows: usize,
+    training_windows: usize,
+    /// Epochs trained (neural models).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    epochs: Option<usize>,
+    train_seconds: f64,
 }
 
 /// One epoch of the training log.
@@ -58,7 +73,8 @@ fn stop_on_ctrl_c(out: Output) -> Result<std::sync::Arc<std::sync::atomic::Atomi
 /// Run `xlstm fit`.
 pub fn run(args: FitArgs, out: Output) -> Result<()> {
     let kind = args.model;
-    let config = model_config(kind, &args.model_args, &args.neural)?;
+    let levels = levels(&args.intervals, &args.neural)?;
+    let config = model_config(kind, &args.model_args, &args.neural, &levels)?;
     crate::data::io::ensure_replaceable(&args.out, args.force, "--out")?;
     let mut progress = Terminal::new(out);
     if args.checkpoint {
@@ -69,12 +85,15 @@ pub fn run(args: FitArgs, out: Output) -> Result<()> {
     let experiment = Experiment::new(&dataset, windowing)?;
     experiment.require_test_windows(&mut progress)?;
     let w = &experiment.windowing;
-    let fitted = experiment.fit(&experiment.forecaster(config)?, &mut progress)?;
+    let mut fitted = experiment.fit(&experiment.forecaster(config)?, &mut progress)?;
+    experiment.calibrate(&mut fitted, &levels)?;
     let mut models = vec![fitted];
     for reference in [ModelKind::Naive, ModelKind::SeasonalNaive] {
         if reference != kind && (reference != ModelKind::SeasonalNaive || w.season <= w.lookback) {
             let forecaster = experiment.forecaster(ModelConfig::for_kind(reference))?;
-            models.push(experiment.fit(&forecaster, &mut progress)?);
+            let mut fitted = experiment.fit(&forecaster, &mut progress)?;
+            experiment.calibrate(&mut fitted, &levels)?;
+            models.push(fitted);
         }
     }
     let rows: Vec<ModelMetrics> = models
@@ -85,8 +104,6 @@ pub fn run(args: FitArgs, out: Output) -> Result<()> {
         })
         .collect();
     let fitted = &models[0];
-    let file = experiment.model_file(fitted, rows.clone());
-    write_atomic(&args.out, &file.to_bytes()?)?;
     let test_windows = experiment.windows(SplitPart::Test).len();
     out.note(&format!(
         "trained {} on {} series (lookback {}, horizon {}) in {:.2}s; test errors over {} windows:",
@@ -98,7 +115,33 @@ pub fn run(args: FitArgs, out: Output) -> Result<()> {
         test_windows
     ));
     out.note(table::metrics_table(&rows).trim_end());
-    out.note(&format!("saved {}", args.out.display()));
+    let (file, saved) = if args.no_refit {
+        let file = experiment.model_file(fitted, rows.clone());
+        let saved = SavedLine {
+            refit: false,
+            rows: experiment.split.bounds[0][1],
+            training_windows: experiment.windows(SplitPart::Train).len(),
+            epochs: trained_epochs(fitted),
+            train_seconds: fitted.report().seconds,
+        };
+        (file, saved)
+    } else {
+        out.note(&format!(
+            "refitting {} on every row with the settings chosen above",
+            kind.name()
+        ));
+        let refitted = experiment.refit(fitted, &mut progress)?;
+        let saved = SavedLine {
+            refit: true,
+            rows: refitted.rows,
+            training_windows: refitted.windows.1,
+            epochs: trained_epochs(&refitted.fitted),
+            train_seconds: refitted.fitted.report().seconds,
+        };
+        (refitted.model_file(rows.clone()), saved)
+    };
+    write_atomic(&args.out, &file.to_bytes()?)?;
+    out.note(&describe_saved(&args.out, &saved));
     if let Some(path) = &args.plot.plot {
         plot_last_window(&args, &experiment, &models, path)?;
         out.note(&format!("wrote the plot to {}", path.display()));
@@ -125,9 +168,31 @@ pub fn run(args: FitArgs, out: Output) -> Result<()> {
                 })
                 .collect(),
             test: &rows,
+            saved,
         })?;
     }
     Ok(())
+}
+
+/// Epochs a neural model trained (the kept epoch is in its settings).
+fn trained_epochs(fitted: &Fitted) -> Option<usize> {
+    fitted.kind().is_neural().then(|| fitted.report().history.len())
+}
+
+/// What was saved: the refitted model (its rows, windows and epochs) or the evaluated one.
+fn describe_saved(path: &std::path::Path, saved: &SavedLine) -> String {
+    let path = path.display();
+    if !saved.refit {
+        return format!("saved {path}: the scored model, trained on the training part only (--no-refit)");
+    }
+    let epochs = saved.epochs.map_or(String::new(), |e| {
+        format!(", {e} epoch(s): the kept epoch scaled to the larger data")
+    });
+    format!(
+        "saved {path}: the scored model's settings refitted on all {} rows ({} training windows{epochs}) in {:.2}s, \
+         scaled by all rows; the table above scores the model trained on the training part",
+        saved.rows, saved.training_windows, saved.train_seconds
+    )
 }
 
 /// `--plot`: the last test window of the model and its references, and the loss per epoch.

@@ -2,12 +2,14 @@
 
 use crate::cli::ForecastArgs;
 use crate::commands::setup::load_for_modelling;
-use crate::commands::{figures, Output};
+use crate::commands::{bound_names, figures, Output};
 use crate::data::io::{write_csv, write_table};
 use crate::data::table::{Column, Table};
 use crate::data::TimeFormat;
 use crate::error::{Error, Result};
-use crate::pipeline::{self, forecast, History};
+use crate::model::Fitted;
+use crate::model_file::ModelFile;
+use crate::pipeline::{self, forecast, History, SeriesForecast};
 use crate::plot::{self, ForecastPanel};
 
 /// Run `xlstm forecast`.
@@ -15,8 +17,9 @@ pub fn run(args: ForecastArgs, out: Output) -> Result<()> {
     if let Some(path) = &args.out {
         crate::data::io::ensure_replaceable(path, args.force, "--out")?;
     }
-    let (file, fitted) = pipeline::load(&args.model)?;
+    let (file, mut fitted) = pipeline::load(&args.model)?;
     let kind = file.kind();
+    select_levels(&mut fitted, &args.level)?;
     let horizon = args.horizon.unwrap_or(file.horizon);
     if horizon > file.horizon {
         return Err(Error::usage(format!(
@@ -72,6 +75,16 @@ pub fn run(args: ForecastArgs, out: Output) -> Result<()> {
                         kind.name().to_string(),
                         f.times.iter().copied().zip(f.values.iter().copied()).collect(),
                     )],
+                    bands: f
+                        .bands
+                        .iter()
+                        .map(|b| {
+                            let points = (f.times.iter().zip(&b.lower).zip(&b.upper))
+                                .map(|((t, lo), hi)| (*t, *lo, *hi))
+                                .collect();
+                            (b.level, points)
+                        })
+                        .collect(),
                 }
             })
             .collect();
@@ -81,18 +94,62 @@ pub fn run(args: ForecastArgs, out: Output) -> Result<()> {
         plot::write(path, args.plot.plot_size, &title, &[section])?;
         out.note(&format!("wrote the plot to {}", path.display()));
     }
+    let table = forecast_table(&file, &forecasts)?;
+    let rows = table.rows();
+    match &args.out {
+        Some(path) => {
+            write_table(path, &table)?;
+            out.note(&format!("wrote {rows} forecasts to {}", path.display()));
+        }
+        None => write_csv(std::io::stdout().lock(), &table)?,
+    }
+    Ok(())
+}
+
+/// Keep the model's intervals at the `--level` levels (all without the flag; none for `none`).
+fn select_levels(fitted: &mut Fitted, wanted: &[Option<f64>]) -> Result<()> {
+    if wanted.contains(&None) {
+        if wanted.len() > 1 {
+            return Err(Error::usage("--level none cannot be combined with levels"));
+        }
+        return fitted.set_intervals(None);
+    }
+    let levels: Vec<f64> = wanted.iter().flatten().copied().collect();
+    match fitted.intervals() {
+        None if !levels.is_empty() => Err(Error::usage(
+            "--level: this model has no prediction intervals; fit it with --level (e.g. --level 80,95)",
+        )),
+        None => Ok(()),
+        Some(intervals) => {
+            let chosen = intervals.select(&levels)?;
+            fitted.set_intervals(Some(chosen))
+        }
+    }
+}
+
+/// The forecasts as a table: `id` (panels), `timestamp`, `forecast`, then `lo-ℓ` and `hi-ℓ` of
+/// each level.
+fn forecast_table(file: &ModelFile, forecasts: &[SeriesForecast]) -> Result<Table> {
     let several = forecasts.len() > 1 || file.id_column.is_some();
+    let levels: Vec<f64> = forecasts
+        .first()
+        .map(|f| f.bands.iter().map(|b| b.level).collect())
+        .unwrap_or_default();
     let mut ids = Vec::new();
     let mut stamps = Vec::new();
     let mut values = Vec::new();
-    for f in &forecasts {
-        for (t, v) in f.times.iter().zip(&f.values) {
+    let mut bounds: Vec<Vec<Option<f64>>> = vec![Vec::new(); 2 * levels.len()];
+    for f in forecasts {
+        for (step, (t, v)) in f.times.iter().zip(&f.values).enumerate() {
             ids.push(Some(f.id.clone()));
             stamps.push(Some(*t));
             values.push(Some(*v));
+            let row = f.bands.iter().flat_map(|b| [b.lower[step], b.upper[step]]);
+            for (column, value) in bounds.iter_mut().zip(row) {
+                column.push(Some(value));
+            }
         }
     }
-    let rows = values.len();
     let mut names = Vec::new();
     let mut columns = Vec::new();
     if several {
@@ -102,13 +159,7 @@ pub fn run(args: ForecastArgs, out: Output) -> Result<()> {
     names.extend(["timestamp".to_string(), "forecast".to_string()]);
     columns.push(Column::styled_times(stamps, file.time_kind, &file.time_format));
     columns.push(Column::Number(values));
-    let table = Table::new(names, columns)?;
-    match &args.out {
-        Some(path) => {
-            write_table(path, &table)?;
-            out.note(&format!("wrote {rows} forecasts to {}", path.display()));
-        }
-        None => write_csv(std::io::stdout().lock(), &table)?,
-    }
-    Ok(())
+    names.extend(bound_names(&levels));
+    columns.extend(bounds.into_iter().map(Column::Number));
+    Table::new(names, columns)
 }

@@ -62,3 +62,12 @@ fn print_json(value: &impl serde::Serialize) -> Result<()> {
     println!("{text}");
     Ok(())
 }
+
+/// The names of the interval bound columns of `levels`, as StatsForecast names them without the
+/// model: `lo-80`, `hi-80`, `lo-95`, `hi-95`.
+fn bound_names(levels: &[f64]) -> Vec<String> {
+    levels
+        .iter()
+        .flat_map(|l| ["lo", "hi"].map(|side| format!("{side}-{}", crate::metrics::level_name(*l))))
+        .collect()
+}

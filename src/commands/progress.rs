@@ -62,10 +62,18 @@ impl Progress for Terminal {
     }
 
     fn epoch(&mut self, r: &EpochReport) {
-        let line = format!(
-            "train loss {:.4}, validation loss {:.4}, {:.1}s",
-            r.train_loss, r.val_loss, r.seconds
-        );
+        // without validation windows (a refit on every row) the trainer reports the training loss twice
+        let line = if r.val_loss == r.train_loss {
+            format!(
+                "train loss {:.4} (no validation part), {:.1}s",
+                r.train_loss, r.seconds
+            )
+        } else {
+            format!(
+                "train loss {:.4}, validation loss {:.4}, {:.1}s",
+                r.train_loss, r.val_loss, r.seconds
+            )
+        };
         match &self.bar {
             Some(bar) => {
                 bar.set_position(r.epoch as u64);

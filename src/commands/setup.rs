@@ -1,16 +1,18 @@
 //! What every modelling command does first: turn the parsed flags into the library's requests
 //! (loader options, window request, model settings) and read and check the data.
 
-use crate::cli::{DataArgs, ModelArgs, NeuralArgs, WindowArgs};
+use crate::cli::{DataArgs, IntervalArgs, ModelArgs, NeuralArgs, WindowArgs};
 use crate::commands::Output;
 use crate::data::check::CheckReport;
 use crate::data::load::{load, LoadOptions};
 use crate::data::Dataset;
 use crate::error::Result;
 use crate::model::{
-    BaseConfig, LinearConfig, ModelConfig, ModelKind, NetworkConfig, NeuralConfig, TrainSettings,
+    check_levels, default_loss, BaseConfig, LinearConfig, ModelConfig, ModelKind, NetworkConfig,
+    NeuralConfig, TrainSettings,
 };
 use crate::nn::forecaster::{ConvScope, CoreKind};
+use crate::nn::loss::Loss;
 use crate::pipeline::WindowRequest;
 
 /// The loader options of the data flags.
@@ -56,8 +58,24 @@ pub fn window_request(args: &WindowArgs) -> WindowRequest {
     }
 }
 
-/// The settings of `kind` from the model flags, validated (usage errors name the flag).
-pub fn model_config(kind: ModelKind, model: &ModelArgs, neural: &NeuralArgs) -> Result<ModelConfig> {
+/// The interval levels asked for: `--level`, or 80 and 95 with `--loss quantile`; checked and
+/// ascending.
+pub fn levels(intervals: &IntervalArgs, neural: &NeuralArgs) -> Result<Vec<f64>> {
+    match (intervals.level.as_slice(), neural.loss) {
+        ([], Some(Loss::Quantile)) => Ok(vec![80.0, 95.0]),
+        (levels, _) => check_levels(levels),
+    }
+}
+
+/// The settings of `kind` from the model flags, validated (usage errors name the flag); a neural
+/// model with `--loss quantile`, or without `--loss` when `levels` asks for intervals, learns the
+/// quantiles of `levels` ([`default_loss`]).
+pub fn model_config(
+    kind: ModelKind,
+    model: &ModelArgs,
+    neural: &NeuralArgs,
+    levels: &[f64],
+) -> Result<ModelConfig> {
     let mut config = ModelConfig::for_kind(kind);
     if let Some(linear) = config.linear_mut() {
         *linear = LinearConfig { alpha: model.alpha };
@@ -105,7 +123,7 @@ pub fn model_config(kind: ModelKind, model: &ModelArgs, neural: &NeuralArgs) -> 
                 },
                 batch: neural.batch,
                 lr: neural.lr,
-                loss: neural.loss,
+                loss: neural.loss.unwrap_or_else(|| default_loss(levels)),
                 patience: neural.patience,
                 max_time: neural.max_time,
                 seed: model.seed,
@@ -119,6 +137,9 @@ pub fn model_config(kind: ModelKind, model: &ModelArgs, neural: &NeuralArgs) -> 
             }),
             result: Vec::new(),
         };
+        if settings.train.loss == Loss::Quantile {
+            settings.learn_quantiles(levels)?;
+        }
     }
     config.validate()?;
     Ok(config)
@@ -129,6 +150,10 @@ pub fn model_configs(
     kinds: &[ModelKind],
     model: &ModelArgs,
     neural: &NeuralArgs,
+    levels: &[f64],
 ) -> Result<Vec<ModelConfig>> {
-    kinds.iter().map(|&k| model_config(k, model, neural)).collect()
+    kinds
+        .iter()
+        .map(|&k| model_config(k, model, neural, levels))
+        .collect()
 }

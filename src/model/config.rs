@@ -160,13 +160,14 @@ pub struct TrainSettings {
     pub threads: usize,
 }
 
-/// The file form of [`Loss`]: `"mse"`, `"mae"` or `{"huber": {"delta": 1.0}}`.
+/// The file form of [`Loss`]: `"mse"`, `"mae"`, `{"huber": {"delta": 1.0}}` or `"quantile"`.
 #[derive(Serialize, Deserialize)]
 #[serde(remote = "Loss", rename_all = "lowercase")]
 enum LossDef {
     Mse,
     Mae,
     Huber { delta: f64 },
+    Quantile,
 }
 
 fn one() -> usize {
@@ -243,8 +244,10 @@ impl TrainSettings {
         }
     }
 
-    fn validate(&self) -> Result<()> {
-        if self.epochs == 0 || self.batch == 0 || self.threads == 0 || self.ensemble == 0 {
+    /// Checks the settings; `base`: whether a linear base is there, which allows zero epochs
+    /// (the untrained model is the base: a refit of a model whose training kept its base).
+    fn validate(&self, base: bool) -> Result<()> {
+        if (self.epochs == 0 && !base) || self.batch == 0 || self.threads == 0 || self.ensemble == 0 {
             return Err(Error::usage(
                 "--epochs, --batch, --threads and --ensemble must be at least 1",
             ));
@@ -383,7 +386,12 @@ impl ModelConfig {
         let Some(neural) = self.neural() else {
             return Ok(());
         };
-        neural.train.validate()?;
+        neural.train.validate(neural.base.is_some())?;
+        if (neural.train.loss == Loss::Quantile) == neural.network.quantiles.is_empty() {
+            return Err(Error::usage(
+                "--loss quantile and a network's quantiles go together: give --loss quantile with --level for the quantiles it learns",
+            ));
+        }
         if let Some(base) = &neural.base {
             base.validate()?;
         }
@@ -481,8 +489,16 @@ mod tests {
         assert!(alpha.contains("--alpha"), "{alpha}");
         let lr = with(ModelKind::Lstm, &|c| c.neural_mut().unwrap().train.lr = f64::NAN);
         assert!(lr.contains("--lr"), "{lr}");
-        let epochs = with(ModelKind::Xlstm, &|c| c.neural_mut().unwrap().train.epochs = 0);
+        let epochs = with(ModelKind::Xlstm, &|c| {
+            let n = c.neural_mut().unwrap();
+            (n.train.epochs, n.base) = (0, None);
+        });
         assert!(epochs.contains("--epochs"), "{epochs}");
+        // zero epochs with a linear base: the model is the base (a refit of a kept base)
+        let mut base_alone = ModelConfig::for_kind(ModelKind::Xlstm);
+        base_alone.neural_mut().unwrap().train.epochs = 0;
+        assert!(base_alone.neural().unwrap().base.is_some());
+        base_alone.validate().unwrap();
         let time = with(ModelKind::Xlstm, &|c| {
             c.neural_mut().unwrap().train.max_time = Some(-1.0)
         });

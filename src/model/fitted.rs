@@ -2,13 +2,16 @@
 //! forecasts standardised windows and turns into named tensors for the model file and back.
 //!
 //! The weights sit in a private [`Model`], so a fitted model can later hold more than one network
-//! (an ensemble of seeds, a linear base under a neural correction) or an interval calibrator
-//! without changing how callers fit, predict or save it.
+//! (an ensemble of seeds, a linear base under a neural correction) without changing how callers
+//! fit, predict or save it. Beside them sits the interval calibrator ([`Intervals`]), set by
+//! [`Fitted::calibrate`] on out-of-sample windows; [`Fitted::forecast`] then gives the bands.
 
-use ndarray::{Array1, Array2, ArrayView2};
+use ndarray::{s, Array1, Array2, ArrayView2};
 
 use super::config::ModelConfig;
+use super::intervals::{quantile_bounds, window_scales, Forecast, IntervalMethod, Intervals, WindowFacts};
 use crate::baseline::{Baseline, LinearMap, DLINEAR_KERNEL};
+use crate::data::window::WindowSet;
 use crate::error::{Error, Result};
 use crate::nn::forecaster::{self, CoreKind, ForecasterConfig, ForecasterParams};
 use crate::nn::train::{EpochReport, StopReason};
@@ -50,6 +53,7 @@ pub struct Fitted {
     horizon: usize,
     model: Model,
     report: FitReport,
+    intervals: Option<Intervals>,
 }
 
 impl Fitted {
@@ -66,6 +70,7 @@ impl Fitted {
             horizon,
             model: Model::Baseline(baseline),
             report,
+            intervals: None,
         }
     }
 
@@ -86,6 +91,7 @@ impl Fitted {
                 members,
             },
             report,
+            intervals: None,
         }
     }
 
@@ -114,8 +120,27 @@ impl Fitted {
         &self.report
     }
 
-    /// Forecast standardised windows: inputs (N, L) → forecasts (N, H).
+    /// Forecast standardised windows: inputs (N, L) → forecasts (N, H) (a quantile network's
+    /// median).
     pub fn predict(&self, inputs: ArrayView2<f64>) -> Array2<f64> {
+        self.point_of(self.predict_outputs(inputs))
+    }
+
+    /// The point forecasts (N, H) among the model's `outputs`: all of them, or the median block.
+    fn point_of(&self, outputs: Array2<f64>) -> Array2<f64> {
+        match self.quantiles() {
+            [] => outputs,
+            taus => {
+                let m = taus.len() / 2;
+                outputs
+                    .slice(s![.., m * self.horizon..(m + 1) * self.horizon])
+                    .to_owned()
+            }
+        }
+    }
+
+    /// Every output of the model for inputs (N, L): (N, H), or (N, Q·H) for a quantile network.
+    fn predict_outputs(&self, inputs: ArrayView2<f64>) -> Array2<f64> {
         match &self.model {
             Model::Baseline(b) => b.predict(inputs, self.horizon),
             Model::Neural { config, members } => {
@@ -131,12 +156,123 @@ impl Fitted {
         }
     }
 
+    /// The quantiles τ a quantile network forecasts (`--loss quantile`); empty for point models.
+    pub fn quantiles(&self) -> &[f64] {
+        match &self.model {
+            Model::Neural { config, .. } => &config.quantiles,
+            Model::Baseline(_) => &[],
+        }
+    }
+
+    /// The calibrated intervals, if any.
+    pub fn intervals(&self) -> Option<&Intervals> {
+        self.intervals.as_ref()
+    }
+
+    /// Set (or remove) the calibrated intervals: from a model file, or another fit's calibration
+    /// of the same settings. An error when they do not fit this model (its horizon, or quantile
+    /// intervals of levels the network has no quantiles for).
+    pub fn set_intervals(&mut self, intervals: Option<Intervals>) -> Result<()> {
+        if let Some(i) = &intervals {
+            i.check(self.horizon).map_err(Error::runtime)?;
+            let probe = Array2::zeros((0, self.quantiles().len().max(1) * self.horizon));
+            self.bounds_of(i.method, probe.view(), &i.levels)?;
+        }
+        self.intervals = intervals;
+        Ok(())
+    }
+
+    /// Calibrate intervals at `levels` (percent) on out-of-sample `windows` with the default
+    /// method: conformalized quantiles for a quantile network, conformal margins otherwise
+    /// (the evidence is in `docs/intervals.md`).
+    pub fn calibrate(&mut self, windows: &WindowSet, levels: &[f64]) -> Result<()> {
+        let method = if self.quantiles().is_empty() {
+            IntervalMethod::Conformal
+        } else {
+            IntervalMethod::Quantile
+        };
+        self.calibrate_with(method, windows, levels)
+    }
+
+    /// Calibrate intervals of `method` at `levels` on `windows`. A quantile network without
+    /// calibration windows keeps its own quantiles as they are.
+    pub fn calibrate_with(
+        &mut self,
+        method: IntervalMethod,
+        windows: &WindowSet,
+        levels: &[f64],
+    ) -> Result<()> {
+        let levels = super::intervals::check_levels(levels)?;
+        let inputs = windows.inputs(); // (N, L)
+        let outputs = self.predict_outputs(inputs.view());
+        let bounds = self.bounds_of(method, outputs.view(), &levels)?;
+        let intervals = if windows.is_empty() && method == IntervalMethod::Quantile {
+            Intervals {
+                method,
+                margins: vec![vec![0.0; self.horizon]; levels.len()],
+                levels,
+                windows: 0,
+            }
+        } else {
+            let facts = WindowFacts {
+                scales: &window_scales(inputs.view(), self.lookback),
+                bounds: &bounds,
+            };
+            let point = self.predict(inputs.view());
+            Intervals::calibrate(method, &levels, windows.targets().view(), point.view(), facts)?
+        };
+        self.intervals = Some(intervals);
+        Ok(())
+    }
+
+    /// A quantile network's bounds of `levels` among its `outputs`, for the quantile method.
+    fn bounds_of(
+        &self,
+        method: IntervalMethod,
+        outputs: ArrayView2<f64>,
+        levels: &[f64],
+    ) -> Result<Vec<(Array2<f64>, Array2<f64>)>> {
+        if method != IntervalMethod::Quantile {
+            return Ok(Vec::new());
+        }
+        if self.quantiles().is_empty() {
+            return Err(Error::usage(format!(
+                "quantile intervals need a network trained with --loss quantile; this {} model forecasts points",
+                self.kind().name()
+            )));
+        }
+        quantile_bounds(outputs, self.quantiles(), levels, self.horizon)
+    }
+
+    /// Forecast standardised windows (N, L) with the calibrated intervals (no bands without
+    /// them): the point forecasts (N, H) and one band per level.
+    pub fn forecast(&self, inputs: ArrayView2<f64>) -> Forecast {
+        let outputs = self.predict_outputs(inputs);
+        let bounds = self
+            .intervals
+            .as_ref()
+            .map(|i| self.bounds_of(i.method, outputs.view(), &i.levels));
+        let point = self.point_of(outputs);
+        let bands = match (&self.intervals, bounds) {
+            // set_intervals checked that the bounds exist
+            (Some(intervals), Some(Ok(bounds))) => {
+                let facts = WindowFacts {
+                    scales: &window_scales(inputs, self.lookback),
+                    bounds: &bounds,
+                };
+                intervals.bands(point.view(), facts)
+            }
+            _ => Vec::new(),
+        };
+        Forecast { point, bands }
+    }
+
     /// The number of weights.
     pub fn parameters(&self) -> usize {
         self.tensors().iter().map(|(_, v)| v.len()).sum()
     }
 
-    /// The weights as named tensors (none for the naive models).
+    /// The weights as named tensors (none for the naive models; the intervals are not weights).
     pub fn tensors(&self) -> Vec<NamedTensor> {
         match &self.model {
             Model::Baseline(
@@ -208,7 +344,7 @@ impl Fitted {
                         Error::runtime(format!("the model file's weights do not fit its network: {e}"))
                     })?);
                 }
-                if params.len() != members || tensors.len() % members != 0 {
+                if params.len() != members || !tensors.len().is_multiple_of(members) {
                     return Err(Error::runtime(format!(
                         "the model file holds {} tensors, not a whole number for its {members} ensemble members",
                         tensors.len()

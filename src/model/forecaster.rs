@@ -168,7 +168,7 @@ pub fn select_alpha(
 mod tests {
     use super::*;
     use crate::data::window::{ScaledSplit, Split, SplitPart};
-    use crate::model::Silent;
+    use crate::model::{IntervalMethod, Intervals, Silent, WindowFacts};
 
     /// A noisy sine of period 12: train, validation and test windows of 24 → 6.
     fn windows() -> (WindowSet, WindowSet, WindowSet) {
@@ -274,6 +274,69 @@ mod tests {
         assert_eq!(again.predict(x.view()), got);
         let e = Fitted::from_tensors(ensemble.config().clone(), 24, 6, &tensors[1..]).unwrap_err();
         assert!(e.to_string().contains("model file"), "{e}");
+    }
+
+    /// An ensemble's intervals are those of its averaged forecast: a quantile ensemble's own
+    /// quantiles are the mean of its members' quantiles, and conformal margins are calibrated on
+    /// the mean point forecast.
+    #[test]
+    fn an_ensemble_calibrates_intervals_on_the_average_of_its_members() {
+        let (train, val, test) = windows();
+        let fit = |seed: u64, members: usize, quantiles: bool| {
+            let mut config = small_neural(ModelKind::Lstm, 2);
+            let n = config.neural_mut().unwrap();
+            (n.train.seed, n.train.ensemble) = (seed, members);
+            if quantiles {
+                n.learn_quantiles(&[80.0]).unwrap();
+            }
+            Forecaster::new(config, 24, 6, 12)
+                .unwrap()
+                .fit(&train, &val, &mut Silent)
+                .unwrap()
+        };
+        let x = test.inputs();
+        let mut none = val.clone();
+        none.starts.clear();
+        // the networks' own quantiles (no calibration window: margins of zero)
+        let raw_band = |mut f: Fitted| {
+            f.calibrate_with(IntervalMethod::Quantile, &none, &[80.0])
+                .unwrap();
+            let band = f.forecast(x.view()).bands.remove(0);
+            (band.lower, band.upper)
+        };
+        let (lower, upper) = raw_band(fit(7, 2, true));
+        let members = [raw_band(fit(7, 1, true)), raw_band(fit(8, 1, true))];
+        let mean_lower = (&members[0].0 + &members[1].0) / 2.0;
+        let mean_upper = (&members[0].1 + &members[1].1) / 2.0;
+        for (got, expected) in [(&lower, &mean_lower), (&upper, &mean_upper)] {
+            let err = (got - expected).fold(0.0f64, |m, d| m.max(d.abs()));
+            assert!(
+                err < 1e-12,
+                "ensemble quantiles differ from the members' mean by {err}"
+            );
+        }
+        // conformal margins of a point ensemble: from the residuals of its mean forecast
+        let mut ensemble = fit(7, 2, false);
+        ensemble.calibrate(&val, &[80.0]).unwrap();
+        let mean_point = (fit(7, 1, false).predict(val.inputs().view())
+            + fit(8, 1, false).predict(val.inputs().view()))
+            / 2.0;
+        let facts = WindowFacts {
+            scales: &[],
+            bounds: &[],
+        };
+        let expected = Intervals::calibrate(
+            IntervalMethod::Conformal,
+            &[80.0],
+            val.targets().view(),
+            mean_point.view(),
+            facts,
+        )
+        .unwrap();
+        let got = ensemble.intervals().unwrap();
+        for (a, b) in got.margins[0].iter().zip(&expected.margins[0]) {
+            assert!((a - b).abs() < 1e-12, "margin {a} ≠ {b}");
+        }
     }
 
     /// With a linear base the untrained network is the base, scored on validation as epoch 0;

@@ -27,16 +27,21 @@
 mod config;
 mod fitted;
 mod forecaster;
+mod intervals;
 mod kind;
 mod network;
 mod neural;
 mod progress;
+mod refit;
 
 pub use config::{
     BaseConfig, LinearConfig, ModelConfig, NeuralConfig, TrainSettings, TrainingResult, ALPHA_GRID,
 };
 pub use fitted::{FitReport, Fitted, NamedTensor};
 pub use forecaster::{select_alpha, Forecaster};
+pub use intervals::{
+    check_levels, default_loss, window_scales, Band, Forecast, IntervalMethod, Intervals, WindowFacts,
+};
 pub use kind::ModelKind;
 pub use network::NetworkConfig;
 pub use progress::{Progress, Silent};

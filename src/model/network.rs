@@ -133,6 +133,9 @@ pub struct NetworkConfig {
     /// Dropout rate on the head input during training.
     #[serde(default)]
     pub head_dropout: f64,
+    /// The quantiles the head forecasts (`--loss quantile`); empty (and absent): a point forecast.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub quantiles: Vec<f64>,
 }
 
 impl Default for NetworkConfig {
@@ -159,6 +162,7 @@ impl Default for NetworkConfig {
             ffn_multiple: block_defaults::ffn_multiple(),
             dropout: 0.0,
             head_dropout: 0.0,
+            quantiles: Vec::new(),
         }
     }
 }
@@ -175,6 +179,7 @@ impl NetworkConfig {
         (config.headwise_gates, config.ffn_factor) = (self.headwise_gates, self.ffn_factor);
         config.ffn_multiple = self.ffn_multiple;
         (config.dropout, config.head_dropout) = (self.dropout, self.head_dropout);
+        config.quantiles = self.quantiles.clone();
         if let Some(kernel) = self.conv_kernel {
             config.conv_kernel = kernel;
         }
@@ -217,6 +222,7 @@ impl From<&ForecasterConfig> for NetworkConfig {
             ffn_multiple,
             dropout,
             head_dropout,
+            quantiles,
             base: _, // whether there is a base is NeuralConfig::base
         } = config;
         NetworkConfig {
@@ -235,6 +241,7 @@ impl From<&ForecasterConfig> for NetworkConfig {
             ffn_multiple: *ffn_multiple,
             dropout: *dropout,
             head_dropout: *head_dropout,
+            quantiles: quantiles.clone(),
         }
     }
 }

@@ -145,6 +145,9 @@ fn fit_base(
 
 /// One sentence on how training ended and which weights were kept.
 fn summary(trained: &Trained) -> String {
+    if trained.history.is_empty() {
+        return "no epoch to run: the model is its linear base (training kept the base)".into();
+    }
     let why = match &trained.stop {
         StopReason::Epochs => "all epochs run".to_string(),
         StopReason::EarlyStopping => "validation loss stopped improving".to_string(),

@@ -27,6 +27,7 @@ use super::mlstm_block::{self, MlstmBlockCache, MlstmBlockConfig, MlstmBlockPara
 use super::mlstm_layer::{self, MlstmLayerCache, MlstmLayerConfig, MlstmLayerParams};
 use super::norm::{self, NormCache, NormParams};
 use super::patch::{self, PatchCache, PatchGeometry, PatchParams};
+use super::quantile;
 use super::revin::{self, RevinCache, RevinParams};
 use super::rng::Rng;
 use super::slstm::{self, ForgetInit, SlstmCache, SlstmConfig, SlstmParams};
@@ -134,6 +135,9 @@ pub struct ForecasterConfig {
     pub dropout: f64,
     /// Dropout rate on the head's input, in training passes only; 0 = off (default).
     pub head_dropout: f64,
+    /// The quantiles τ the head forecasts (ascending, the median 0.5 in the middle; see
+    /// [`super::quantile`]); empty: a point forecast (default).
+    pub quantiles: Vec<f64>,
     /// A linear base forecast on the raw (globally standardised) window, w (P, L) and b (P),
     /// to which the network adds its correction σ·ŷ (RevIN's scale, without its mean): the
     /// residual-over-linear forecaster. The base is set from a closed-form baseline before
@@ -164,8 +168,14 @@ impl ForecasterConfig {
             ffn_multiple: 8,
             dropout: 0.0,
             head_dropout: 0.0,
+            quantiles: Vec::new(),
             base: false,
         }
+    }
+
+    /// Values the forecaster outputs per window: P, or P per quantile.
+    pub fn outputs(&self) -> usize {
+        self.horizon * self.quantiles.len().max(1)
     }
 
     /// The conv kernel of mLSTM blocks (see [`ConvScope`]).
@@ -215,6 +225,7 @@ impl ForecasterConfig {
             return Err("stride must be positive".into());
         }
         self.check_block_options()?;
+        self.check_quantiles()?;
         match &self.kind {
             CoreKind::Lstm { layers } if *layers == 0 => Err("an LSTM core needs at least one layer".into()),
             CoreKind::Lstm { .. } => Ok(()),
@@ -242,6 +253,17 @@ impl ForecasterConfig {
             return Err(format!(
                 "q, k, v block size {} does not divide the mLSTM inner width {inner} (2 × width)",
                 self.qkv_blocksize
+            ));
+        }
+        Ok(())
+    }
+
+    fn check_quantiles(&self) -> Result<(), String> {
+        let q = &self.quantiles;
+        let ascending = q.windows(2).all(|w| w[0] < w[1]) && q.iter().all(|t| *t > 0.0 && *t < 1.0);
+        if !q.is_empty() && (q.len().is_multiple_of(2) || q[q.len() / 2] != 0.5 || !ascending) {
+            return Err(format!(
+                "quantiles {q:?} must ascend in (0, 1) with the median 0.5 in the middle"
             ));
         }
         Ok(())
@@ -476,7 +498,7 @@ pub fn init<F: Float>(config: &ForecasterConfig, seed: u64) -> ForecasterParams<
         embed,
         layers,
         norm: NormParams::new(config.width),
-        head: LinearParams::init(fan_in, config.horizon, true, head_std, &mut rng),
+        head: LinearParams::init(fan_in, config.outputs(), true, head_std, &mut rng),
         // zero start: the model begins at the window mean and learns the linear part first
         skip: config
             .linear_skip
@@ -520,7 +542,7 @@ pub struct ForecasterCache<F> {
     head_in: Array2<F>,
     /// Dropout mask on the head input, in training passes with head dropout.
     head_mask: Option<Array2<F>>,
-    /// Head output in normalised units ŷ, (B, P).
+    /// Head output in normalised units ŷ, (B, P) or (B, Q·P) (median block, then spreads).
     y_hat: Array2<F>,
     /// The normalised window x̂ (B, L), kept when the linear skip is on.
     x_hat: Option<Array2<F>>,
@@ -565,7 +587,7 @@ fn forward_with<F: Float>(
     }
     let mut head_drop = drop.with_rate(config.head_dropout);
     let (head_in, head_mask, norm, y_hat) = read_out(params, config, &hidden, x_hat.view(), &mut head_drop);
-    let y = output(params, &revin_cache, y_hat.view(), inputs); // (B, P)
+    let y = output(params, config, &revin_cache, y_hat.view(), inputs); // (B, P) or (B, Q·P)
     (
         y,
         ForecasterCache {
@@ -580,24 +602,6 @@ fn forward_with<F: Float>(
             x: params.base.as_ref().map(|_| inputs.to_owned()),
         },
     )
-}
-
-/// The forecast in data units from ŷ (B, P): RevIN⁻¹ alone, or with a linear base
-/// y = base(x) + ((ŷ − β)/γ)·σ (the correction carries the window's scale, not its mean).
-fn output<F: Float>(
-    params: &ForecasterParams<F>,
-    revin_cache: &RevinCache<F>,
-    y_hat: ArrayView2<F>,
-    inputs: ArrayView2<F>,
-) -> Array2<F> {
-    let mut y = revin::denormalise(&params.revin, revin_cache, y_hat); // (B, P)
-    if let Some(base) = &params.base {
-        for (mut row, &mu) in y.rows_mut().into_iter().zip(&revin_cache.mu) {
-            row.mapv_inplace(|v| v - mu);
-        }
-        y += &linear::apply(base, inputs);
-    }
-    y
 }
 
 /// From the core's output `hidden` (B, T, D) to ŷ (B, P) in normalised units: LayerNorm, head
@@ -626,11 +630,77 @@ fn read_out<F: Float>(
         }
     };
     let head_mask = drop.apply(&mut head_in);
-    let mut y_hat = linear::apply(&params.head, head_in.view()); // (B, P)
+    let mut y_hat = linear::apply(&params.head, head_in.view()); // (B, P) or (B, Q·P)
     if let Some(skip) = &params.skip {
-        y_hat += &linear::apply(skip, x_hat);
+        // the skip forecasts the point (or median) block only
+        let mut point = y_hat.slice_mut(ndarray::s![.., ..config.horizon]); // (B, P)
+        point += &linear::apply(skip, x_hat);
     }
     (head_in, head_mask, norm, y_hat)
+}
+
+/// The forecast in data units from the head's ŷ: RevIN⁻¹ of the point, or with a linear base
+/// y = base(x) + ((ŷ − β)/γ)·σ (the correction carries the window's scale, not its mean); with
+/// quantiles that point is the median and the other quantiles step out from it by the window's
+/// scale ([`quantile::forward`]), so the base moves every quantile alike. `inputs` is the raw
+/// window x (B, L).
+fn output<F: Float>(
+    params: &ForecasterParams<F>,
+    config: &ForecasterConfig,
+    revin_cache: &RevinCache<F>,
+    y_hat: ArrayView2<F>,
+    inputs: ArrayView2<F>,
+) -> Array2<F> {
+    let p = config.horizon;
+    let mut point = revin::denormalise(&params.revin, revin_cache, y_hat.slice(ndarray::s![.., ..p])); // (B, P)
+    if let Some(base) = &params.base {
+        for (mut row, &mu) in point.rows_mut().into_iter().zip(&revin_cache.mu) {
+            row.mapv_inplace(|v| v - mu);
+        }
+        point += &linear::apply(base, inputs);
+    }
+    if config.quantiles.is_empty() {
+        return point;
+    }
+    let spreads = y_hat.slice(ndarray::s![.., p..]); // (B, (Q − 1)·P)
+    quantile::forward(point.view(), spreads, revin_cache.sigma.view()) // (B, Q·P)
+}
+
+/// Backward of [`output`]: adds the gradients of RevIN and of the base into `grads` and returns
+/// δŷ (like ŷ).
+fn output_backward<F: Float>(
+    params: &ForecasterParams<F>,
+    config: &ForecasterConfig,
+    cache: &ForecasterCache<F>,
+    d_out: ArrayView2<F>,
+    grads: &mut ForecasterParams<F>,
+) -> Array2<F> {
+    let p = config.horizon;
+    let point_hat = cache.y_hat.slice(ndarray::s![.., ..p]); // (B, P)
+    let spreads = cache.y_hat.slice(ndarray::s![.., p..]); // (B, (Q − 1)·P)
+    let (d_point, d_spreads) = if config.quantiles.is_empty() {
+        (d_out.to_owned(), None)
+    } else {
+        let (d_median, d_spreads) = quantile::backward(spreads, cache.revin.sigma.view(), d_out);
+        (d_median, Some(d_spreads)) // (B, P), (B, (Q − 1)·P)
+    };
+    if let (Some(base), Some(x), Some(g)) = (&params.base, &cache.x, grads.base.as_mut()) {
+        linear::backward_with_input(base, x.view(), d_point.view(), g); // the window is data: its d_x is dropped
+    }
+    let d_point_hat = revin::denormalise_backward(
+        &params.revin,
+        &cache.revin,
+        point_hat,
+        d_point.view(),
+        &mut grads.revin,
+    ); // (B, P)
+    let Some(d_spreads) = d_spreads else {
+        return d_point_hat;
+    };
+    let mut d_y_hat = Array2::zeros(cache.y_hat.dim()); // (B, Q·P)
+    d_y_hat.slice_mut(ndarray::s![.., ..p]).assign(&d_point_hat);
+    d_y_hat.slice_mut(ndarray::s![.., p..]).assign(&d_spreads);
+    d_y_hat
 }
 
 /// Forecast `inputs` (B, L) → (B, P) for inference: the same function as [`forward`], with the
@@ -663,7 +733,7 @@ pub fn predict<F: Float>(
         };
     }
     let (_, _, _, y_hat) = read_out(params, config, &hidden, x_hat.view(), &mut Dropout::off());
-    output(params, &revin_cache, y_hat.view(), inputs) // (B, P)
+    output(params, config, &revin_cache, y_hat.view(), inputs) // (B, P) or (B, Q·P)
 }
 
 /// The parameters with the embedding folded into layer 0 (see [`predict`]), when that applies.
@@ -715,16 +785,7 @@ pub fn backward<F: Float>(
 ) {
     let b = d_out.nrows();
     let (t, d) = (config.tokens(), config.width);
-    if let (Some(base), Some(x), Some(g)) = (&params.base, &cache.x, grads.base.as_mut()) {
-        linear::backward_with_input(base, x.view(), d_out, g); // the window is data: its d_x is dropped
-    }
-    let d_y_hat = revin::denormalise_backward(
-        &params.revin,
-        &cache.revin,
-        cache.y_hat.view(),
-        d_out,
-        &mut grads.revin,
-    ); // (B, P)
+    let d_y_hat = output_backward(params, config, cache, d_out, grads); // like ŷ
     let mut d_head_in = linear::backward_with_input(
         &params.head,
         cache.head_in.view(),
@@ -764,7 +825,8 @@ pub fn backward<F: Float>(
         &mut grads.embed,
     ); // (B, L)
     if let (Some(skip), Some(x_hat), Some(g)) = (&params.skip, &cache.x_hat, grads.skip.as_mut()) {
-        d_x_hat += &linear::backward_with_input(skip, x_hat.view(), d_y_hat.view(), g);
+        let d_point = d_y_hat.slice(ndarray::s![.., ..config.horizon]); // (B, P)
+        d_x_hat += &linear::backward_with_input(skip, x_hat.view(), d_point, g);
     }
     revin::normalise_backward(&cache.revin, d_x_hat.view(), &mut grads.revin);
 }

@@ -29,8 +29,9 @@ fn check_whole_model(kind: CoreKind, head: HeadKind) {
     check_config(&config(kind, head), None);
 }
 
-/// The gradient check of the whole model with its real loss; with `masks`, a training pass whose
-/// dropout masks come from a generator restarted at that seed for every evaluation (fixed masks).
+/// The gradient check of the whole model with its real loss (MSE, or the pinball loss of a
+/// quantile head); with `masks`, a training pass whose dropout masks come from a generator
+/// restarted at that seed for every evaluation (fixed masks).
 fn check_config(config: &ForecasterConfig, masks: Option<u64>) {
     config.validate().unwrap();
     let mut params: ForecasterParams<f64> = init(config, 3);
@@ -58,11 +59,17 @@ fn check_config(config: &ForecasterConfig, masks: Option<u64>) {
         &[ndarray::arr1(&[1.0]).into_dyn()],
         |pt| {
             let (pred, cache) = run(&pt.params);
-            let value = loss.forward(pred.view(), y.view(), denom);
+            let value = match config.quantiles.as_slice() {
+                [] => loss.forward(pred.view(), y.view(), denom),
+                taus => quantile::pinball_loss(pred.view(), y.view(), taus, denom),
+            };
             (vec![ndarray::arr1(&[value]).into_dyn()], (pred, cache))
         },
         |pt, (pred, cache), _, grads| {
-            let d_pred = loss.backward(pred.view(), y.view(), denom);
+            let d_pred = match config.quantiles.as_slice() {
+                [] => loss.backward(pred.view(), y.view(), denom),
+                taus => quantile::pinball_backward(pred.view(), y.view(), taus, denom),
+            };
             backward(&pt.params, config, cache, d_pred.view(), grads);
             vec![]
         },
@@ -83,6 +90,47 @@ fn paper_block_forecaster_grads_match_finite_differences() {
     let mut no_conv = paper_blocks(config(xlstm("sm"), HeadKind::Last));
     no_conv.conv_kernel = 0;
     check_config(&no_conv, None);
+}
+
+/// A quantile head (80 and 95 % intervals: five quantiles) through the pinball loss, for both
+/// head kinds, with and without the linear skip on the median.
+#[test]
+fn quantile_forecaster_grads_match_finite_differences() {
+    for (kind, head, skip) in [
+        (xlstm("ms"), HeadKind::Flatten, true),
+        (CoreKind::Lstm { layers: 1 }, HeadKind::Last, false),
+    ] {
+        let mut c = config(kind, head);
+        (c.quantiles, c.linear_skip) = (quantile::taus(&[80.0, 95.0]), skip);
+        check_config(&c, None);
+    }
+}
+
+/// The quantile head forecasts Q blocks of P values in ascending order, and a point model's
+/// forecast is its median's place.
+#[test]
+fn a_quantile_forecaster_outputs_ascending_quantile_blocks() {
+    let mut c = config(xlstm("ms"), HeadKind::Flatten);
+    c.quantiles = quantile::taus(&[50.0, 90.0]);
+    assert_eq!(c.outputs(), 5 * c.horizon);
+    let mut params: ForecasterParams<f64> = init(&c, 8);
+    jitter(&mut params, 9);
+    let x = Array2::from_shape_fn((4, c.lookback), |(b, t)| ((b + t) as f64).sin());
+    let (y, _) = forward(&params, &c, x.view());
+    assert_eq!(y.dim(), (4, 5 * c.horizon));
+    let p = c.horizon;
+    for r in 0..4 {
+        for h in 0..p {
+            for j in 1..5 {
+                assert!(y[[r, j * p + h]] > y[[r, (j - 1) * p + h]], "{y}");
+            }
+        }
+    }
+    assert!((predict(&params, &c, x.view()) - &y)
+        .iter()
+        .all(|d| d.abs() < 1e-9));
+    c.quantiles = vec![0.1, 0.5];
+    assert!(c.validate().unwrap_err().contains("median 0.5 in the middle"));
 }
 
 /// Dropout in the blocks and on the head input, with fixed masks (a training pass).
@@ -219,6 +267,50 @@ fn forecaster_with_a_linear_base_grads_match_finite_differences() {
         let mut c = config(kind, HeadKind::Flatten);
         (c.base, c.linear_skip) = (true, skip);
         check_config(&c, None);
+    }
+}
+
+/// A quantile head over a linear base: the base moves the median and, through it, every
+/// quantile (pinball loss, with and without the linear skip).
+#[test]
+fn quantile_forecaster_with_a_linear_base_grads_match_finite_differences() {
+    for (kind, head, skip) in [
+        (xlstm("sm"), HeadKind::Flatten, false),
+        (CoreKind::Lstm { layers: 1 }, HeadKind::Last, true),
+    ] {
+        let mut c = config(kind, head);
+        (c.quantiles, c.base, c.linear_skip) = (quantile::taus(&[80.0, 95.0]), true, skip);
+        check_config(&c, None);
+    }
+}
+
+/// With its head at zero, a quantile forecaster over a base forecasts the base as its median,
+/// and its other quantiles are the median moved by amounts that do not depend on the base.
+#[test]
+fn an_untrained_quantile_forecaster_with_a_base_has_the_base_as_its_median() {
+    let mut c = config(xlstm("ms"), HeadKind::Flatten);
+    (c.quantiles, c.base, c.linear_skip) = (quantile::taus(&[80.0]), true, false);
+    let (q, h) = (c.quantiles.len(), c.horizon);
+    let mut p: ForecasterParams<f64> = init(&c, 3);
+    let mut rng = Rng::new(8);
+    let x = Array2::from_shape_fn((5, c.lookback), |_| 3.0 + rng.normal());
+    let at_zero = predict(&p, &c, x.view()); // (B, Q·P), base w = 0, b = 0
+    let w = Array2::from_shape_fn((h, c.lookback), |_| rng.normal());
+    let b = ndarray::Array1::from_shape_fn(h, |_| rng.normal());
+    set_base(&mut p, &w, &b);
+    let shift = x.dot(&w.t()) + &b; // (B, P)
+    for got in [forward(&p, &c, x.view()).0, predict(&p, &c, x.view())] {
+        for k in 0..q {
+            let block = ndarray::s![.., k * h..(k + 1) * h];
+            let expected = &at_zero.slice(block) + &shift;
+            let err = (&got.slice(block) - &expected).fold(0.0f64, |m, d| m.max(d.abs()));
+            assert!(err < 1e-12, "quantile {k}: base shift mismatch {err}");
+        }
+        let median = got
+            .slice(ndarray::s![.., (q / 2) * h..(q / 2 + 1) * h])
+            .to_owned();
+        let err = (&median - &shift).fold(0.0f64, |m, d| m.max(d.abs()));
+        assert!(err < 1e-12, "the median is the base: {err}");
     }
 }
 

@@ -10,6 +10,11 @@
 //! | MSE | r² | 2r |
 //! | MAE | \|r\| | sign(r) (0 at r = 0) |
 //! | Huber(δ) | ½r² if \|r\| ≤ δ, else δ(\|r\| − ½δ) | r if \|r\| ≤ δ, else δ·sign(r) |
+//! | Quantile | ½\|r\| (the pinball loss at the median) | ½sign(r) |
+//!
+//! A network trained with [`Loss::Quantile`] forecasts several quantiles and is trained with the
+//! pinball loss over all of them ([`super::quantile`]); the per-entry form here is that loss at
+//! the median, what it means for a single point forecast.
 
 use ndarray::{Array2, ArrayView2, Zip};
 
@@ -27,6 +32,8 @@ pub enum Loss {
         /// Threshold between the quadratic and the linear part.
         delta: f64,
     },
+    /// The pinball loss over the network's quantiles (½|r| for a point forecast).
+    Quantile,
 }
 
 impl Loss {
@@ -44,6 +51,7 @@ impl Loss {
                     d * (r.abs() - cast::<F>(0.5) * d)
                 }
             }
+            Loss::Quantile => cast::<F>(0.5) * r.abs(),
         }
     }
 
@@ -70,6 +78,7 @@ impl Loss {
                     d * sign(r)
                 }
             }
+            Loss::Quantile => cast::<F>(0.5) * sign(r),
         }
     }
 
@@ -133,7 +142,7 @@ mod tests {
         let target: Array2<f64> = array![[0.3, -1.2, 0.7], [2.0, 0.1, -0.4]];
         // Residuals kept away from the kinks at 0 and ±δ.
         let pred = array![[1.2, -0.2, 0.75], [0.2, 0.45, -2.9]];
-        for loss in [Loss::Mse, Loss::Mae, Loss::Huber { delta: 0.8 }] {
+        for loss in [Loss::Mse, Loss::Mae, Loss::Huber { delta: 0.8 }, Loss::Quantile] {
             let d = loss.backward(pred.view(), target.view(), 6);
             for (idx, &g) in d.indexed_iter() {
                 let h = 1e-6;

@@ -43,6 +43,7 @@ pub mod norm;
 pub mod optim;
 pub mod parallel;
 pub mod patch;
+pub mod quantile;
 pub mod revin;
 pub mod rng;
 pub mod slstm;

@@ -23,6 +23,7 @@ use super::forecaster::{self, ForecasterConfig, ForecasterParams, LinearBase};
 use super::loss::Loss;
 use super::optim::{clip_grad_norm, AdamW, AdamWConfig, LrSchedule};
 use super::parallel::Workers;
+use super::quantile;
 use super::rng::Rng;
 use super::{cast, Float, Params};
 
@@ -262,8 +263,15 @@ fn validate(
             ));
         }
     }
-    if config.epochs == 0 || config.batch_size == 0 || config.shard_size == 0 || config.threads == 0 {
-        return invalid("epochs, batch_size, shard_size and threads must be positive".into());
+    // zero epochs are allowed with a base: the untrained model is the base
+    if (config.epochs == 0 && !model.base)
+        || config.batch_size == 0
+        || config.shard_size == 0
+        || config.threads == 0
+    {
+        return invalid(
+            "epochs (without a linear base), batch_size, shard_size and threads must be positive".into(),
+        );
     }
     if let Loss::Huber { delta } = config.loss {
         if !(delta > 0.0 && delta.is_finite()) {
@@ -321,8 +329,8 @@ impl<'a, F: Float> Trainer<'a, F> {
             let (x, y) = load(src, &batch[shard.start..shard.end]);
             let mut masks = mask_rng(seed, step, shard.index);
             let (pred, cache) = forecaster::forward_train(params, model, x.view(), &mut masks);
-            shard.loss = loss.forward(pred.view(), y.view(), denom);
-            let d_pred = loss.backward(pred.view(), y.view(), denom);
+            shard.loss = objective(model, loss, pred.view(), y.view(), denom);
+            let d_pred = objective_gradient(model, loss, pred.view(), y.view(), denom);
             super::fill(&mut shard.grads, F::zero());
             forecaster::backward(params, model, &cache, d_pred.view(), &mut shard.grads);
         };
@@ -373,6 +381,37 @@ fn load<F: Float>(src: &dyn WindowSource, indices: &[usize]) -> (Array2<F>, Arra
     (x, y)
 }
 
+/// The training loss of forecasts `pred` of `model` against `target` (B, P), summed and divided
+/// by `denom`: the pinball loss over a quantile model's quantiles, else `loss`.
+fn objective<F: Float>(
+    model: &ForecasterConfig,
+    loss: Loss,
+    pred: ArrayView2<F>,
+    target: ArrayView2<F>,
+    denom: usize,
+) -> F {
+    if model.quantiles.is_empty() {
+        loss.forward(pred, target, denom)
+    } else {
+        quantile::pinball_loss(pred, target, &model.quantiles, denom)
+    }
+}
+
+/// ∂[`objective`]/∂pred, shaped like `pred`.
+fn objective_gradient<F: Float>(
+    model: &ForecasterConfig,
+    loss: Loss,
+    pred: ArrayView2<F>,
+    target: ArrayView2<F>,
+    denom: usize,
+) -> Array2<F> {
+    if model.quantiles.is_empty() {
+        loss.backward(pred, target, denom)
+    } else {
+        quantile::pinball_backward(pred, target, &model.quantiles, denom)
+    }
+}
+
 /// Windows per evaluation chunk (fixed, so evaluation sums are thread-independent).
 const EVAL_CHUNK: usize = 64;
 
@@ -400,8 +439,7 @@ fn evaluate<F: Float>(
         let indices: Vec<usize> = (*a..*b).collect();
         let (x, y) = load::<F>(src, &indices);
         let (pred, _) = forecaster::forward(params, model, x.view());
-        *sum = loss
-            .forward(pred.view(), y.view(), 1)
+        *sum = objective(model, loss, pred.view(), y.view(), 1)
             .to_f64()
             .unwrap_or(f64::NAN);
     });
@@ -480,13 +518,18 @@ fn fit_in<F: Float>(
     };
     let mut rng = Rng::new(config.seed ^ 0x7261_696e);
     let mut order: Vec<usize> = (0..train.len()).collect();
-    // Epoch 0: the untrained model, scored when it is a meaningful forecaster (the base alone).
+    // Epoch 0: the untrained model, scored when it is a meaningful forecaster (the base alone),
+    // and kept as it is when no epoch is to run.
     let mut best: Option<(ForecasterParams<F>, usize, f64)> = None;
     if base.is_some() && !val.is_empty() {
         let val_loss = evaluate(&params, &model, config.loss, val, &trainer.workers);
         if val_loss.is_finite() {
             best = Some((params.clone(), 0, val_loss));
         }
+    } else if base.is_some() && config.epochs == 0 {
+        // no validation part: its loss is the training loss, as for the epochs below
+        let train_loss = evaluate(&params, &model, config.loss, train, &trainer.workers);
+        best = Some((params.clone(), 0, train_loss));
     }
     let mut history = Vec::new();
     let mut wait = 0;
@@ -595,7 +638,7 @@ pub fn predict(
     predict_with_threads(params, config, inputs, threads)
 }
 
-/// Forecast every row of `inputs` (N, L) → (N, P) in the training precision (f32), in fixed
+/// Forecast every row of `inputs` (N, L) → (N, P) (or (N, Q·P) for a quantile model) in the training precision (f32), in fixed
 /// chunks of windows spread over `threads` workers. Each row's forecast depends only on that row
 /// (the kernels sum every output in a fixed order), so the result is the same for any `threads`.
 pub fn predict_with_threads(
@@ -606,7 +649,7 @@ pub fn predict_with_threads(
 ) -> Array2<f64> {
     let n = inputs.nrows();
     let params32: ForecasterParams<f32> = convert(params, forecaster::init(config, 0));
-    let mut out = Array2::zeros((n, config.horizon)); // (N, P)
+    let mut out = Array2::zeros((n, config.outputs())); // (N, P) or (N, Q·P)
     let mut parts = chunks::<Array2<f64>>(n, PREDICT_CHUNK);
     Workers::new(threads).for_each(&mut parts, |(start, end, part)| {
         let chunk = inputs.slice(ndarray::s![*start..*end, ..]).mapv(|v| v as f32); // (n, L)

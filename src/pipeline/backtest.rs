@@ -137,12 +137,14 @@ pub struct Evaluation {
     pub last: Fitted,
 }
 
-/// Fit `config` on each fold (or once, on the first) and score its test block. Each fold's
-/// MAE and MASE are details.
+/// Fit `config` on each fold (or once, on the first), calibrate its intervals at `levels` on the
+/// fold's validation tail (none when `levels` is empty) and score its test block. Each fold's MAE
+/// and MASE are details.
 pub fn evaluate(
     config: &ModelConfig,
     folds: &[Fold],
     refit: Refit,
+    levels: &[f64],
     progress: &mut dyn Progress,
 ) -> Result<Evaluation> {
     let horizon = folds.first().map_or(0, |f| f.experiment.windowing.horizon);
@@ -153,7 +155,8 @@ pub fn evaluate(
     for (i, fold) in folds.iter().enumerate() {
         let experiment = &fold.experiment;
         if refit == Refit::Every || model.is_none() {
-            let fitted = experiment.fit(&experiment.forecaster(config.clone())?, progress)?;
+            let mut fitted = experiment.fit(&experiment.forecaster(config.clone())?, progress)?;
+            experiment.calibrate(&mut fitted, levels)?;
             seconds += fitted.report().seconds;
             model = Some(fitted);
         }
@@ -248,8 +251,8 @@ mod tests {
         let dataset = jump();
         let folds = folds(&dataset, &windowing(), 3, 5, Refit::Once).unwrap();
         let config = ModelConfig::for_kind(ModelKind::NLinear);
-        let once = evaluate(&config, &folds, Refit::Once, &mut Silent).unwrap();
-        let every = evaluate(&config, &folds, Refit::Every, &mut Silent).unwrap();
+        let once = evaluate(&config, &folds, Refit::Once, &[], &mut Silent).unwrap();
+        let every = evaluate(&config, &folds, Refit::Every, &[], &mut Silent).unwrap();
         assert_eq!((once.folds.len(), every.folds.len()), (3, 3));
         // the first fold is fitted alike; later ones differ only when refitted
         assert_eq!(once.folds[0], every.folds[0]);

@@ -76,13 +76,119 @@ impl<'a> Experiment<'a> {
         forecaster.fit(&train, &validation, progress)
     }
 
-    /// The test windows' metrics in the data's units (MASE scaled by each series' training part)
-    /// and on standardised values, with the MAE of each horizon step.
+    /// Calibrate `fitted`'s prediction intervals at `levels` (percent) on the validation windows
+    /// (nothing when `levels` is empty); an error when there are no validation windows.
+    pub fn calibrate(&self, fitted: &mut Fitted, levels: &[f64]) -> Result<()> {
+        if levels.is_empty() {
+            return Ok(());
+        }
+        fitted.calibrate(&self.windows(SplitPart::Validation), levels)
+    }
+
+    /// The test windows' metrics in the data's units (MASE and MSIS scaled by each series'
+    /// training part) and on standardised values, with the interval scores when `fitted` has
+    /// calibrated intervals and the MAE of each horizon step.
     pub fn score(&self, fitted: &Fitted) -> Scored {
         let raw: Vec<&[f64]> = self.dataset.series.iter().map(|s| s.values.as_slice()).collect();
         let test = self.windows(SplitPart::Test);
-        score_by_step(&self.split, &raw, &test, self.windowing.season, |x| {
-            fitted.predict(x)
-        })
+        score_by_step(&self.split, &raw, &test, self.windowing.season, fitted)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::window::Split;
+    use crate::model::{IntervalMethod, ModelKind, Silent};
+    use crate::nn::rng::Rng;
+
+    /// White noise: every window is exchangeable, so conformal intervals calibrated on the
+    /// validation windows cover the test windows at about their level.
+    fn noise() -> crate::data::Dataset {
+        let mut rng = Rng::new(11);
+        crate::pipeline::one_series((0..4000).map(|_| 5.0 + rng.normal()).collect())
+    }
+
+    fn experiment(dataset: &crate::data::Dataset) -> Experiment<'_> {
+        let windowing = Windowing {
+            lookback: 16,
+            horizon: 4,
+            season: 1,
+            split: Split::Fractions(0.5, 0.25, 0.25),
+            stride: 1,
+        };
+        Experiment::new(dataset, windowing).unwrap()
+    }
+
+    #[test]
+    fn conformal_intervals_cover_exchangeable_test_windows_at_their_level() {
+        let dataset = noise();
+        let experiment = experiment(&dataset);
+        for method in [IntervalMethod::Conformal, IntervalMethod::Scaled] {
+            let forecaster = experiment
+                .forecaster(ModelConfig::for_kind(ModelKind::Linear))
+                .unwrap();
+            let mut fitted = experiment.fit(&forecaster, &mut Silent).unwrap();
+            let validation = experiment.windows(SplitPart::Validation);
+            fitted.calibrate_with(method, &validation, &[80.0, 95.0]).unwrap();
+            let scored = experiment.score(&fitted).metrics;
+            let levels = &scored.intervals.levels;
+            assert_eq!(levels.len(), 2, "{method:?}");
+            for (m, nominal) in levels.iter().zip([80.0, 95.0]) {
+                assert_eq!(m.level, nominal);
+                assert!((m.coverage - nominal).abs() < 3.0, "{method:?}: {m:?}");
+                assert!(m.msis.is_finite() && m.msis > 0.0);
+            }
+            assert!(scored.intervals.crps > 0.0 && scored.intervals.crps < 1.0);
+        }
+    }
+
+    /// A network trained on the pinball loss forecasts its own quantiles; calibrated by CQR
+    /// they cover the test windows, and its bands never cross.
+    #[test]
+    fn a_quantile_network_gives_ordered_calibrated_bands() {
+        let dataset = noise();
+        let experiment = experiment(&dataset);
+        let mut config = ModelConfig::for_kind(ModelKind::Lstm);
+        let neural = config.neural_mut().unwrap();
+        (neural.network.width, neural.train.epochs) = (8, 3);
+        neural.learn_quantiles(&[80.0, 95.0]).unwrap();
+        let mut fitted = experiment
+            .fit(&experiment.forecaster(config).unwrap(), &mut Silent)
+            .unwrap();
+        assert_eq!(fitted.quantiles(), &[0.025, 0.1, 0.5, 0.9, 0.975]);
+        experiment.calibrate(&mut fitted, &[80.0, 95.0]).unwrap();
+        assert_eq!(fitted.intervals().unwrap().method, IntervalMethod::Quantile);
+        let test = experiment.windows(SplitPart::Test);
+        let forecast = fitted.forecast(test.inputs().view());
+        let [eighty, ninety_five] = &forecast.bands[..] else {
+            panic!("two bands")
+        };
+        for (((lo95, lo80), hi80), hi95) in (ninety_five.lower.iter().zip(&eighty.lower))
+            .zip(&eighty.upper)
+            .zip(&ninety_five.upper)
+        {
+            assert!(lo95 <= lo80 && lo80 <= hi80 && hi80 <= hi95);
+        }
+        let coverage = experiment.score(&fitted).metrics.intervals.levels[1].coverage;
+        assert!((coverage - 95.0).abs() < 3.0, "{coverage}");
+        // a level the network has no quantiles for cannot be calibrated by CQR
+        let e = fitted.calibrate(&test, &[90.0]).unwrap_err();
+        assert!(e.to_string().contains("--level 90"), "{e}");
+    }
+
+    #[test]
+    fn intervals_need_validation_windows() {
+        let dataset = noise();
+        let mut windowing = experiment(&dataset).windowing;
+        windowing.split = Split::Fractions(0.75, 0.0, 0.25);
+        let experiment = Experiment::new(&dataset, windowing).unwrap();
+        let mut fitted = experiment
+            .fit(&experiment.forecaster(ModelConfig::Naive).unwrap(), &mut Silent)
+            .unwrap();
+        experiment.calibrate(&mut fitted, &[]).unwrap();
+        assert!(fitted.intervals().is_none());
+        let e = experiment.calibrate(&mut fitted, &[90.0]).unwrap_err();
+        assert!(e.to_string().contains("validation"), "{e}");
     }
 }

@@ -1,5 +1,6 @@
 //! Forecasting the steps after the end of the data: each series' last lookback values, scaled
-//! with the model's statistics, forecast and unscaled, with the timestamps that follow.
+//! with the model's statistics, forecast and unscaled (with the model's calibrated intervals),
+//! with the timestamps that follow.
 
 use ndarray::Array2;
 
@@ -57,6 +58,19 @@ pub struct SeriesForecast {
     pub times: Vec<i64>,
     /// Forecasts in data units.
     pub values: Vec<f64>,
+    /// The prediction intervals, one per level (ascending); none without calibrated intervals.
+    pub bands: Vec<SeriesBand>,
+}
+
+/// The prediction interval of one series at one level, in data units.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SeriesBand {
+    /// Level in percent.
+    pub level: f64,
+    /// Lower bounds.
+    pub lower: Vec<f64>,
+    /// Upper bounds.
+    pub upper: Vec<f64>,
 }
 
 /// Forecast `horizon` steps (at most the model's) after each series' history, with the model
@@ -95,20 +109,33 @@ pub fn forecast(
         }
         scalers.push(scaler);
     }
-    let predicted = fitted.predict(inputs.view()); // (S, H)
+    let predicted = fitted.forecast(inputs.view()); // (S, H) and bands
     Ok(histories
         .iter()
         .zip(scalers)
         .enumerate()
-        .map(|(row, (h, scaler))| SeriesForecast {
-            id: h.id.clone(),
-            times: Grid::new(file.frequency, file.calendar).next_timestamps(&h.times, horizon),
-            values: predicted
-                .row(row)
-                .iter()
-                .take(horizon)
-                .map(|v| scaler.unscale(*v))
-                .collect(),
+        .map(|(row, (h, scaler))| {
+            let unscaled = |a: &Array2<f64>| -> Vec<f64> {
+                a.row(row)
+                    .iter()
+                    .take(horizon)
+                    .map(|v| scaler.unscale(*v))
+                    .collect()
+            };
+            SeriesForecast {
+                id: h.id.clone(),
+                times: Grid::new(file.frequency, file.calendar).next_timestamps(&h.times, horizon),
+                values: unscaled(&predicted.point),
+                bands: predicted
+                    .bands
+                    .iter()
+                    .map(|b| SeriesBand {
+                        level: b.level,
+                        lower: unscaled(&b.lower),
+                        upper: unscaled(&b.upper),
+                    })
+                    .collect(),
+            }
         })
         .collect())
 }

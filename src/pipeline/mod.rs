@@ -32,13 +32,15 @@ mod backtest;
 mod experiment;
 mod future;
 mod ltsf;
+mod refit;
 mod saved;
 mod windowing;
 
 pub use backtest::{evaluate, fold_bounds, folds, Evaluation, Fold, Refit};
 pub use experiment::Experiment;
-pub use future::{forecast, History, SeriesForecast};
+pub use future::{forecast, History, SeriesBand, SeriesForecast};
 pub use ltsf::Standardised;
+pub use refit::Refitted;
 pub use saved::{fingerprint, fitted_from_file, load};
 pub use windowing::{default_horizon, WindowRequest, Windowing};
 

@@ -9,9 +9,10 @@ use crate::data::Dataset;
 use crate::error::{Error, Result};
 use crate::metrics::ModelMetrics;
 use crate::model::Fitted;
-use crate::model_file::{fnv1a64, ModelFile, SeriesState};
+use crate::model_file::{fnv1a64, ModelFile, RefitRecord, SeriesState};
 
 use super::experiment::Experiment;
+use super::refit::Refitted;
 
 /// A fingerprint of the data: FNV-1a over ids, times and values.
 pub fn fingerprint(dataset: &Dataset) -> String {
@@ -60,18 +61,37 @@ impl Experiment<'_> {
             series,
             weights: fitted.tensors(),
             metrics,
+            refit: None,
+            intervals: fitted.intervals().cloned(),
         }
     }
 }
 
-/// The fitted model stored in `file` (read from `path`, named in messages).
+impl Refitted<'_> {
+    /// The model file of the refitted model with the evaluated model's test `metrics`.
+    pub fn model_file(&self, metrics: Vec<ModelMetrics>) -> ModelFile {
+        let mut file = self.experiment.model_file(&self.fitted, metrics);
+        file.refit = Some(RefitRecord {
+            rows: self.rows,
+            evaluated_windows: self.windows.0,
+            windows: self.windows.1,
+        });
+        file
+    }
+}
+
+/// The fitted model stored in `file` (read from `path`, named in messages), with its intervals.
 pub fn fitted_from_file(file: &ModelFile, path: &Path) -> Result<Fitted> {
-    Fitted::from_tensors(file.config.clone(), file.lookback, file.horizon, &file.weights).map_err(|e| {
+    let damaged = |e: Error| {
         Error::runtime(format!(
             "{}: {e}; refit the model with `xlstm fit`",
             path.display()
         ))
-    })
+    };
+    let mut fitted = Fitted::from_tensors(file.config.clone(), file.lookback, file.horizon, &file.weights)
+        .map_err(damaged)?;
+    fitted.set_intervals(file.intervals.clone()).map_err(damaged)?;
+    Ok(fitted)
 }
 
 /// Read, verify and rebuild the model file at `path`.

@@ -3,10 +3,18 @@
 //! In the data's own units: MAE, RMSE, MAPE (%, over points whose actual value is not zero),
 //! sMAPE (% on the M4 scale, 0–200: mean of 200·|y − ŷ| / (|y| + |ŷ|)) and MASE (mean |y − ŷ|
 //! divided by the in-sample mean absolute error of the seasonal naive forecast with period m, as in
-//! M4: "in-sample" is everything in the series before the forecast origin, [`MaseScales`]). On standardised values: MSE and MAE, the
-//! LTSF convention (`../shared/docs/benchmarks.md` §1.1, §3.1).
+//! M4: "in-sample" is everything in the series before the forecast origin, [`MaseScales`]). On
+//! standardised values: MSE and MAE, the LTSF convention (`../shared/docs/benchmarks.md` §1.1,
+//! §3.1). Prediction intervals are scored by coverage, MSIS (scaled as MASE) and the scaled CRPS
+//! ([`intervals`]).
+
+mod intervals;
 
 use serde::{Deserialize, Serialize};
+
+pub use intervals::{
+    level_name, pinball, Band, IntervalAccumulator, IntervalMetrics, LevelMetrics, LEVEL_COLUMNS,
+};
 
 /// Accumulates errors over many forecast windows of possibly several series.
 #[derive(Debug, Clone, Default)]
@@ -22,10 +30,13 @@ pub struct Accumulator {
     scaled_count: usize,
     std_abs: f64,
     std_sq: f64,
+    intervals: IntervalAccumulator,
 }
 
-/// Final metrics of one model. In JSON a metric without a value (NaN) is `null`.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+/// Final metrics of one model. In JSON a metric without a value (NaN) is `null`; the interval
+/// scores follow the point metrics as flat keys (`coverage_80`, `msis_80`, `crps`) when there are
+/// intervals.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Metrics {
     /// Mean absolute error, data units.
     #[serde(deserialize_with = "crate::serde_nan::float")]
@@ -50,6 +61,9 @@ pub struct Metrics {
     pub mae_std: f64,
     /// Number of scored points.
     pub points: usize,
+    /// Scores of the prediction intervals (none when the model gave none).
+    #[serde(flatten)]
+    pub intervals: IntervalMetrics,
 }
 
 /// One metric of [`Metrics`]: what tables, rankings and CSV columns are made of.
@@ -132,13 +146,15 @@ impl Metrics {
         let n = folds.len().max(1) as f64;
         let mut mean = Accumulator::default().finish();
         mean.points = folds.iter().map(|m| m.points).sum();
-        let mut std = mean;
+        let mut std = mean.clone();
         for metric in Metric::ALL {
             let mu = folds.iter().map(|m| metric.of(m)).sum::<f64>() / n;
             let sd = (folds.iter().map(|m| (metric.of(m) - mu).powi(2)).sum::<f64>() / n).sqrt();
             metric.set(&mut mean, mu);
             metric.set(&mut std, sd);
         }
+        let intervals: Vec<&IntervalMetrics> = folds.iter().map(|m| &m.intervals).collect();
+        (mean.intervals, std.intervals) = IntervalMetrics::mean_and_std(&intervals);
         (mean, std)
     }
 }
@@ -180,6 +196,12 @@ impl Accumulator {
         }
     }
 
+    /// Add the intervals of one forecast already added with [`Accumulator::add`]: `actual`,
+    /// `point` and the `bands` in data units (see [`IntervalAccumulator::add`]).
+    pub fn add_intervals(&mut self, actual: &[f64], point: &[f64], bands: &[Band], mase_scale: Option<f64>) {
+        self.intervals.add(actual, point, bands, mase_scale);
+    }
+
     /// The metrics so far.
     /// With no points every metric is NaN.
     pub fn finish(&self) -> Metrics {
@@ -202,6 +224,7 @@ impl Accumulator {
             mse_std: self.std_sq / n,
             mae_std: self.std_abs / n,
             points: self.count,
+            intervals: self.intervals.finish(),
         }
     }
 }
@@ -308,7 +331,7 @@ mod tests {
         let mut acc = Accumulator::default();
         acc.add(&[1.0, 2.0, 4.0], &[2.0, 2.0, 2.0], Some(2.0), 2.0);
         let m = acc.finish();
-        let json = serde_json::to_value(m).unwrap();
+        let json = serde_json::to_value(&m).unwrap();
         for metric in Metric::ALL {
             assert_eq!(json[metric.key()].as_f64(), Some(metric.of(&m)), "{metric:?}");
         }
@@ -317,6 +340,22 @@ mod tests {
             Metric::ALL.len() + 1,
             "and points"
         );
+    }
+
+    /// The interval scores sit beside the point metrics under flat keys and read back.
+    #[test]
+    fn interval_scores_join_the_point_metrics_in_json() {
+        let mut acc = Accumulator::default();
+        let (actual, point) = ([1.0, 2.0], [1.5, 2.5]);
+        acc.add(&actual, &point, Some(1.0), 1.0);
+        acc.add_intervals(&actual, &point, &[(90.0, &[0.0, 3.0], &[2.0, 4.0])], Some(1.0));
+        let m = acc.finish();
+        assert_eq!(m.intervals.levels[0].coverage, 50.0);
+        let json = serde_json::to_value(&m).unwrap();
+        assert_eq!(json["coverage_90"], 50.0);
+        assert_eq!(json["mae"], 0.5);
+        let back: Metrics = serde_json::from_value(json).unwrap();
+        assert_eq!(back, m);
     }
 
     #[test]
@@ -343,6 +382,7 @@ mod tests {
         let back: Metrics = serde_json::from_str(&serde_json::to_string(&m).unwrap()).unwrap();
         assert!(back.mape.is_nan() && back.mase.is_nan());
         assert_eq!(back.mae, m.mae);
+        assert!(back.intervals.levels.is_empty());
     }
 
     #[test]
