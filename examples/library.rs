@@ -10,7 +10,8 @@ use xlstm::model::{ModelConfig, ModelKind, Silent};
 use xlstm::pipeline::{Experiment, WindowRequest, Windowing};
 
 fn main() -> xlstm::Result<()> {
-    // read and check the data; the hourly frequency sets H = 24, the season 24 and L = 96
+    // read and check the data; the hourly frequency sets H = 24 and the season 24, and the
+    // lookback is chosen on the validation windows
     let options = LoadOptions {
         target: vec!["load_mw".into()],
         ..LoadOptions::default()
