@@ -196,8 +196,8 @@ impl Default for TrainSettings {
     }
 }
 
-/// The default [`TrainSettings::window_budget`]: about eight passes over M4 Hourly's training
-/// windows, thirty over ETTh1's.
+/// The default [`TrainSettings::window_budget`]: 5-7 passes over M4 Hourly's training windows
+/// (by lookback), thirty over ETTh1's.
 pub const WINDOW_BUDGET: usize = 1_000_000;
 
 /// What training did: the epoch whose weights were kept and how many ran.
@@ -437,7 +437,7 @@ mod tests {
     fn the_window_budget_caps_the_epochs_of_large_data_only() {
         let settings = TrainSettings::default();
         assert_eq!(settings.epochs_for(8_000), 30); // ETTh1: ⌈125⌉ capped at the 30 epochs
-        assert_eq!(settings.epochs_for(115_000), 9); // an M4 Hourly panel: ⌈8.7⌉
+        assert_eq!(settings.epochs_for(158_000), 7); // M4 Hourly at L = 336: ⌈6.3⌉
         assert_eq!(settings.epochs_for(5_000_000), 1); // never fewer than one
         assert_eq!(settings.epochs_for(0), 30);
         let given = TrainSettings {
