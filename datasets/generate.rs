@@ -22,10 +22,22 @@ fn date(t: i64) -> String {
 /// Hourly electricity load (MW) with daily and weekly seasonality, a slow trend, and a
 /// temperature column that drives part of the load (cooling in the afternoon heat).
 fn load_hourly() -> String {
+    load_hourly_and_future().0
+}
+
+/// The temperatures of the 24 hours after `load_hourly.csv` ends, from the same weather: the
+/// future-known covariate a planner would have as a forecast (`xlstm forecast --future`).
+fn load_hourly_future() -> String {
+    load_hourly_and_future().1
+}
+
+/// The load series, then the next day's temperatures.
+fn load_hourly_and_future() -> (String, String) {
     let mut rng = Rng::new(2024);
     let mut out = String::from("timestamp,load_mw,temperature_c\n");
+    let mut future = String::from("timestamp,temperature_c\n");
     let (mut noise, mut weather) = (0.0f64, 0.0f64);
-    for k in 0..(120 * 24) {
+    for k in 0..(121 * 24) {
         let t = START + k as i64 * 3600;
         let hour = (k % 24) as f64;
         let day = (k / 24) as f64;
@@ -42,9 +54,13 @@ fn load_hourly() -> String {
         let heating = 3.0 * (10.0 - temperature).max(0.0);
         noise = 0.8 * noise + 4.0 * rng.normal();
         let load = 400.0 + 0.05 * k as f64 + daily + weekly + cooling + heating + noise;
-        let _ = writeln!(out, "{},{load:.2},{temperature:.1}", stamp(t));
+        if k < 120 * 24 {
+            let _ = writeln!(out, "{},{load:.2},{temperature:.1}", stamp(t));
+        } else {
+            let _ = writeln!(future, "{},{temperature:.1}", stamp(t));
+        }
     }
-    out
+    (out, future)
 }
 
 /// Daily unit sales of 20 stores in long format (`unique_id,ds,y`), each with its own level,
@@ -98,6 +114,7 @@ fn sensor_gaps() -> String {
 pub fn datasets() -> Vec<(&'static str, String)> {
     vec![
         ("load_hourly.csv", load_hourly()),
+        ("load_hourly_future.csv", load_hourly_future()),
         ("retail_daily_panel.csv", retail_daily_panel()),
         ("sensor_gaps.csv", sensor_gaps()),
     ]

@@ -303,7 +303,7 @@ fn run_model(bytes: &[u8]) -> String {
         Err(e) => return signature("rebuild", &e.to_string()),
     };
     // as `xlstm forecast` does without a data file: from the stored tails
-    let forecasts = match pipeline::forecast(&file, &fitted, &History::stored(&file), file.horizon) {
+    let forecasts = match pipeline::forecast(&file, &fitted, &History::stored(&file), None, file.horizon) {
         Ok(f) => f,
         Err(e) => return signature("forecast", &e.to_string()),
     };
@@ -377,6 +377,7 @@ fn model_seeds() -> Vec<Vec<u8>> {
         std: 0.5 + rng.uniform(),
         times: (0..l as i64).map(|i| 1_700_000_000 + 3600 * i).collect(),
         tail: (0..l).map(|_| 10.0 + rng.normal()).collect(),
+        covariates: Vec::new(),
     };
     let base = |config: ModelConfig, weights: Vec<(String, Vec<f64>)>, rng: &mut Rng| ModelFile {
         lookback: l,
@@ -403,6 +404,7 @@ fn model_seeds() -> Vec<Vec<u8>> {
         id_column: None,
         fingerprint: "0123456789abcdef".into(),
         series: vec![series("a", rng), series("b", rng)],
+        covariates: Vec::new(),
         weights,
         metrics: vec![ModelMetrics {
             model: "y".into(),

@@ -11,6 +11,10 @@
 //! first and last values) and the remainder and fits one linear map on each; because the two parts
 //! together span the same space as the raw window, an unpenalised fit equals Linear, so DLinear
 //! is always fitted with a ridge penalty (at least 1e-3 per window).
+//!
+//! Covariate channels (`crate::data::covariates`) enter the linear models as extra regressors:
+//! each channel's L window values follow the target's features, unchanged (NLinear subtracts the
+//! last target value from the target only). The naive models read the target alone.
 
 use linfa_linalg::cholesky::SolveC;
 use ndarray::{s, Array1, Array2, ArrayView1, ArrayView2, ArrayViewMut1};
@@ -120,26 +124,33 @@ impl Baseline {
             .collect()
     }
 
-    /// Forecast every row of `inputs` (N, L) → (N, H), on standardised values.
-    pub fn predict(&self, inputs: ArrayView2<f64>, horizon: usize) -> Array2<f64> {
-        let (n, l) = inputs.dim();
+    /// Forecast every row of `inputs` (N, L·(1 + C)) → (N, H), on standardised values: the
+    /// target's window of `lookback` values, then each covariate channel's.
+    pub fn predict(&self, inputs: ArrayView2<f64>, lookback: usize, horizon: usize) -> Array2<f64> {
+        let (n, width) = inputs.dim();
+        let l = lookback;
         let mut out = Array2::zeros((n, horizon)); // (N, H)
+        let features = match self {
+            Baseline::Linear(_) => Some(Features::Raw),
+            Baseline::NLinear(_) => Some(Features::LastValue),
+            Baseline::DLinear { kernel, .. } => Some(Features::Decomposed(*kernel)),
+            _ => None,
+        };
+        let mut row = Array1::zeros(features.map_or(0, |f| f.width(l) + width - l)); // (F)
         for (x, mut y) in inputs.rows().into_iter().zip(out.rows_mut()) {
             let last = x[l - 1];
-            match self {
-                Baseline::Naive => y.fill(last),
-                Baseline::SeasonalNaive { season } => {
+            match (self, features) {
+                (Baseline::Naive, _) => y.fill(last),
+                (Baseline::SeasonalNaive { season }, _) => {
                     for h in 0..horizon {
                         y[h] = x[l - season + h % season];
                     }
                 }
-                Baseline::Linear(map) => y.assign(&map.apply(x)),
-                Baseline::NLinear(map) => y.assign(&(map.apply(x.mapv(|v| v - last).view()) + last)),
-                Baseline::DLinear { kernel, map } => {
-                    let mut features = Array1::zeros(2 * l); // (2L)
-                    dlinear_features(x, *kernel, features.view_mut());
-                    y.assign(&map.apply(features.view()));
+                (Baseline::Linear(map) | Baseline::NLinear(map) | Baseline::DLinear { map, .. }, Some(f)) => {
+                    let shift = f.build(x, l, row.view_mut());
+                    y.assign(&(map.apply(row.view()) + shift));
                 }
+                _ => unreachable!("the linear baselines have features"),
             }
         }
         out
@@ -147,17 +158,19 @@ impl Baseline {
 }
 
 impl Baseline {
-    /// The baseline as the affine map y = w x + b over a window of `lookback` values, found by
-    /// forecasting the zero window (b) and each unit window (b + column j of w): every baseline
-    /// here is affine in its window. w is (H, L), b is (H).
-    pub fn affine(&self, lookback: usize, horizon: usize) -> LinearBase {
-        let mut probes = Array2::zeros((lookback + 1, lookback)); // (L+1, L): zero, then e_j
-        for j in 0..lookback {
+    /// The baseline as the affine map y = w x + b over a window of `lookback` values and
+    /// `covariates` channels, found by forecasting the zero window (b) and each unit window
+    /// (b + column j of w): every baseline here is affine in its window. w is (H, L·(1 + C)), b
+    /// is (H).
+    pub fn affine(&self, lookback: usize, covariates: usize, horizon: usize) -> LinearBase {
+        let width = lookback * (1 + covariates);
+        let mut probes = Array2::zeros((width + 1, width)); // (W+1, W): zero, then e_j
+        for j in 0..width {
             probes[[j + 1, j]] = 1.0;
         }
-        let out = self.predict(probes.view(), horizon); // (L+1, H)
+        let out = self.predict(probes.view(), lookback, horizon); // (W+1, H)
         let b = out.row(0).to_owned();
-        let w = Array2::from_shape_fn((horizon, lookback), |(h, j)| out[[j + 1, h]] - b[h]);
+        let w = Array2::from_shape_fn((horizon, width), |(h, j)| out[[j + 1, h]] - b[h]);
         LinearBase { w, b }
     }
 }
@@ -196,26 +209,32 @@ enum Features {
 }
 
 impl Features {
+    /// Features of the target window alone.
     fn width(self, lookback: usize) -> usize {
         match self {
             Features::Decomposed(_) => 2 * lookback,
             _ => lookback,
         }
     }
-    /// Write the features of `x` into `out` and return the shift applied to targets.
-    fn build(self, x: ArrayView1<f64>, mut out: ArrayViewMut1<f64>) -> f64 {
-        let last = x[x.len() - 1];
+    /// Write the features of the input `x` (target window of `lookback` values, then the
+    /// covariate channels) into `out` and return the shift applied to targets.
+    fn build(self, x: ArrayView1<f64>, lookback: usize, mut out: ArrayViewMut1<f64>) -> f64 {
+        let target = x.slice(s![..lookback]);
+        let last = target[lookback - 1];
+        let own = self.width(lookback);
+        out.slice_mut(s![own..]).assign(&x.slice(s![lookback..]));
+        let mut out = out.slice_mut(s![..own]);
         match self {
             Features::Raw => {
-                out.assign(&x);
+                out.assign(&target);
                 0.0
             }
             Features::LastValue => {
-                out.zip_mut_with(&x, |o, v| *o = v - last);
+                out.zip_mut_with(&target, |o, v| *o = v - last);
                 last
             }
             Features::Decomposed(kernel) => {
-                dlinear_features(x, kernel, out);
+                dlinear_features(target, kernel, out);
                 0.0
             }
         }
@@ -241,18 +260,23 @@ impl NormalEquations {
                 "no training windows: the training part is shorter than lookback + horizon",
             ));
         }
-        let width = features.width(train.lookback);
+        let width = features.width(train.lookback) + train.width() - train.lookback;
         let chunk = 2048.min(n);
         let mut gram = Array2::<f64>::zeros((width + 1, width + 1)); // (F+1, F+1)
         let mut cross = Array2::<f64>::zeros((width + 1, h)); // (F+1, H)
         let mut design = Array2::<f64>::zeros((chunk, width + 1)); // (chunk, F+1)
         let mut target = Array2::<f64>::zeros((chunk, h)); // (chunk, H)
+        let mut input = vec![0.0; train.width()]; // (L·(1 + C))
         for begin in (0..n).step_by(chunk) {
             let rows = chunk.min(n - begin);
             for r in 0..rows {
                 let i = begin + r;
-                let shift =
-                    features.build(ArrayView1::from(train.input(i)), design.slice_mut(s![r, ..width]));
+                train.input_into(i, &mut input);
+                let shift = features.build(
+                    ArrayView1::from(&input),
+                    train.lookback,
+                    design.slice_mut(s![r, ..width]),
+                );
                 design[[r, width]] = 1.0;
                 for (t, y) in target.row_mut(r).iter_mut().zip(train.target(i)) {
                     *t = y - shift;
@@ -304,32 +328,43 @@ fn solve(gram: &Array2<f64>, cross: &Array2<f64>) -> Result<Array2<f64>> {
 mod tests {
     use super::*;
 
-    /// Every baseline is affine in its window, so its affine form forecasts exactly as it does.
+    /// Every baseline is affine in its window and covariate channels, so its affine form
+    /// forecasts exactly as it does.
     #[test]
     fn the_affine_form_of_every_baseline_forecasts_like_the_baseline() {
+        for covariates in [0, 2] {
+            affine_form_matches(covariates);
+        }
+    }
+
+    fn affine_form_matches(covariates: usize) {
         let (l, h) = (30, 7);
+        let extra = covariates * l;
         let map = |features: usize, seed: f64| LinearMap {
             weights: Array2::from_shape_fn((features, h), |(i, j)| ((i * 7 + j) as f64 * seed).sin() * 0.1),
             bias: Array1::from_shape_fn(h, |j| (j as f64 * seed).cos() * 0.2),
         };
-        let windows = Array2::from_shape_fn((5, l), |(r, t)| {
+        let windows = Array2::from_shape_fn((5, l + extra), |(r, t)| {
             ((r * l + t) as f64 * 0.37).sin() * 3.0 + r as f64
         });
         for baseline in [
             Baseline::Naive,
             Baseline::SeasonalNaive { season: 12 },
-            Baseline::Linear(map(l, 0.3)),
-            Baseline::NLinear(map(l, 0.7)),
+            Baseline::Linear(map(l + extra, 0.3)),
+            Baseline::NLinear(map(l + extra, 0.7)),
             Baseline::DLinear {
                 kernel: DLINEAR_KERNEL,
-                map: map(2 * l, 1.1),
+                map: map(2 * l + extra, 1.1),
             },
         ] {
-            let base = baseline.affine(l, h);
-            let expected = baseline.predict(windows.view(), h);
+            let base = baseline.affine(l, covariates, h);
+            let expected = baseline.predict(windows.view(), l, h);
             let got = windows.dot(&base.w.t()) + &base.b;
             let err = (&got - &expected).fold(0.0f64, |m, d| m.max(d.abs()));
-            assert!(err < 1e-12, "{baseline:?}: affine form differs by {err}");
+            assert!(
+                err < 1e-12,
+                "{baseline:?} ({covariates} channels): affine form differs by {err}"
+            );
         }
     }
 }

@@ -9,6 +9,7 @@ use clap::builder::PossibleValue;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::data::check::Fill;
+use crate::data::covariates::CalendarRequest;
 use crate::data::io::Format;
 use crate::data::window::{Split, SplitPart};
 use crate::data::TimeFormat;
@@ -76,6 +77,15 @@ pub struct DataArgs {
     /// How the time column is written, as a chrono/strftime pattern such as '%d.%m.%Y %H:%M' or '%Y-%m' (default: detected).
     #[arg(long, value_name = "FMT", value_parser = time_format)]
     pub time_format: Option<TimeFormat>,
+    /// Past-observed covariates: other columns the models read through the lookback beside the target (comma-separated).
+    #[arg(long, value_name = "COL[,COL...]", value_delimiter = ',')]
+    pub covariates: Vec<String>,
+    /// Future-known covariates: columns whose values over the horizon are known in advance (a temperature forecast, a promotion plan); `xlstm forecast --future FILE` gives them after the end of the data.
+    #[arg(long, value_name = "COL[,COL...]", value_delimiter = ',')]
+    pub future_covariates: Vec<String>,
+    /// Calendar features from the timestamps, known for the future: auto (by frequency: hour,weekday below a day; weekday,month for days; yearday for weeks; month for months), none, or a list of hour, weekday, monthday, month, yearday.
+    #[arg(long, value_name = "FEATURES", default_value = "none", value_parser = calendar_request)]
+    pub calendar: CalendarRequest,
 }
 
 /// Options that say how windows and splits are cut.
@@ -266,6 +276,9 @@ pub struct ForecastArgs {
     /// Steps to forecast (at most the model's horizon).
     #[arg(long, short = 'H', value_parser = at_least_one)]
     pub horizon: Option<usize>,
+    /// The values of the model's future-known covariates over the next H steps: a file with the time column (and id column) of the data and one row per future step.
+    #[arg(long, value_name = "FILE")]
+    pub future: Option<PathBuf>,
     /// Interval levels to write, among those the model was fitted with (default: all of them; `none` for the point forecast only).
     #[arg(long, value_name = "LEVELS", value_delimiter = ',', value_parser = level_or_none)]
     pub level: Vec<Option<f64>>,
@@ -527,6 +540,10 @@ fn ascii_char(text: &str) -> Result<u8, String> {
 /// `--time-format`: a chrono/strftime pattern with a year (or epoch seconds).
 fn time_format(text: &str) -> Result<TimeFormat, String> {
     TimeFormat::from_pattern(text)
+}
+
+fn calendar_request(text: &str) -> Result<CalendarRequest, String> {
+    CalendarRequest::parse(text)
 }
 
 /// `--blocks`: the letters 'm' and 's', optionally separated by commas or spaces.

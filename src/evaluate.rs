@@ -20,14 +20,13 @@ pub fn for_each_forecast<P>(
 ) where
     P: FnMut(ArrayView2<f64>) -> Forecast,
 {
-    let (l, n) = (windows.lookback, windows.len());
-    let mut inputs = Array2::<f64>::zeros((BATCH.min(n.max(1)), l)); // (batch, L)
+    let (width, n) = (windows.width(), windows.len());
+    let mut inputs = Array2::<f64>::zeros((BATCH.min(n.max(1)), width)); // (batch, L·(1 + C))
     for begin in (0..n).step_by(BATCH) {
         let rows = BATCH.min(n - begin);
         for r in 0..rows {
-            inputs
-                .row_mut(r)
-                .assign(&ndarray::ArrayView1::from(windows.input(begin + r)));
+            let row = inputs.row_mut(r).into_slice().expect("standard layout");
+            windows.input_into(begin + r, row);
         }
         let out = forecast(inputs.slice(ndarray::s![..rows, ..])); // (rows, H) and bands
         for r in 0..rows {

@@ -13,6 +13,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+use crate::data::covariates::Covariate;
 use crate::data::{Calendar, Frequency, TimeFormat, TimeKind};
 use crate::error::{Error, Result};
 use crate::metrics::ModelMetrics;
@@ -39,6 +40,21 @@ pub struct SeriesState {
     /// Times of the last L observations.
     pub times: Vec<i64>, // (L)
     /// The last L raw values.
+    pub tail: Vec<f64>, // (L)
+    /// Each covariate channel's training statistics and last L raw values (none in files
+    /// written before covariates, or without them).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub covariates: Vec<ChannelState>, // (C)
+}
+
+/// What a model file keeps of one covariate channel of one series.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ChannelState {
+    /// Training mean.
+    pub mean: f64,
+    /// Training standard deviation.
+    pub std: f64,
+    /// The last L raw values, at the series' `times`.
     pub tail: Vec<f64>, // (L)
 }
 
@@ -91,6 +107,9 @@ pub struct ModelFile {
     /// absent without them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub intervals: Option<Intervals>,
+    /// The covariate channels the model reads, in input order (none: the target alone).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub covariates: Vec<Covariate>,
 }
 
 /// What a refit for production trained on (see [`crate::pipeline::Refitted`]).
@@ -201,6 +220,19 @@ impl ModelFile {
             if !(s.mean.is_finite() && s.std.is_finite() && s.std > 0.0) {
                 return Err(format!("series '{}' has invalid scaling statistics", s.id));
             }
+            if s.covariates.len() != self.covariates.len() {
+                return Err(format!(
+                    "series '{}' keeps {} covariate channels, the model reads {}",
+                    s.id,
+                    s.covariates.len(),
+                    self.covariates.len()
+                ));
+            }
+            for c in &s.covariates {
+                if c.tail.len() != s.tail.len() || !(c.mean.is_finite() && c.std.is_finite() && c.std > 0.0) {
+                    return Err(format!("series '{}' has an invalid covariate channel", s.id));
+                }
+            }
         }
         if let Some(calendar) = &self.calendar {
             let fits = matches!(self.frequency, Frequency::Seconds(step) if calendar.fits(step));
@@ -255,6 +287,7 @@ mod tests {
                 std: 0.1 + 0.2,
                 times: vec![3600, 7200],
                 tail: vec![1.0, 2.0],
+                covariates: Vec::new(),
             }],
             weights: vec![
                 ("weights".into(), vec![0.1, 1.0 / 3.0]),
@@ -270,6 +303,7 @@ mod tests {
             }],
             refit: None,
             intervals: None,
+            covariates: Vec::new(),
         }
     }
 

@@ -18,6 +18,7 @@ fn windows(values: Vec<f64>, lookback: usize, horizon: usize) -> WindowSet {
         lookback,
         horizon,
         starts,
+        channels: Default::default(),
     }
 }
 
@@ -37,7 +38,7 @@ fn linear_matches_linfa_linear_ols_for_every_horizon_step() {
     let set = windows(noisy_series(300, 1), 6, 3);
     let ours = Baseline::fit(BaselineKind::Linear, &set, 1, 0.0).unwrap();
     let (x, y) = (set.inputs(), set.targets());
-    let predicted = ours.predict(x.view(), 3);
+    let predicted = ours.predict(x.view(), x.ncols(), 3);
     for step in 0..3 {
         let dataset = Dataset::new(x.clone(), y.column(step).to_owned());
         let fitted = linfa_linear::LinearRegression::new().fit(&dataset).unwrap();
@@ -60,7 +61,7 @@ fn ridge_matches_linfa_elasticnet_ridge() {
     // elastic net minimises 1/(2n)‖r‖² + a/2‖w‖², i.e. ‖r‖² + n·a‖w‖²
     let a = 0.05;
     let ours = Baseline::fit(BaselineKind::Linear, &set, 1, n * a).unwrap();
-    let predicted = ours.predict(x.view(), 2);
+    let predicted = ours.predict(x.view(), x.ncols(), 2);
     // linfa-elasticnet centres y but not X, so its intercept is only the usual (unpenalised) one
     // when the columns of X are centred; the slopes of a ridge with a free intercept do not
     // depend on that centring, so both fits must give the same predictions.
@@ -112,15 +113,16 @@ fn nlinear_is_invariant_to_a_level_shift_and_dlinear_fits() {
     let model = Baseline::fit(BaselineKind::NLinear, &set, 1, 0.0).unwrap();
     let x = set.inputs();
     let shifted = x.mapv(|v| v + 100.0);
-    let difference = model.predict(shifted.view(), 4) - model.predict(x.view(), 4) - 100.0;
+    let difference =
+        model.predict(shifted.view(), shifted.ncols(), 4) - model.predict(x.view(), x.ncols(), 4) - 100.0;
     assert!(difference.iter().all(|d| d.abs() < 1e-9));
     let dlinear = Baseline::fit(BaselineKind::DLinear, &set, 1, 0.0).unwrap();
-    let mse = (dlinear.predict(x.view(), 4) - set.targets())
+    let mse = (dlinear.predict(x.view(), x.ncols(), 4) - set.targets())
         .mapv(|e| e * e)
         .mean()
         .unwrap();
     let naive = Baseline::fit(BaselineKind::Naive, &set, 1, 0.0).unwrap();
-    let naive_mse = (naive.predict(x.view(), 4) - set.targets())
+    let naive_mse = (naive.predict(x.view(), x.ncols(), 4) - set.targets())
         .mapv(|e| e * e)
         .mean()
         .unwrap();
@@ -135,10 +137,13 @@ fn naive_and_seasonal_naive_by_hand() {
     let set = windows((0..20).map(|v| v as f64).collect(), 6, 5);
     let x = Array2::from_shape_vec((1, 6), vec![1.0, 2.0, 3.0, 10.0, 20.0, 30.0]).unwrap();
     let naive = Baseline::fit(BaselineKind::Naive, &set, 1, 0.0).unwrap();
-    assert_eq!(naive.predict(x.view(), 5).row(0).to_vec(), vec![30.0; 5]);
+    assert_eq!(
+        naive.predict(x.view(), x.ncols(), 5).row(0).to_vec(),
+        vec![30.0; 5]
+    );
     let seasonal = Baseline::fit(BaselineKind::SeasonalNaive, &set, 3, 0.0).unwrap();
     assert_eq!(
-        seasonal.predict(x.view(), 5).row(0).to_vec(),
+        seasonal.predict(x.view(), x.ncols(), 5).row(0).to_vec(),
         vec![10.0, 20.0, 30.0, 10.0, 20.0]
     );
     let too_long = Baseline::fit(BaselineKind::SeasonalNaive, &set, 7, 0.0).unwrap_err();

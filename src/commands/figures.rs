@@ -44,7 +44,8 @@ pub fn window_panel(
     let points = |range: std::ops::Range<usize>| -> Vec<(i64, f64)> {
         range.map(|r| (series.time[r], series.values[r])).collect()
     };
-    let input = ndarray::Array2::from_shape_vec((1, l), windows.input(index).to_vec()).expect("one window");
+    let mut input = ndarray::Array2::zeros((1, windows.width())); // (1, L·(1 + C))
+    windows.input_into(index, input.as_slice_mut().expect("standard layout"));
     let time = |j: usize| series.time[t + l + j];
     let mut bands = Vec::new();
     let mut forecasts = Vec::with_capacity(models.len());

@@ -1,15 +1,16 @@
 //! `xlstm forecast`: the H steps after the end of the data, with their timestamps.
 
 use crate::cli::ForecastArgs;
-use crate::commands::setup::load_for_modelling;
+use crate::commands::setup::{load_for_modelling, load_options};
 use crate::commands::{bound_names, figures, Output};
+use crate::data::covariates::{calendar_part, CalendarRequest, CovariateKind};
 use crate::data::io::{write_csv, write_table};
 use crate::data::table::{Column, Table};
 use crate::data::TimeFormat;
 use crate::error::{Error, Result};
 use crate::model::Fitted;
 use crate::model_file::ModelFile;
-use crate::pipeline::{self, forecast, History, SeriesForecast};
+use crate::pipeline::{self, forecast, FutureValues, History, SeriesForecast};
 use crate::plot::{self, ForecastPanel};
 
 /// Run `xlstm forecast`.
@@ -39,12 +40,20 @@ pub fn run(args: ForecastArgs, out: Output) -> Result<()> {
             if data_args.target.is_empty() {
                 data_args.target = file.targets.clone();
             }
+            // the model's covariates, read as it was fitted
+            data_args.covariates = covariate_columns(&file, CovariateKind::Past);
+            data_args.future_covariates = covariate_columns(&file, CovariateKind::Future);
+            data_args.calendar = calendar_of(&file);
             let (dataset, _) = load_for_modelling(path, &data_args, out)?;
             History::of(dataset)
         }
         None => History::stored(&file),
     };
-    let forecasts = forecast(&file, &fitted, &histories, horizon)?;
+    let future = match &args.future {
+        Some(path) => Some(FutureValues::read(path, &file, &load_options(&args.data_args))?),
+        None => None,
+    };
+    let forecasts = forecast(&file, &fitted, &histories, future.as_ref(), horizon)?;
     out.detail(&format!(
         "{} forecast for {} series, {horizon} steps",
         kind.name(),
@@ -104,6 +113,32 @@ pub fn run(args: ForecastArgs, out: Output) -> Result<()> {
         None => write_csv(std::io::stdout().lock(), &table)?,
     }
     Ok(())
+}
+
+/// The names of the model's covariate columns of `kind`.
+fn covariate_columns(file: &ModelFile, kind: CovariateKind) -> Vec<String> {
+    file.covariates
+        .iter()
+        .filter(|c| c.kind == kind)
+        .map(|c| c.name.clone())
+        .collect()
+}
+
+/// The calendar features the model reads (each has a sine and a cosine channel).
+fn calendar_of(file: &ModelFile) -> CalendarRequest {
+    let mut features = Vec::new();
+    for c in &file.covariates {
+        if let Some((feature, _)) = calendar_part(&c.name).filter(|_| c.kind == CovariateKind::Calendar) {
+            if !features.contains(&feature) {
+                features.push(feature);
+            }
+        }
+    }
+    if features.is_empty() {
+        CalendarRequest::None
+    } else {
+        CalendarRequest::Features(features)
+    }
 }
 
 /// Keep the model's intervals at the `--level` levels (all without the flag; none for `none`).

@@ -4,6 +4,7 @@
 use crate::cli::{DataArgs, IntervalArgs, ModelArgs, NeuralArgs, WindowArgs};
 use crate::commands::Output;
 use crate::data::check::CheckReport;
+use crate::data::covariates::CovariateRequest;
 use crate::data::load::{load, LoadOptions};
 use crate::data::Dataset;
 use crate::error::Result;
@@ -31,7 +32,22 @@ pub fn load_options(args: &DataArgs) -> LoadOptions {
         format: args.format,
         delimiter: args.delimiter,
         time_format: args.time_format.clone(),
+        covariates: CovariateRequest {
+            past: trimmed(&args.covariates),
+            future: trimmed(&args.future_covariates),
+            calendar: args.calendar.clone(),
+        },
     }
+}
+
+/// The non-empty, trimmed names of a comma-separated list flag.
+fn trimmed(names: &[String]) -> Vec<String> {
+    names
+        .iter()
+        .map(|t| t.trim())
+        .filter(|t| !t.is_empty())
+        .map(String::from)
+        .collect()
 }
 
 /// Read, check and (strictly) validate the data file for modelling; notes go to stderr.

@@ -18,6 +18,7 @@
 use std::path::Path;
 
 use super::check::{check, check_report, CheckReport, Fill, Obs, RawDataset, RawSeries};
+use super::covariates::{attach, CovariateRequest};
 use super::io::{read_table, Format};
 use super::table::{format_number, quote_list, Column, Table};
 use super::time::{
@@ -57,6 +58,8 @@ pub struct LoadOptions {
     pub delimiter: Option<u8>,
     /// `--time-format` (default: detect the reading of the time column).
     pub time_format: Option<TimeFormat>,
+    /// `--covariates`, `--future-covariates` and `--calendar`.
+    pub covariates: CovariateRequest,
 }
 
 impl LoadOptions {
@@ -75,10 +78,11 @@ impl LoadOptions {
 pub fn load(path: &Path, options: &LoadOptions) -> Result<(Dataset, CheckReport)> {
     let table = read_table(path, options.format, options.delimiter)?;
     let (raw, rows) = prepare(table, &path.display().to_string(), options)?;
+    let targets = raw.targets.len() - options.covariates.columns().len();
     let (dataset, report) = check(raw, options.fill, &|row| rows.row_label(row));
     report.ensure_usable()?;
     match dataset {
-        Some(d) => Ok((d, report)),
+        Some(d) => Ok((attach(d, targets, &options.covariates)?, report)),
         None => Err(Error::data(format!("{}: the data cannot be used", report.file))),
     }
 }
@@ -89,6 +93,14 @@ pub fn inspect(path: &Path, options: &LoadOptions) -> Result<CheckReport> {
     let table = read_table(path, options.format, options.delimiter)?;
     let (raw, rows) = prepare(table, &path.display().to_string(), options)?;
     Ok(check_report(raw, options.fill, &|row| rows.row_label(row)))
+}
+
+/// Reads the `options.target` columns of `path` at their times without the checks of a series
+/// (a file of future covariate values may hold a single row): the series as read, per id and
+/// column, named as [`load`] names them.
+pub fn read_values(path: &Path, options: &LoadOptions) -> Result<RawDataset> {
+    let table = read_table(path, options.format, options.delimiter)?;
+    Ok(extract(&table, &path.display().to_string(), options)?.into_raw())
 }
 
 /// Interprets an already read table (`file` names it in messages); the dataset is `None` when
@@ -181,6 +193,13 @@ fn extract(table: &Table, file: &str, options: &LoadOptions) -> Result<Extracted
         .as_deref()
         .map(|c| find(c, "--id-col"))
         .transpose()?;
+    let mut covariate_indices = Vec::new();
+    for name in &options.covariates.past {
+        covariate_indices.push(find(name, "--covariates")?);
+    }
+    for name in &options.covariates.future {
+        covariate_indices.push(find(name, "--future-covariates")?);
+    }
     let mut target_indices = Vec::new();
     for name in &options.target {
         let k = find(name, "--target")?;
@@ -196,6 +215,20 @@ fn extract(table: &Table, file: &str, options: &LoadOptions) -> Result<Extracted
     if let (Some(t), Some(i)) = (time_index, id_index) {
         if t == i {
             return Err(Error::usage("--time-col and --id-col name the same column"));
+        }
+    }
+    for (i, &k) in covariate_indices.iter().enumerate() {
+        if Some(k) == time_index || Some(k) == id_index || target_indices.contains(&k) {
+            return Err(Error::usage(format!(
+                "column '{}' cannot be both a covariate and the time, id or target column",
+                table.names[k]
+            )));
+        }
+        if covariate_indices[..i].contains(&k) {
+            return Err(Error::usage(format!(
+                "column '{}' is named twice in --covariates and --future-covariates",
+                table.names[k]
+            )));
         }
     }
     for &k in &target_indices {
@@ -232,7 +265,7 @@ fn extract(table: &Table, file: &str, options: &LoadOptions) -> Result<Extracted
     let time = time?;
     let time_k = time.as_ref().map(|t| t.0);
     if target_indices.is_empty() {
-        target_indices.push(detect_target(table, file, time_k, id_index)?);
+        target_indices.push(detect_target(table, file, time_k, id_index, &covariate_indices)?);
     }
     if let Some(k) = target_indices.iter().find(|&&k| Some(k) == time_k) {
         return Err(Error::usage(format!(
@@ -240,10 +273,18 @@ fn extract(table: &Table, file: &str, options: &LoadOptions) -> Result<Extracted
             table.names[*k]
         )));
     }
-    let values = match given_values {
+    let mut values = match given_values {
         Some(values) => values?,
         None => parse_targets(&target_indices)?,
     };
+    if let Some(&k) = covariate_indices.iter().find(|&&k| Some(k) == time_k) {
+        return Err(Error::usage(format!(
+            "column '{}' was detected as the time column; pass --time-col to choose another",
+            table.names[k]
+        )));
+    }
+    values.extend(parse_targets(&covariate_indices)?);
+    target_indices.extend(covariate_indices);
     let (times, time_reading) = match time {
         Some((_, parsed)) => (
             Some(parsed.times),
@@ -487,9 +528,15 @@ fn is_numeric(column: &Column) -> bool {
 }
 
 /// Chooses the target when `--target` is not given.
-fn detect_target(table: &Table, file: &str, time: Option<usize>, id: Option<usize>) -> Result<usize> {
+fn detect_target(
+    table: &Table,
+    file: &str,
+    time: Option<usize>,
+    id: Option<usize>,
+    covariates: &[usize],
+) -> Result<usize> {
     let candidates: Vec<usize> = (0..table.names.len())
-        .filter(|&k| Some(k) != time && Some(k) != id)
+        .filter(|&k| Some(k) != time && Some(k) != id && !covariates.contains(&k))
         .collect();
     for name in TARGET_NAMES {
         if let Some(&k) = candidates

@@ -9,6 +9,7 @@
 //! statistics and cuts lookback/horizon windows.
 
 pub mod check;
+pub mod covariates;
 pub mod io;
 pub mod load;
 pub mod table;
@@ -50,6 +51,8 @@ pub struct Series {
     pub time: Vec<i64>, // (N)
     /// Observations in the data's own units; finite after loading succeeds.
     pub values: Vec<f64>, // (N)
+    /// The covariates' values at the same times, one row per [`Dataset::covariates`] entry.
+    pub covariates: Vec<Vec<f64>>, // (C)(N)
 }
 
 /// A collection of series that share a time kind and a frequency.
@@ -71,6 +74,8 @@ pub struct Dataset {
     pub targets: Vec<String>,
     /// Name of the id column for long-format panels.
     pub id_column: Option<String>,
+    /// The covariate channels every series carries (none by default; see [`covariates`]).
+    pub covariates: Vec<covariates::Covariate>,
 }
 
 impl Dataset {

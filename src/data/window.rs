@@ -7,6 +7,11 @@
 //! rows [t+L, t+L+H). A window belongs to the part that holds all of its target rows; its input may
 //! reach back L rows into the previous part, as in the public protocol. Scaling statistics (mean
 //! and population standard deviation) come from each series' training rows only.
+//!
+//! Covariate channels ([`Channels`], `crate::data::covariates`) are scaled the same way, each with
+//! its own series' training rows. A window's model input is its target lookback followed by each
+//! channel's L values: rows [t, t+L) for a past-observed channel, rows [t+H, t+H+L) for a
+//! future-known one, whose window therefore ends with the horizon's H values.
 
 use std::sync::Arc;
 
@@ -157,6 +162,29 @@ pub fn rows_needed(split: &Split, lookback: usize, horizon: usize) -> usize {
     }
 }
 
+/// Covariate channels of every series, scaled with training statistics, and how far ahead of
+/// the target window each is read.
+#[derive(Debug, Clone, Default)]
+pub struct Channels {
+    /// Scaled values of every channel of every series.
+    pub values: Arc<Vec<Vec<Vec<f64>>>>, // (S)(C)(N_s)
+    /// The scaler of every channel of every series, fitted on its training rows.
+    pub scalers: Vec<Vec<Scaler>>, // (S)(C)
+    /// Rows each channel is read ahead: 0 past-observed, H future-known.
+    pub ahead: Vec<usize>, // (C)
+}
+
+impl Channels {
+    /// Number of channels C.
+    pub fn len(&self) -> usize {
+        self.ahead.len()
+    }
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.ahead.is_empty()
+    }
+}
+
 /// Windows of several series: scaled values shared between the train, validation and test sets.
 #[derive(Debug, Clone)]
 pub struct WindowSet {
@@ -168,6 +196,8 @@ pub struct WindowSet {
     pub horizon: usize,
     /// `(series index, start row)` of each window, in series then time order.
     pub starts: Vec<(usize, usize)>,
+    /// Covariate channels (none by default).
+    pub channels: Channels,
 }
 
 impl WindowSet {
@@ -179,19 +209,37 @@ impl WindowSet {
     pub fn is_empty(&self) -> bool {
         self.starts.is_empty()
     }
-    /// Input rows [t, t+L) of window `index`.
+    /// Target input rows [t, t+L) of window `index`.
     pub fn input(&self, index: usize) -> &[f64] {
         let (s, t) = self.starts[index];
         &self.values[s][t..t + self.lookback]
+    }
+    /// Values of one model input: L·(1 + C), the target lookback then each channel's window.
+    pub fn width(&self) -> usize {
+        self.lookback * (1 + self.channels.len())
+    }
+    /// Write the model input of window `index` into `out` (length [`WindowSet::width`]).
+    pub fn input_into(&self, index: usize, out: &mut [f64]) {
+        let (s, t) = self.starts[index];
+        let l = self.lookback;
+        out[..l].copy_from_slice(&self.values[s][t..t + l]);
+        for (c, ahead) in self.channels.ahead.iter().enumerate() {
+            let start = t + ahead;
+            out[(1 + c) * l..(2 + c) * l].copy_from_slice(&self.channels.values[s][c][start..start + l]);
+        }
     }
     /// Target rows [t+L, t+L+H) of window `index`.
     pub fn target(&self, index: usize) -> &[f64] {
         let (s, t) = self.starts[index];
         &self.values[s][t + self.lookback..t + self.lookback + self.horizon]
     }
-    /// All inputs as a matrix.
+    /// All model inputs as a matrix, (N, L·(1 + C)).
     pub fn inputs(&self) -> ndarray::Array2<f64> {
-        self.matrix(self.lookback, |i| self.input(i))
+        let mut out = ndarray::Array2::zeros((self.len(), self.width())); // (N, L·(1 + C))
+        for (i, mut r) in out.rows_mut().into_iter().enumerate() {
+            self.input_into(i, r.as_slice_mut().expect("standard layout"));
+        }
+        out
     }
     /// All targets as a matrix.
     pub fn targets(&self) -> ndarray::Array2<f64> {
@@ -219,6 +267,8 @@ pub struct ScaledSplit {
     pub lookback: usize,
     /// Horizon H.
     pub horizon: usize,
+    /// Covariate channels (none by default; [`ScaledSplit::with_channels`]).
+    pub channels: Channels,
 }
 
 impl ScaledSplit {
@@ -271,7 +321,47 @@ impl ScaledSplit {
             bounds,
             lookback,
             horizon,
+            channels: Channels::default(),
         }
+    }
+
+    /// Add covariate channels: `raw` holds every series' channels (S)(C)(N_s) in data units,
+    /// aligned with its target; `ahead` says how many rows ahead each is read (0 or H). Each
+    /// channel is scaled by its own series' training rows.
+    pub fn with_channels(self, raw: &[&[Vec<f64>]], ahead: Vec<usize>) -> ScaledSplit {
+        let ends: Vec<usize> = self.bounds.iter().map(|b| b[1]).collect();
+        self.with_channels_scaled_on(raw, ahead, &ends)
+    }
+
+    /// [`ScaledSplit::with_channels`], each series' channels scaled by its rows before
+    /// `train_ends` (a rolling-origin fold scaled like another).
+    pub fn with_channels_scaled_on(
+        mut self,
+        raw: &[&[Vec<f64>]],
+        ahead: Vec<usize>,
+        train_ends: &[usize],
+    ) -> ScaledSplit {
+        debug_assert_eq!(raw.len(), self.bounds.len(), "channels: one list per series");
+        let mut scalers = Vec::with_capacity(raw.len());
+        let mut values = Vec::with_capacity(raw.len());
+        for (series, &end) in raw.iter().zip(train_ends) {
+            debug_assert_eq!(series.len(), ahead.len(), "channels: one row per channel");
+            let fitted: Vec<Scaler> = series.iter().map(|c| Scaler::fit(&c[..end])).collect();
+            values.push(
+                series
+                    .iter()
+                    .zip(&fitted)
+                    .map(|(c, sc)| c.iter().map(|x| sc.scale(*x)).collect())
+                    .collect(),
+            );
+            scalers.push(fitted);
+        }
+        self.channels = Channels {
+            values: Arc::new(values),
+            scalers,
+            ahead,
+        };
+        self
     }
 
     /// The windows whose targets lie in `part`, every `stride` rows.
@@ -295,6 +385,7 @@ impl ScaledSplit {
             lookback: l,
             horizon: h,
             starts,
+            channels: self.channels.clone(),
         }
     }
 }
@@ -373,6 +464,30 @@ mod tests {
             .to_string();
         assert!(err.contains("series 'load' has 50 rows"), "{err}");
         assert!(err.contains("needs at least"), "{err}");
+    }
+
+    #[test]
+    fn channels_are_scaled_on_training_rows_and_future_ones_are_read_a_horizon_ahead() {
+        let target: Vec<f64> = (0..40).map(|i| i as f64).collect();
+        let past: Vec<f64> = (0..40).map(|i| 100.0 + i as f64).collect();
+        let future: Vec<f64> = (0..40).map(|i| 2.0 * i as f64).collect();
+        let covariates = vec![past, future];
+        let split = ScaledSplit::new(&[("y", &target)], Split::Rows(20, 10, 10), 4, 3)
+            .unwrap()
+            .with_channels(&[&covariates], vec![0, 3]);
+        assert_eq!(split.channels.scalers[0][0], Scaler::fit(&covariates[0][..20]));
+        let test = split.windows(SplitPart::Test, 1);
+        assert_eq!(test.width(), 12);
+        let inputs = test.inputs(); // (N, 12)
+        let (_, t) = test.starts[0];
+        let unscale = |c: usize, j: usize| split.channels.scalers[0][c].unscale(inputs[[0, (1 + c) * 4 + j]]);
+        for j in 0..4 {
+            assert!((split.scalers[0].unscale(inputs[[0, j]]) - (t + j) as f64).abs() < 1e-9);
+            assert!((unscale(0, j) - (100 + t + j) as f64).abs() < 1e-9);
+            // the future channel's window ends with the last target row t + L + H − 1
+            assert!((unscale(1, j) - 2.0 * (t + 3 + j) as f64).abs() < 1e-9);
+        }
+        assert_eq!(t + 3 + 3, t + test.lookback + test.horizon - 1);
     }
 
     #[test]

@@ -51,6 +51,8 @@ pub struct Fitted {
     config: ModelConfig,
     lookback: usize,
     horizon: usize,
+    /// Covariate channels C beside the target in every input window.
+    covariates: usize,
     model: Model,
     report: FitReport,
     intervals: Option<Intervals>,
@@ -60,7 +62,7 @@ impl Fitted {
     /// A fitted baseline.
     pub(super) fn baseline(
         config: ModelConfig,
-        (lookback, horizon): (usize, usize),
+        (lookback, horizon, covariates): (usize, usize, usize),
         baseline: Baseline,
         report: FitReport,
     ) -> Fitted {
@@ -68,6 +70,7 @@ impl Fitted {
             config,
             lookback,
             horizon,
+            covariates,
             model: Model::Baseline(baseline),
             report,
             intervals: None,
@@ -86,6 +89,7 @@ impl Fitted {
             config,
             lookback: network.lookback,
             horizon: network.horizon,
+            covariates: network.covariates,
             model: Model::Neural {
                 config: network,
                 members,
@@ -115,13 +119,18 @@ impl Fitted {
         self.horizon
     }
 
+    /// Covariate channels C read beside the target: inputs are (N, L·(1 + C)).
+    pub fn covariates(&self) -> usize {
+        self.covariates
+    }
+
     /// How fitting went.
     pub fn report(&self) -> &FitReport {
         &self.report
     }
 
-    /// Forecast standardised windows: inputs (N, L) → forecasts (N, H) (a quantile network's
-    /// median).
+    /// Forecast standardised windows: inputs (N, L·(1 + C)) → forecasts (N, H) (a quantile
+    /// network's median).
     pub fn predict(&self, inputs: ArrayView2<f64>) -> Array2<f64> {
         self.point_of(self.predict_outputs(inputs))
     }
@@ -142,7 +151,7 @@ impl Fitted {
     /// Every output of the model for inputs (N, L): (N, H), or (N, Q·H) for a quantile network.
     fn predict_outputs(&self, inputs: ArrayView2<f64>) -> Array2<f64> {
         match &self.model {
-            Model::Baseline(b) => b.predict(inputs, self.horizon),
+            Model::Baseline(b) => b.predict(inputs, self.lookback, self.horizon),
             Model::Neural { config, members } => {
                 let mut sum = crate::nn::train::predict(&members[0], config, inputs); // (N, H)
                 for params in &members[1..] {
@@ -300,19 +309,20 @@ impl Fitted {
     /// them), checked against the lookback and horizon. Errors speak of the model file.
     pub fn from_tensors(
         config: ModelConfig,
-        lookback: usize,
-        horizon: usize,
+        (lookback, horizon, covariates): (usize, usize, usize),
         tensors: &[NamedTensor],
     ) -> Result<Fitted> {
+        let extra = covariates.saturating_mul(lookback);
         let report = FitReport::default();
         let baseline = match &config {
             ModelConfig::Xlstm(neural)
             | ModelConfig::Slstm(neural)
             | ModelConfig::Mlstm(neural)
             | ModelConfig::Lstm(neural) => {
-                let network = neural.forecaster(lookback, horizon).map_err(|e| {
+                let mut network = neural.forecaster(lookback, horizon).map_err(|e| {
                     Error::runtime(format!("the model file's network settings are invalid: {e}"))
                 })?;
+                network.covariates = covariates;
                 let members = neural.train.ensemble;
                 if members == 0 || members > tensors.len().max(1) {
                     return Err(Error::runtime(format!(
@@ -363,14 +373,23 @@ impl Fitted {
                 }
                 Baseline::SeasonalNaive { season }
             }
-            ModelConfig::Linear(_) => Baseline::Linear(linear_map(&config, tensors, lookback, horizon)?),
-            ModelConfig::NLinear(_) => Baseline::NLinear(linear_map(&config, tensors, lookback, horizon)?),
+            ModelConfig::Linear(_) => {
+                Baseline::Linear(linear_map(&config, tensors, lookback + extra, horizon)?)
+            }
+            ModelConfig::NLinear(_) => {
+                Baseline::NLinear(linear_map(&config, tensors, lookback + extra, horizon)?)
+            }
             ModelConfig::DLinear(_) => Baseline::DLinear {
                 kernel: DLINEAR_KERNEL,
-                map: linear_map(&config, tensors, 2 * lookback, horizon)?,
+                map: linear_map(&config, tensors, 2 * lookback + extra, horizon)?,
             },
         };
-        Ok(Fitted::baseline(config, (lookback, horizon), baseline, report))
+        Ok(Fitted::baseline(
+            config,
+            (lookback, horizon, covariates),
+            baseline,
+            report,
+        ))
     }
 }
 
@@ -445,11 +464,11 @@ mod tests {
                 ..NeuralConfig::for_kind(ModelKind::Slstm)
             })
         };
-        assert!(Fitted::from_tensors(config(&c), 8, 3, &weights).is_ok());
+        assert!(Fitted::from_tensors(config(&c), (8, 3, 0), &weights).is_ok());
         for (conv_kernel, width) in [(usize::MAX / 2, 4), (0, 1 << 31), (1 << 40, 4)] {
             let mut huge = c.clone();
             (huge.conv_kernel, huge.width) = (conv_kernel, width);
-            let e = Fitted::from_tensors(config(&huge), 8, 3, &weights).unwrap_err();
+            let e = Fitted::from_tensors(config(&huge), (8, 3, 0), &weights).unwrap_err();
             assert!(e.to_string().contains("but it stores"), "{e}");
         }
     }
@@ -460,10 +479,10 @@ mod tests {
     fn a_seasonal_naive_season_outside_the_lookback_is_an_error() {
         let snaive = |season| ModelConfig::SeasonalNaive { season };
         for season in [None, Some(0), Some(4)] {
-            let e = Fitted::from_tensors(snaive(season), 1, 3, &[]).unwrap_err();
+            let e = Fitted::from_tensors(snaive(season), (1, 3, 0), &[]).unwrap_err();
             assert!(e.to_string().contains("not between 1 and its lookback"), "{e}");
         }
-        let model = Fitted::from_tensors(snaive(Some(4)), 4, 3, &[]).unwrap();
+        let model = Fitted::from_tensors(snaive(Some(4)), (4, 3, 0), &[]).unwrap();
         let x = ndarray::arr2(&[[1.0, 2.0, 3.0, 4.0]]);
         assert_eq!(model.predict(x.view()), ndarray::arr2(&[[1.0, 2.0, 3.0]]));
     }
@@ -471,19 +490,19 @@ mod tests {
     #[test]
     fn a_linear_model_needs_its_tensors_at_their_sizes() {
         let config = ModelConfig::for_kind(ModelKind::NLinear);
-        let e = Fitted::from_tensors(config.clone(), 4, 2, &[]).unwrap_err();
+        let e = Fitted::from_tensors(config.clone(), (4, 2, 0), &[]).unwrap_err();
         assert!(e.to_string().contains("no tensor 'weights'"), "{e}");
         let short = [
             ("weights".to_string(), vec![0.0; 7]),
             ("bias".to_string(), vec![0.0; 2]),
         ];
-        let e = Fitted::from_tensors(config.clone(), 4, 2, &short).unwrap_err();
+        let e = Fitted::from_tensors(config.clone(), (4, 2, 0), &short).unwrap_err();
         assert!(e.to_string().contains("has 7 values, expected 8"), "{e}");
         let ok = [
             ("weights".to_string(), vec![0.0; 8]),
             ("bias".to_string(), vec![1.0; 2]),
         ];
-        let fitted = Fitted::from_tensors(config, 4, 2, &ok).unwrap();
+        let fitted = Fitted::from_tensors(config, (4, 2, 0), &ok).unwrap();
         assert_eq!((fitted.parameters(), fitted.horizon()), (10, 2));
         // NLinear adds the last value back
         let x = ndarray::arr2(&[[0.0, 0.0, 0.0, 5.0]]);

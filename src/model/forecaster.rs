@@ -91,6 +91,14 @@ impl Forecaster {
                 )));
             }
         }
+        if validation.channels.len() != train.channels.len() {
+            return Err(Error::runtime(format!(
+                "the training windows have {} covariate channels, the validation windows {}",
+                train.channels.len(),
+                validation.channels.len()
+            )));
+        }
+        let covariates = train.channels.len();
         let start = Instant::now();
         if let Some(settings) = self.config.neural() {
             return neural::fit(self, settings, (train, validation), start, progress);
@@ -102,7 +110,7 @@ impl Forecaster {
                 2 * self.lookback
             } else {
                 self.lookback
-            };
+            } + covariates * self.lookback;
             let estimate = crate::memory::linear(features, self.horizon, train.len(), validation.len());
             progress.detail(&estimate.describe());
             crate::memory::ensure_fits(&estimate, crate::memory::available())?;
@@ -132,7 +140,7 @@ impl Forecaster {
         };
         Ok(Fitted::baseline(
             config,
-            (self.lookback, self.horizon),
+            (self.lookback, self.horizon, covariates),
             baseline,
             report,
         ))
@@ -152,7 +160,7 @@ pub fn select_alpha(
     let mut best = (f64::INFINITY, 0.0);
     let models = Baseline::fit_path(kind, train, season, &ALPHA_GRID)?;
     for (alpha, model) in ALPHA_GRID.into_iter().zip(models) {
-        let mse = (model.predict(inputs.view(), validation.horizon) - &targets)
+        let mse = (model.predict(inputs.view(), validation.lookback, validation.horizon) - &targets)
             .mapv(|e| e * e)
             .mean()
             .unwrap_or(f64::NAN);
@@ -196,7 +204,7 @@ mod tests {
             let predicted = fitted.predict(test.inputs().view());
             assert_eq!(predicted.dim(), (test.len(), 6), "{kind:?}");
             assert!(predicted.iter().all(|v| v.is_finite()), "{kind:?}");
-            let again = Fitted::from_tensors(fitted.config().clone(), 24, 6, &fitted.tensors()).unwrap();
+            let again = Fitted::from_tensors(fitted.config().clone(), (24, 6, 0), &fitted.tensors()).unwrap();
             assert_eq!(again.predict(test.inputs().view()), predicted, "{kind:?}");
             assert_eq!(
                 fitted.report().history.len(),
@@ -270,9 +278,9 @@ mod tests {
         assert!(tensors
             .iter()
             .all(|(n, _)| n.starts_with("member0.") || n.starts_with("member1.")));
-        let again = Fitted::from_tensors(ensemble.config().clone(), 24, 6, &tensors).unwrap();
+        let again = Fitted::from_tensors(ensemble.config().clone(), (24, 6, 0), &tensors).unwrap();
         assert_eq!(again.predict(x.view()), got);
-        let e = Fitted::from_tensors(ensemble.config().clone(), 24, 6, &tensors[1..]).unwrap_err();
+        let e = Fitted::from_tensors(ensemble.config().clone(), (24, 6, 0), &tensors[1..]).unwrap_err();
         assert!(e.to_string().contains("model file"), "{e}");
     }
 
@@ -372,7 +380,7 @@ mod tests {
             mse(&fitted),
             mse(&nlinear)
         );
-        let again = Fitted::from_tensors(fitted.config().clone(), 24, 6, &fitted.tensors()).unwrap();
+        let again = Fitted::from_tensors(fitted.config().clone(), (24, 6, 0), &fitted.tensors()).unwrap();
         assert_eq!(
             again.predict(val.inputs().view()),
             fitted.predict(val.inputs().view())
@@ -386,7 +394,7 @@ mod tests {
         let (chosen, mse) = select_alpha(BaselineKind::Linear, &train, &val, 12, &mut Silent).unwrap();
         let error = |alpha| {
             let m = Baseline::fit(BaselineKind::Linear, &train, 12, alpha).unwrap();
-            (m.predict(val.inputs().view(), 6) - val.targets())
+            (m.predict(val.inputs().view(), 24, 6) - val.targets())
                 .mapv(|e| e * e)
                 .sum()
         };

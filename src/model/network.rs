@@ -223,7 +223,8 @@ impl From<&ForecasterConfig> for NetworkConfig {
             dropout,
             head_dropout,
             quantiles,
-            base: _, // whether there is a base is NeuralConfig::base
+            base: _,       // whether there is a base is NeuralConfig::base
+            covariates: _, // the data's channels, kept by the model file
         } = config;
         NetworkConfig {
             core: kind.clone(),

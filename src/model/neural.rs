@@ -23,11 +23,14 @@ impl WindowSource for WindowSet {
     fn lookback(&self) -> usize {
         self.lookback
     }
+    fn width(&self) -> usize {
+        WindowSet::width(self)
+    }
     fn horizon(&self) -> usize {
         self.horizon
     }
     fn fill(&self, index: usize, input: &mut [f64], target: &mut [f64]) {
-        input.copy_from_slice(self.input(index));
+        self.input_into(index, input);
         target.copy_from_slice(self.target(index));
     }
 }
@@ -40,9 +43,10 @@ pub(super) fn fit(
     start: Instant,
     progress: &mut dyn Progress,
 ) -> Result<Fitted> {
-    let network = settings
+    let mut network = settings
         .forecaster(forecaster.lookback(), forecaster.horizon())
         .map_err(|e| Error::usage(format!("model settings: {e}")))?;
+    network.covariates = train.channels.len();
     let mut train_config = settings.train.train_config(train.len(), progress.stop_flag());
     let mut resolved_base = settings.base;
     let base = match &mut resolved_base {
@@ -140,7 +144,7 @@ fn fit_base(
     };
     config.alpha = Some(alpha);
     let baseline = Baseline::fit(kind, train, forecaster.season(), alpha)?;
-    Ok(baseline.affine(forecaster.lookback(), forecaster.horizon()))
+    Ok(baseline.affine(forecaster.lookback(), train.channels.len(), forecaster.horizon()))
 }
 
 /// One sentence on how training ended and which weights were kept.

@@ -143,6 +143,9 @@ pub struct ForecasterConfig {
     /// residual-over-linear forecaster. The base is set from a closed-form baseline before
     /// training and the head starts at zero, so the untrained model is exactly that baseline.
     pub base: bool,
+    /// Covariate channels C beside the target (default 0): the input is (B, L·(1 + C)), each
+    /// channel's window read by the patch embedding beside the target's and by the base.
+    pub covariates: usize,
 }
 
 impl ForecasterConfig {
@@ -170,7 +173,13 @@ impl ForecasterConfig {
             head_dropout: 0.0,
             quantiles: Vec::new(),
             base: false,
+            covariates: 0,
         }
+    }
+
+    /// Values of one input window: L·(1 + C).
+    pub fn input_width(&self) -> usize {
+        self.lookback * (1 + self.covariates)
     }
 
     /// Values the forecaster outputs per window: P, or P per quantile.
@@ -197,6 +206,7 @@ impl ForecasterConfig {
             lookback: self.lookback,
             patch: self.patch,
             stride: self.stride,
+            channels: 1 + self.covariates,
         }
     }
 
@@ -285,7 +295,7 @@ impl ForecasterConfig {
 pub struct ForecasterParams<F> {
     /// RevIN affine scalars.
     pub revin: RevinParams<F>,
-    /// Patch embedding p → D: w (D, p), b (D).
+    /// Patch embedding p·(1 + C) → D: w (D, p·(1 + C)), b (D).
     pub embed: PatchParams<F>,
     /// The recurrent core, each layer (B, T, D) → (B, T, D).
     pub layers: Vec<Layer<F>>,
@@ -295,7 +305,8 @@ pub struct ForecasterParams<F> {
     pub head: LinearParams<F>,
     /// Linear skip from the normalised window: w (P, L), no bias (None when disabled).
     pub skip: Option<LinearParams<F>>,
-    /// Linear base on the raw window: w (P, L), b (P) (None when disabled).
+    /// Linear base on the raw window and its covariates: w (P, L·(1 + C)), b (P) (None when
+    /// disabled).
     pub base: Option<LinearParams<F>>,
 }
 
@@ -506,16 +517,16 @@ pub fn init<F: Float>(config: &ForecasterConfig, seed: u64) -> ForecasterParams<
         // zeros until the caller sets it from a fitted baseline (`set_base`)
         base: config
             .base
-            .then(|| LinearParams::init(config.lookback, config.horizon, true, 0.0, &mut rng)),
+            .then(|| LinearParams::init(config.input_width(), config.horizon, true, 0.0, &mut rng)),
     }
 }
 
-/// A linear base forecast y = w x + b over the lookback window, in the standardised units the
-/// network sees: w (P, L), b (P). Any affine baseline (naive, seasonal naive, Linear, NLinear,
+/// A linear base forecast y = w x + b over the lookback window (and its covariate channels), in
+/// the standardised units the network sees: w (P, L·(1 + C)), b (P). Any affine baseline (naive, seasonal naive, Linear, NLinear,
 /// DLinear) is one; `crate::baseline::Baseline::affine` turns a fitted baseline into this form.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LinearBase {
-    /// Weights, (P, L).
+    /// Weights, (P, L·(1 + C)).
     pub w: Array2<f64>,
     /// Intercepts, (P).
     pub b: ndarray::Array1<f64>,
@@ -546,11 +557,29 @@ pub struct ForecasterCache<F> {
     y_hat: Array2<F>,
     /// The normalised window x̂ (B, L), kept when the linear skip is on.
     x_hat: Option<Array2<F>>,
-    /// The raw window x (B, L), kept when the model has a linear base.
+    /// The raw window x (B, L·(1 + C)), kept when the model has a linear base.
     x: Option<Array2<F>>,
 }
 
-/// Forecast `inputs` (B, L) → (B, P) in the units of the inputs (no dropout).
+/// The embedding's input: the normalised target window `x_hat` (B, L) followed by the covariate
+/// channels of `inputs` (B, L·(1 + C)), which RevIN leaves alone (they are standardised by their
+/// training statistics already); `x_hat` itself without covariates.
+fn embedding_input<F: Float>(
+    config: &ForecasterConfig,
+    x_hat: &Array2<F>,
+    inputs: ArrayView2<F>,
+) -> Option<Array2<F>> {
+    if config.covariates == 0 {
+        return None;
+    }
+    let mut all = Array2::zeros((x_hat.nrows(), config.input_width())); // (B, L·(1 + C))
+    all.slice_mut(ndarray::s![.., ..config.lookback]).assign(x_hat);
+    all.slice_mut(ndarray::s![.., config.lookback..])
+        .assign(&inputs.slice(ndarray::s![.., config.lookback..]));
+    Some(all)
+}
+
+/// Forecast `inputs` (B, L·(1 + C)) → (B, P) in the units of the inputs (no dropout).
 pub fn forward<F: Float>(
     params: &ForecasterParams<F>,
     config: &ForecasterConfig,
@@ -576,8 +605,14 @@ fn forward_with<F: Float>(
     inputs: ArrayView2<F>,
     drop: &mut Dropout<'_>,
 ) -> (Array2<F>, ForecasterCache<F>) {
-    let (x_hat, revin_cache) = revin::normalise(&params.revin, inputs); // (B, L)
-    let (tokens, embed) = patch::forward(&params.embed, &config.geometry(), x_hat.view()); // (B, T, D)
+    let target = inputs.slice(ndarray::s![.., ..config.lookback]); // (B, L)
+    let (x_hat, revin_cache) = revin::normalise(&params.revin, target); // (B, L)
+    let embedded = embedding_input(config, &x_hat, inputs); // (B, L·(1 + C))
+    let (tokens, embed) = patch::forward(
+        &params.embed,
+        &config.geometry(),
+        embedded.as_ref().unwrap_or(&x_hat).view(),
+    ); // (B, T, D)
     let mut hidden = tokens; // (B, T, D)
     let mut layers = Vec::with_capacity(params.layers.len());
     for layer in &params.layers {
@@ -643,7 +678,7 @@ fn read_out<F: Float>(
 /// y = base(x) + ((ŷ − β)/γ)·σ (the correction carries the window's scale, not its mean); with
 /// quantiles that point is the median and the other quantiles step out from it by the window's
 /// scale ([`quantile::forward`]), so the base moves every quantile alike. `inputs` is the raw
-/// window x (B, L).
+/// window x (B, L·(1 + C)).
 fn output<F: Float>(
     params: &ForecasterParams<F>,
     config: &ForecasterConfig,
@@ -722,8 +757,14 @@ pub fn predict<F: Float>(
 ) -> Array2<F> {
     let folded = fold_embedding(params, config);
     let params = folded.as_ref().unwrap_or(params);
-    let (x_hat, revin_cache) = revin::normalise(&params.revin, inputs); // (B, L)
-    let (mut hidden, _) = patch::forward(&params.embed, &config.geometry(), x_hat.view()); // (B, T, D)
+    let target = inputs.slice(ndarray::s![.., ..config.lookback]); // (B, L)
+    let (x_hat, revin_cache) = revin::normalise(&params.revin, target); // (B, L)
+    let embedded = embedding_input(config, &x_hat, inputs); // (B, L·(1 + C))
+    let (mut hidden, _) = patch::forward(
+        &params.embed,
+        &config.geometry(),
+        embedded.as_ref().unwrap_or(&x_hat).view(),
+    ); // (B, T, D)
     for layer in &params.layers {
         hidden = match layer {
             Layer::Lstm(p) => lstm::infer(p, &hidden),
@@ -771,7 +812,11 @@ pub(crate) fn fold_embedding<F: Float>(
         b: ndarray::Array1::zeros(p),
     };
     folded.layers[0] = first;
-    debug_assert_eq!(folded.embed.d_in(), config.patch, "fold: patch width");
+    debug_assert_eq!(
+        folded.embed.d_in(),
+        config.geometry().patch_width(),
+        "fold: patch width"
+    );
     Some(folded)
 }
 
@@ -817,13 +862,14 @@ pub fn backward<F: Float>(
     {
         d_tokens = layer_backward(layer, cache, &d_tokens, g);
     }
-    let mut d_x_hat = patch::backward(
+    let d_embedded = patch::backward(
         &params.embed,
         &config.geometry(),
         &cache.embed,
         d_tokens.view(),
         &mut grads.embed,
-    ); // (B, L)
+    ); // (B, L·(1 + C)); the covariates are data: their part is dropped
+    let mut d_x_hat = d_embedded.slice(ndarray::s![.., ..config.lookback]).to_owned(); // (B, L)
     if let (Some(skip), Some(x_hat), Some(g)) = (&params.skip, &cache.x_hat, grads.skip.as_mut()) {
         let d_point = d_y_hat.slice(ndarray::s![.., ..config.horizon]); // (B, P)
         d_x_hat += &linear::backward_with_input(skip, x_hat.view(), d_point, g);

@@ -1,5 +1,9 @@
 //! Patch embedding: a lookback window (B, L) becomes a token sequence (B, T, D).
 //!
+//! With K input channels (the target and K − 1 covariates, `crate::data::covariates`) the window
+//! is (B, K·L), channel after channel, and each token's patch holds the p values of every channel
+//! at the same positions, (p·K) values, channel after channel.
+//!
 //! The window is cut into T = (L − p)/s + 1 patches of length p with stride s (p = s = 1: one
 //! token per time step). Patches are aligned to the **end** of the window, so the most recent value
 //! is always in the last patch; when (L − p) is not a multiple of s the first
@@ -25,6 +29,8 @@ pub struct PatchGeometry {
     pub patch: usize,
     /// Stride s (≥ 1).
     pub stride: usize,
+    /// Input channels K (≥ 1): the target, then the covariates.
+    pub channels: usize,
 }
 
 impl PatchGeometry {
@@ -37,48 +43,57 @@ impl PatchGeometry {
     pub fn offset(&self) -> usize {
         self.lookback - self.patch - (self.tokens() - 1) * self.stride
     }
+
+    /// Values of one patch, p·K.
+    pub fn patch_width(&self) -> usize {
+        self.patch * self.channels
+    }
 }
 
-/// The patch embedding is one dense layer p → D with bias, `w` (D, p), `b` (D).
+/// The patch embedding is one dense layer p·K → D with bias, `w` (D, p·K), `b` (D).
 pub type PatchParams<F> = LinearParams<F>;
 
-/// PyTorch-default scale for the embedding: std √(1/(3p)) (the variance of U(±1/√p)), bias zero.
+/// PyTorch-default scale for the embedding: std √(1/(3pK)) (the variance of U(±1/√(pK))), bias zero.
 pub fn init<F: Float>(geometry: &PatchGeometry, width: usize, rng: &mut Rng) -> PatchParams<F> {
-    let std = (1.0 / (3.0 * geometry.patch as f64)).sqrt();
-    LinearParams::init(geometry.patch, width, true, std, rng)
+    let fan_in = geometry.patch_width();
+    let std = (1.0 / (3.0 * fan_in as f64)).sqrt();
+    LinearParams::init(fan_in, width, true, std, rng)
 }
 
 /// What [`backward`] needs: the patch matrix.
 #[derive(Debug, Clone)]
 pub struct PatchCache<F> {
-    /// All patches as rows, row b·T + t, (B·T, p).
+    /// All patches as rows, row b·T + t, (B·T, p·K).
     pub patches: Array2<F>,
 }
 
-/// Cut `x` (B, L) into patches, (B·T, p).
+/// Cut `x` (B, K·L) into patches, (B·T, p·K).
 pub fn unfold<F: Float>(geometry: &PatchGeometry, x: ArrayView2<F>) -> Array2<F> {
-    let (b, l) = x.dim();
-    debug_assert_eq!(l, geometry.lookback, "patch: window length");
+    let (b, width) = x.dim();
+    let (l, channels) = (geometry.lookback, geometry.channels);
+    debug_assert_eq!(width, l * channels, "patch: window length");
     let (t, p, s, off) = (
         geometry.tokens(),
         geometry.patch,
         geometry.stride,
         geometry.offset(),
     );
-    let mut patches = Array2::zeros((b * t, p)); // (B·T, p)
+    let mut patches = Array2::zeros((b * t, p * channels)); // (B·T, p·K)
     for r in 0..b {
         let row = x.row(r);
         for k in 0..t {
             let start = off + k * s;
-            for j in 0..p {
-                patches[[r * t + k, j]] = row[start + j];
+            for c in 0..channels {
+                for j in 0..p {
+                    patches[[r * t + k, c * p + j]] = row[c * l + start + j];
+                }
             }
         }
     }
     patches
 }
 
-/// Embed `x` (B, L) into tokens (B, T, D).
+/// Embed `x` (B, K·L) into tokens (B, T, D).
 pub fn forward<F: Float>(
     params: &PatchParams<F>,
     geometry: &PatchGeometry,
@@ -92,7 +107,7 @@ pub fn forward<F: Float>(
     (tokens, PatchCache { patches })
 }
 
-/// Backward: adds ∇w, ∇b for `d_tokens` (B, T, D) and returns δx (B, L).
+/// Backward: adds ∇w, ∇b for `d_tokens` (B, T, D) and returns δx (B, K·L).
 pub fn backward<F: Float>(
     params: &PatchParams<F>,
     geometry: &PatchGeometry,
@@ -106,12 +121,15 @@ pub fn backward<F: Float>(
         .expect("standard layout"); // (B·T, D)
     let d_patches = linear::backward_with_input(params, cache.patches.view(), d_rows, grads);
     let (p, s, off) = (geometry.patch, geometry.stride, geometry.offset());
-    let mut d_x = Array2::zeros((b, geometry.lookback)); // (B, L)
+    let (l, channels) = (geometry.lookback, geometry.channels);
+    let mut d_x = Array2::zeros((b, l * channels)); // (B, K·L)
     for r in 0..b {
         for k in 0..t {
             let start = off + k * s;
-            for j in 0..p {
-                d_x[[r, start + j]] += d_patches[[r * t + k, j]];
+            for c in 0..channels {
+                for j in 0..p {
+                    d_x[[r, c * l + start + j]] += d_patches[[r * t + k, c * p + j]];
+                }
             }
         }
     }
@@ -130,12 +148,14 @@ mod tests {
             lookback: 10,
             patch: 4,
             stride: 3,
+            channels: 1,
         };
         assert_eq!((g.tokens(), g.offset()), (3, 0));
         let g = PatchGeometry {
             lookback: 11,
             patch: 4,
             stride: 3,
+            channels: 1,
         };
         assert_eq!((g.tokens(), g.offset()), (3, 1));
         let x = array![[0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0]];
@@ -146,6 +166,7 @@ mod tests {
             lookback: 5,
             patch: 1,
             stride: 1,
+            channels: 1,
         };
         assert_eq!((one.tokens(), one.offset()), (5, 0));
     }
@@ -154,7 +175,7 @@ mod tests {
         let mut rng = Rng::new(11);
         let mut p = init::<f64>(&geometry, 3, &mut rng);
         p.b.mapv_inplace(|_| rng.normal());
-        let x = randn(&mut rng, &[2, geometry.lookback], 1.0);
+        let x = randn(&mut rng, &[2, geometry.lookback * geometry.channels], 1.0);
         let g = randn(&mut rng, &[2, geometry.tokens(), 3], 1.0);
         GradCheck::default().assert_layer(
             "patch",
@@ -177,6 +198,7 @@ mod tests {
             lookback: 11,
             patch: 4,
             stride: 3,
+            channels: 1,
         });
     }
 
@@ -186,6 +208,31 @@ mod tests {
             lookback: 6,
             patch: 1,
             stride: 1,
+            channels: 1,
         });
+    }
+
+    #[test]
+    fn patch_grads_match_finite_differences_with_covariate_channels() {
+        check(PatchGeometry {
+            lookback: 11,
+            patch: 4,
+            stride: 3,
+            channels: 3,
+        });
+    }
+
+    #[test]
+    fn each_patch_holds_every_channel_at_the_same_positions() {
+        let g = PatchGeometry {
+            lookback: 5,
+            patch: 2,
+            stride: 2,
+            channels: 2,
+        };
+        let x = array![[0.0, 1.0, 2.0, 3.0, 4.0, 10.0, 11.0, 12.0, 13.0, 14.0]];
+        let patches = unfold(&g, x.view());
+        assert_eq!(patches.row(0).to_vec(), vec![1.0, 2.0, 11.0, 12.0]);
+        assert_eq!(patches.row(1).to_vec(), vec![3.0, 4.0, 13.0, 14.0]);
     }
 }

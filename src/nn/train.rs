@@ -37,9 +37,13 @@ pub trait WindowSource: Sync {
     }
     /// Input length L.
     fn lookback(&self) -> usize;
+    /// Values of one input: L·(1 + C) with C covariate channels (L without).
+    fn width(&self) -> usize {
+        self.lookback()
+    }
     /// Target length P.
     fn horizon(&self) -> usize;
-    /// Copies window `index` (scaled values) into `input` (L) and `target` (P).
+    /// Copies window `index` (scaled values) into `input` (L·(1 + C)) and `target` (P).
     fn fill(&self, index: usize, input: &mut [f64], target: &mut [f64]);
 }
 
@@ -253,12 +257,12 @@ fn validate(
         return invalid("no training windows".into());
     }
     for (what, src) in [("training", train), ("validation", val)] {
-        if !src.is_empty() && (src.lookback(), src.horizon()) != (model.lookback, model.horizon) {
+        if !src.is_empty() && (src.width(), src.horizon()) != (model.input_width(), model.horizon) {
             return invalid(format!(
                 "{what} windows are {}→{}, the model expects {}→{}",
-                src.lookback(),
+                src.width(),
                 src.horizon(),
-                model.lookback,
+                model.input_width(),
                 model.horizon
             ));
         }
@@ -360,12 +364,12 @@ fn add_into<F: Float, P: Params<F>>(dst: &mut P, src: &P, flat: &mut Vec<F>) {
     });
 }
 
-/// Inputs (n, L) and targets (n, P) of the windows `indices`, in the training float type.
+/// Inputs (n, L·(1 + C)) and targets (n, P) of the windows `indices`, in the training float type.
 fn load<F: Float>(src: &dyn WindowSource, indices: &[usize]) -> (Array2<F>, Array2<F>) {
-    let (l, p) = (src.lookback(), src.horizon());
+    let (l, p) = (src.width(), src.horizon());
     let mut input = vec![0.0; l];
     let mut target = vec![0.0; p];
-    let mut x = Array2::zeros((indices.len(), l)); // (n, L)
+    let mut x = Array2::zeros((indices.len(), l)); // (n, L·(1 + C))
     let mut y = Array2::zeros((indices.len(), p)); // (n, P)
     for (r, &i) in indices.iter().enumerate() {
         src.fill(i, &mut input, &mut target);
@@ -472,12 +476,12 @@ fn fit_in<F: Float>(
     let started = Instant::now();
     let mut params: ForecasterParams<F> = forecaster::init(&model, config.seed);
     if let Some(base) = base {
-        if base.w.dim() != (model.horizon, model.lookback) || base.b.len() != model.horizon {
+        if base.w.dim() != (model.horizon, model.input_width()) || base.b.len() != model.horizon {
             return Err(TrainError::Invalid(format!(
                 "the linear base is {:?}, the model expects ({}, {})",
                 base.w.dim(),
                 model.horizon,
-                model.lookback
+                model.input_width()
             )));
         }
         forecaster::set_base(&mut params, &base.w, &base.b);

@@ -100,6 +100,11 @@ pub fn folds<'a>(
             .collect()
     };
     let first_scalers = scalers_of(0);
+    // the rows each fold's covariate channels are scaled on, as its target
+    let scaled_on = |fold: usize| -> Vec<usize> {
+        let fold = if refit == Refit::Once { 0 } else { fold };
+        per_series.iter().map(|b| b[fold][1]).collect()
+    };
     Ok((0..k)
         .map(|fold| {
             let bounds: Vec<[usize; 4]> = per_series.iter().map(|b| b[fold]).collect();
@@ -113,7 +118,12 @@ pub fn folds<'a>(
                 experiment: Experiment {
                     dataset,
                     windowing: windowing.clone(),
-                    split: ScaledSplit::from_parts(&series, bounds, scalers, l, h),
+                    split: super::experiment::with_covariates(
+                        dataset,
+                        windowing,
+                        ScaledSplit::from_parts(&series, bounds, scalers, l, h),
+                        &scaled_on(fold),
+                    ),
                 },
             }
         })

@@ -29,6 +29,8 @@ impl<'a> Experiment<'a> {
             .map(|s| (s.id.as_str(), s.values.as_slice()))
             .collect();
         let split = ScaledSplit::new(&series, windowing.split, windowing.lookback, windowing.horizon)?;
+        let ends: Vec<usize> = split.bounds.iter().map(|b| b[1]).collect();
+        let split = with_covariates(dataset, &windowing, split, &ends);
         Ok(Experiment {
             dataset,
             windowing,
@@ -93,6 +95,32 @@ impl<'a> Experiment<'a> {
         let test = self.windows(SplitPart::Test);
         score_by_step(&self.split, &raw, &test, self.windowing.season, fitted)
     }
+}
+
+/// `split` with the covariate channels of `dataset` (unchanged without), each scaled by its
+/// series' rows before `train_ends`; future-known channels are read a horizon ahead.
+pub(crate) fn with_covariates(
+    dataset: &Dataset,
+    windowing: &Windowing,
+    split: ScaledSplit,
+    train_ends: &[usize],
+) -> ScaledSplit {
+    if dataset.covariates.is_empty() {
+        return split;
+    }
+    let raw: Vec<&[Vec<f64>]> = dataset.series.iter().map(|s| s.covariates.as_slice()).collect();
+    let ahead = dataset
+        .covariates
+        .iter()
+        .map(|c| {
+            if c.kind.known_ahead() {
+                windowing.horizon
+            } else {
+                0
+            }
+        })
+        .collect();
+    split.with_channels_scaled_on(&raw, ahead, train_ends)
 }
 
 #[cfg(test)]

@@ -31,6 +31,7 @@
 mod backtest;
 mod experiment;
 mod future;
+mod future_values;
 mod ltsf;
 mod refit;
 mod saved;
@@ -39,6 +40,7 @@ mod windowing;
 pub use backtest::{evaluate, fold_bounds, folds, Evaluation, Fold, Refit};
 pub use experiment::Experiment;
 pub use future::{forecast, History, SeriesBand, SeriesForecast};
+pub use future_values::{future_columns, FutureValues};
 pub use ltsf::Standardised;
 pub use refit::Refitted;
 pub use saved::{fingerprint, fitted_from_file, load};
@@ -53,6 +55,7 @@ fn one_series(values: Vec<f64>) -> crate::data::Dataset {
             id: "y".into(),
             time: (0..values.len() as i64).collect(),
             values,
+            covariates: Vec::new(),
         }],
         time_kind: TimeKind::RowNumber,
         frequency: Frequency::Rows,
@@ -61,5 +64,6 @@ fn one_series(values: Vec<f64>) -> crate::data::Dataset {
         time_column: None,
         targets: vec!["y".into()],
         id_column: None,
+        covariates: Vec::new(),
     }
 }

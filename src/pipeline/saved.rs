@@ -9,7 +9,7 @@ use crate::data::Dataset;
 use crate::error::{Error, Result};
 use crate::metrics::ModelMetrics;
 use crate::model::Fitted;
-use crate::model_file::{fnv1a64, ModelFile, RefitRecord, SeriesState};
+use crate::model_file::{fnv1a64, ChannelState, ModelFile, RefitRecord, SeriesState};
 
 use super::experiment::Experiment;
 use super::refit::Refitted;
@@ -31,16 +31,28 @@ impl Experiment<'_> {
     /// The model file of `fitted` (fitted on this experiment) with its test `metrics`.
     pub fn model_file(&self, fitted: &Fitted, metrics: Vec<ModelMetrics>) -> ModelFile {
         let (dataset, w) = (self.dataset, &self.windowing);
+        let tail = |values: &[f64]| values[values.len().saturating_sub(w.lookback)..].to_vec();
         let series = dataset
             .series
             .iter()
             .zip(&self.split.scalers)
-            .map(|(s, scaler)| SeriesState {
+            .enumerate()
+            .map(|(k, (s, scaler))| SeriesState {
                 id: s.id.clone(),
                 mean: scaler.mean,
                 std: scaler.std,
                 times: s.time[s.time.len().saturating_sub(w.lookback)..].to_vec(),
-                tail: s.values[s.values.len().saturating_sub(w.lookback)..].to_vec(),
+                tail: tail(&s.values),
+                covariates: s
+                    .covariates
+                    .iter()
+                    .zip(self.split.channels.scalers.get(k).into_iter().flatten())
+                    .map(|(values, scaler)| ChannelState {
+                        mean: scaler.mean,
+                        std: scaler.std,
+                        tail: tail(values),
+                    })
+                    .collect(),
             })
             .collect();
         ModelFile {
@@ -63,6 +75,7 @@ impl Experiment<'_> {
             metrics,
             refit: None,
             intervals: fitted.intervals().cloned(),
+            covariates: dataset.covariates.clone(),
         }
     }
 }
@@ -88,8 +101,8 @@ pub fn fitted_from_file(file: &ModelFile, path: &Path) -> Result<Fitted> {
             path.display()
         ))
     };
-    let mut fitted = Fitted::from_tensors(file.config.clone(), file.lookback, file.horizon, &file.weights)
-        .map_err(damaged)?;
+    let sizes = (file.lookback, file.horizon, file.covariates.len());
+    let mut fitted = Fitted::from_tensors(file.config.clone(), sizes, &file.weights).map_err(damaged)?;
     fitted.set_intervals(file.intervals.clone()).map_err(damaged)?;
     Ok(fitted)
 }
@@ -106,6 +119,6 @@ impl Experiment<'_> {
     /// experiment), as a model file of it would: from the last lookback values.
     pub fn forecast_after(&self, fitted: &Fitted, horizon: usize) -> Result<Vec<super::SeriesForecast>> {
         let file = self.model_file(fitted, Vec::new());
-        super::forecast(&file, fitted, &super::History::stored(&file), horizon)
+        super::forecast(&file, fitted, &super::History::stored(&file), None, horizon)
     }
 }

@@ -190,6 +190,7 @@ mod tests {
                 id: "y".into(),
                 time: (0..rows as i64).map(|t| 3600 * t).collect(),
                 values: (0..rows).map(|t| (t as f64 * 0.3).sin()).collect(),
+                covariates: Vec::new(),
             }],
             time_kind: TimeKind::DateTime,
             frequency: Frequency::Seconds(3600),
@@ -198,6 +199,7 @@ mod tests {
             time_column: Some("time".into()),
             targets: vec!["y".into()],
             id_column: None,
+            covariates: Vec::new(),
         }
     }
 

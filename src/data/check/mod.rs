@@ -250,6 +250,7 @@ fn check_for(
                     id: s.id,
                     time: s.obs.iter().map(|o| o.time).collect(),
                     values: s.obs.iter().map(|o| o.value.unwrap_or(f64::NAN)).collect(),
+                    covariates: Vec::new(),
                 })
                 .collect(),
             time_kind: raw.time_kind,
@@ -259,6 +260,7 @@ fn check_for(
             time_column: raw.time_column,
             targets: raw.targets,
             id_column: raw.id_column,
+            covariates: Vec::new(),
         }),
         _ => None,
     };

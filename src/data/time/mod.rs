@@ -10,6 +10,7 @@
 
 pub mod calendar;
 pub mod civil;
+pub mod features;
 pub mod frequency;
 pub mod grid;
 pub mod numeric;
