@@ -4,6 +4,7 @@
 #
 #   bash benches/covariates.sh              # 3 seeds of the xLSTM, about a minute
 #   SEEDS="1 2 3 4 5" bash benches/covariates.sh
+#   FLAGS="--level 80,95" bash benches/covariates.sh   # extra fit flags (here: the quantile network)
 #
 # Temperature is read as future-known: the models see the actual temperatures of the horizon,
 # as a planner would see a (perfect) temperature forecast. The split is fit's 70/10/20; the
@@ -19,6 +20,7 @@ work=$(mktemp -d /tmp/xlstm-covariates.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 
 echo "covariates on $data, $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) CPU(s), load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "command: xlstm fit $data --target load_mw -m MODEL --seed SEED --no-refit [covariate flags] ${FLAGS:-}"
 echo
 echo "| model | covariates | test MASE (mean over seeds) | per seed | kept epoch |"
 echo "|---|---|---:|---|---|"
@@ -33,7 +35,7 @@ for model in nlinear xlstm; do
     for seed in $model_seeds; do
       # shellcheck disable=SC2086  # flags is a list of flags
       "$bin" fit "$data" --target load_mw -m "$model" --seed "$seed" --no-refit -q --json --force \
-        -o "$work/m.xlstm" $flags > "$work/fit.json"
+        -o "$work/m.xlstm" $flags ${FLAGS:-} > "$work/fit.json"
       results+="$(python3 - "$work/fit.json" "$work/m.xlstm" <<'PY'
 import json, sys
 fit = json.load(open(sys.argv[1]))

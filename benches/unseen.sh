@@ -7,6 +7,7 @@
 #
 #   bash benches/unseen.sh                               # every model of `xlstm compare`
 #   MODELS="xlstm,nlinear,snaive" bash benches/unseen.sh
+#   FLAGS="--confirm false" bash benches/unseen.sh       # extra compare flags
 #
 # The package is installed once into a virtualenv outside the project
 # (default ~/.cache/xlstm-unseen/venv; PyPI only). Output: one leaderboard per series (markdown).
@@ -30,10 +31,11 @@ run() {
   local title=$1; shift
   echo "### $title"
   echo
-  echo '`xlstm compare '"$*"' --models '"$models"'`'
+  echo '`xlstm compare '"$*"' --models '"$models ${FLAGS:-}"'`'
   echo
   echo '```'
-  "$bin" compare "$@" --models "$models" 2>&1 | sed 's/\x1b\[[0-9;]*m//g' || echo "(exit ${PIPESTATUS[0]})"
+  # shellcheck disable=SC2086  # FLAGS is a list of flags
+  "$bin" compare "$@" --models "$models" ${FLAGS:-} 2>&1 | sed 's/\x1b\[[0-9;]*m//g' || echo "(exit ${PIPESTATUS[0]})"
   echo '```'
   echo
 }

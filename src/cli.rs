@@ -212,6 +212,9 @@ pub struct NeuralArgs {
     /// Worker threads (results are bit-identical for any count).
     #[arg(long, default_value_t = TrainSettings::default().threads, value_parser = at_least_one)]
     pub threads: usize,
+    /// Models with a --base: keep the network's correction only if it beats the base on both halves (in time) of the validation windows, else keep the base (true or false).
+    #[arg(long, value_name = "BOOL", default_value_t = TrainSettings::default().confirm, action = clap::ArgAction::Set)]
+    pub confirm: bool,
 }
 
 /// `xlstm check`.

@@ -290,6 +290,7 @@ fn settings(args: &BenchArgs) -> TrainConfig {
         seed: 0,
         ensemble: 1,
         threads: args.threads,
+        confirm: false,
     };
     settings.train_config(0, None) // no window budget: the windows do not matter
 }

@@ -145,6 +145,7 @@ pub fn model_config(
                 seed: model.seed,
                 ensemble: neural.ensemble,
                 threads: neural.threads,
+                confirm: neural.confirm,
             },
             base: neural.base.0.map(|kind| BaseConfig {
                 model: kind,

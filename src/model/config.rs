@@ -158,6 +158,10 @@ pub struct TrainSettings {
     /// Worker threads. Not stored: the result is bit-identical for any count.
     #[serde(skip, default = "default_threads")]
     pub threads: usize,
+    /// Models with a base: keep the network's correction only when it beats the base on both
+    /// halves (in time) of the validation windows (false in files written before it).
+    #[serde(default)]
+    pub confirm: bool,
 }
 
 /// The file form of [`Loss`]: `"mse"`, `"mae"`, `{"huber": {"delta": 1.0}}` or `"quantile"`.
@@ -192,6 +196,7 @@ impl Default for TrainSettings {
             seed: 42,
             ensemble: 1,
             threads: 2,
+            confirm: false,
         }
     }
 }
@@ -240,6 +245,7 @@ impl TrainSettings {
             threads: self.threads,
             seed: self.seed,
             stop,
+            confirm_halves: self.confirm,
             ..TrainConfig::default()
         }
     }

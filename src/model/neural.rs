@@ -33,6 +33,22 @@ impl WindowSource for WindowSet {
         self.input_into(index, input);
         target.copy_from_slice(self.target(index));
     }
+    /// In time, per series: a window is in the later half when it starts after the midpoint of
+    /// its series' first and last window start (every series contributes to both halves).
+    fn later_half(&self) -> Vec<bool> {
+        let mut span: std::collections::HashMap<usize, (usize, usize)> = Default::default();
+        for &(s, t) in &self.starts {
+            let e = span.entry(s).or_insert((t, t));
+            *e = (e.0.min(t), e.1.max(t));
+        }
+        self.starts
+            .iter()
+            .map(|(s, t)| {
+                let (first, last) = span[s];
+                2 * t > first + last
+            })
+            .collect()
+    }
 }
 
 /// Train `settings` for `forecaster` on `(train, validation)`; `start` is when fitting began.
@@ -161,10 +177,52 @@ fn summary(trained: &Trained) -> String {
             format!("the loss became non-finite at epoch {epoch}, step {step} (diverged: try a lower --lr)")
         }
     };
+    let confirmed = match trained.halves {
+        Some([[base_early, base_late], [early, late]]) if trained.best_epoch == 0 => format!(
+            " (the correction early stopping chose did not beat the base on both validation halves: \
+             {early:.4} against {base_early:.4}, then {late:.4} against {base_late:.4})"
+        ),
+        _ => String::new(),
+    };
     format!(
-        "stopped after {} epoch(s): {why}; keeping the weights of epoch {} (validation loss {:.4})",
+        "stopped after {} epoch(s): {why}; keeping the weights of epoch {} (validation loss {:.4}){confirmed}",
         trained.history.len(),
         trained.best_epoch,
         trained.best_val_loss
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::window::{ScaledSplit, Split, SplitPart};
+
+    /// The validation halves are halves in time within every series, so each series is in both.
+    #[test]
+    fn validation_halves_split_each_series_in_time() {
+        let a: Vec<f64> = (0..200).map(|t| (f64::from(t) * 0.3).sin()).collect();
+        let b: Vec<f64> = (0..300).map(|t| (f64::from(t) * 0.2).cos()).collect();
+        let split = ScaledSplit::new(&[("a", &a), ("b", &b)], Split::Fractions(0.6, 0.2, 0.2), 8, 2).unwrap();
+        let validation = split.windows(SplitPart::Validation, 1);
+        let later = WindowSource::later_half(&validation);
+        for series in 0..2 {
+            let flags: Vec<bool> = validation
+                .starts
+                .iter()
+                .zip(&later)
+                .filter(|((s, _), _)| *s == series)
+                .map(|(_, l)| *l)
+                .collect();
+            let cut = flags.iter().position(|l| *l).expect("a later half");
+            assert!(
+                flags[..cut].iter().all(|l| !l) && flags[cut..].iter().all(|l| *l),
+                "{flags:?}"
+            );
+            assert!(
+                cut.abs_diff(flags.len() - cut) <= 1,
+                "halves of {}: {cut}",
+                flags.len()
+            );
+        }
+    }
 }

@@ -45,6 +45,13 @@ pub trait WindowSource: Sync {
     fn horizon(&self) -> usize;
     /// Copies window `index` (scaled values) into `input` (L·(1 + C)) and `target` (P).
     fn fill(&self, index: usize, input: &mut [f64], target: &mut [f64]);
+    /// Whether each window lies in the later half of the windows (in time, per series): the two
+    /// folds a correction must improve on both ([`TrainConfig::confirm_halves`]). By default
+    /// the later half of the indices.
+    fn later_half(&self) -> Vec<bool> {
+        let n = self.len();
+        (0..n).map(|i| 2 * i >= n).collect()
+    }
 }
 
 /// Floating-point type used for training (gradient checks always use f64).
@@ -93,6 +100,10 @@ pub struct TrainConfig {
     /// Set from outside (a Ctrl-C handler) to stop after the current step: the epoch so far is
     /// scored like a finished one and training ends with [`StopReason::Interrupted`].
     pub stop: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
+    /// Models with a base: keep the weights early stopping chose only when they beat the base on
+    /// both halves of the validation windows ([`WindowSource::later_half`]), else keep the base
+    /// (epoch 0), so that a correction must hold up on two validation folds.
+    pub confirm_halves: bool,
 }
 
 impl Default for TrainConfig {
@@ -114,6 +125,7 @@ impl Default for TrainConfig {
             precision: Precision::F32,
             base_lr_scale: 0.0,
             stop: None,
+            confirm_halves: false,
         }
     }
 }
@@ -168,6 +180,10 @@ pub struct Trained {
     pub history: Vec<EpochReport>,
     /// Why training ended.
     pub stop: StopReason,
+    /// With [`TrainConfig::confirm_halves`], the validation losses of the base and of the
+    /// weights early stopping chose on each half, when the check ran: `[[base early, base late],
+    /// [chosen early, chosen late]]`; the base was kept unless the chosen weights beat it on both.
+    pub halves: Option<[[f64; 2]; 2]>,
 }
 
 impl Trained {
@@ -437,17 +453,42 @@ fn evaluate<F: Float>(
     src: &dyn WindowSource,
     workers: &Workers,
 ) -> f64 {
-    let n = src.len();
+    let all: Vec<usize> = (0..src.len()).collect();
+    evaluate_on(params, model, loss, src, &all, workers)
+}
+
+/// Mean loss of `params` over the windows `indices` of `src` (fixed chunks, summed in order).
+fn evaluate_on<F: Float>(
+    params: &ForecasterParams<F>,
+    model: &ForecasterConfig,
+    loss: Loss,
+    src: &dyn WindowSource,
+    indices: &[usize],
+    workers: &Workers,
+) -> f64 {
+    let n = indices.len();
     let mut sums = chunks::<f64>(n, EVAL_CHUNK);
     workers.for_each(&mut sums, |(a, b, sum)| {
-        let indices: Vec<usize> = (*a..*b).collect();
-        let (x, y) = load::<F>(src, &indices);
+        let (x, y) = load::<F>(src, &indices[*a..*b]);
         let (pred, _) = forecaster::forward(params, model, x.view());
         *sum = objective(model, loss, pred.view(), y.view(), 1)
             .to_f64()
             .unwrap_or(f64::NAN);
     });
     sums.iter().map(|(_, _, sum)| sum).sum::<f64>() / (n * model.horizon).max(1) as f64
+}
+
+/// Mean loss of `params` on the earlier and the later half of `src`'s windows.
+fn evaluate_halves<F: Float>(
+    params: &ForecasterParams<F>,
+    model: &ForecasterConfig,
+    loss: Loss,
+    src: &dyn WindowSource,
+    workers: &Workers,
+) -> [f64; 2] {
+    let later = src.later_half();
+    let pick = |half: bool| -> Vec<usize> { (0..src.len()).filter(|&i| later[i] == half).collect() };
+    [false, true].map(|half| evaluate_on(params, model, loss, src, &pick(half), workers))
 }
 
 /// Whether AdamW decays a tensor: weight matrices (`w*` of dense, conv and recurrent layers, and
@@ -535,6 +576,11 @@ fn fit_in<F: Float>(
         let train_loss = evaluate(&params, &model, config.loss, train, &trainer.workers);
         best = Some((params.clone(), 0, train_loss));
     }
+    // the base, kept for the check of the chosen weights on both validation halves
+    let epoch_zero = best
+        .as_ref()
+        .filter(|_| config.confirm_halves && !val.is_empty() && val.len() >= 2)
+        .cloned();
     let mut history = Vec::new();
     let mut wait = 0;
     let mut step = 0;
@@ -615,12 +661,22 @@ fn fit_in<F: Float>(
             break;
         }
     }
-    let Some((best_params, best_epoch, best_val_loss)) = best else {
+    let Some((mut best_params, mut best_epoch, mut best_val_loss)) = best else {
         return Err(match stop {
             StopReason::NonFinite { epoch, step } => TrainError::NonFinite { epoch, step },
             _ => TrainError::Invalid("no epoch finished".into()),
         });
     };
+    let mut halves = None;
+    if let (Some((base_params, _, base_loss)), true) = (epoch_zero, best_epoch > 0) {
+        let workers = &trainer.workers;
+        let before = evaluate_halves(&base_params, &model, config.loss, val, workers);
+        let after = evaluate_halves(&best_params, &model, config.loss, val, workers);
+        halves = Some([before, after]);
+        if !(after[0] < before[0] && after[1] < before[1]) {
+            (best_params, best_epoch, best_val_loss) = (base_params, 0, base_loss);
+        }
+    }
     Ok(Trained {
         params: convert(&best_params, forecaster::init(&model, 0)),
         config: model,
@@ -628,6 +684,7 @@ fn fit_in<F: Float>(
         best_val_loss,
         history,
         stop,
+        halves,
     })
 }
 

@@ -523,3 +523,82 @@ fn every_core() -> Vec<CoreKind> {
         }),
     ]
 }
+
+/// Windows of a clean sine around 0 whose targets are zero from window `zero_from` on (a regime
+/// the lookback cannot reveal): a correction learned on the sine helps before and hurts after.
+struct Regimes {
+    sine: Sine,
+    zero_from: usize,
+}
+
+impl WindowSource for Regimes {
+    fn len(&self) -> usize {
+        self.sine.len()
+    }
+    fn lookback(&self) -> usize {
+        self.sine.lookback
+    }
+    fn horizon(&self) -> usize {
+        self.sine.horizon
+    }
+    fn fill(&self, index: usize, input: &mut [f64], target: &mut [f64]) {
+        self.sine.fill(index, input, target);
+        input.iter_mut().for_each(|v| *v -= 3.0);
+        target.iter_mut().for_each(|v| *v -= 3.0);
+        if index >= self.zero_from {
+            target.fill(0.0);
+        }
+    }
+    fn later_half(&self) -> Vec<bool> {
+        (0..self.len()).map(|i| i >= self.zero_from).collect()
+    }
+}
+
+/// With `confirm_halves`, a correction that lowers the validation loss overall but raises it on
+/// the later half is dropped for the base; without it, early stopping keeps it.
+#[test]
+fn a_correction_must_beat_the_base_on_both_validation_halves() {
+    let train = Regimes {
+        sine: Sine::new(200, 3),
+        zero_from: usize::MAX,
+    };
+    let val = Regimes {
+        sine: Sine::new(80, 4),
+        zero_from: 60,
+    };
+    let mut model = lstm();
+    (model.base, model.linear_skip) = (true, false);
+    let base = LinearBase {
+        w: Array2::zeros((model.horizon, model.lookback)),
+        b: ndarray::Array1::zeros(model.horizon),
+    };
+    let run = |confirm_halves: bool| {
+        let config = TrainConfig {
+            lr: 1e-2,
+            confirm_halves,
+            ..quick(15)
+        };
+        fit_with_base(&config, model.clone(), Some(&base), &train, &val, &mut |_| {}).unwrap()
+    };
+    let plain = run(false);
+    assert!(
+        plain.best_epoch > 0,
+        "the correction lowers the whole validation loss"
+    );
+    assert!(plain.halves.is_none());
+    let confirmed = run(true);
+    let [[base_early, base_late], [early, late]] = confirmed.halves.expect("the check ran");
+    assert!(
+        early < base_early,
+        "better on the sine: {early} against {base_early}"
+    );
+    assert!(
+        late > base_late,
+        "worse on the zero regime: {late} against {base_late}"
+    );
+    assert_eq!(confirmed.best_epoch, 0, "the base is kept");
+    // the kept weights are the untrained model: the zero base plus a zero head forecasts 0
+    let x = Array2::from_shape_fn((3, model.lookback), |(b, t)| ((b + t) as f64).sin());
+    let (forecast, _) = crate::nn::forecaster::forward(&confirmed.params, &model, x.view());
+    assert!(forecast.iter().all(|v| *v == 0.0), "{forecast:?}");
+}
