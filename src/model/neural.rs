@@ -182,6 +182,10 @@ fn summary(trained: &Trained) -> String {
             " (the correction early stopping chose did not beat the base on both validation halves: \
              {early:.4} against {base_early:.4}, then {late:.4} against {base_late:.4})"
         ),
+        Some([[base_early, base_late], [early, late]]) => format!(
+            " (it beats the base on both validation halves: {early:.4} against {base_early:.4}, \
+             then {late:.4} against {base_late:.4})"
+        ),
         _ => String::new(),
     };
     format!(
