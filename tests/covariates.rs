@@ -204,3 +204,207 @@ fn bad_covariate_requests_are_clear_errors() {
     let o = xlstm(&["eval", &data, "-m", "naive", "--covariates", "temperature_c"]);
     assert!(o.status.success(), "{}", stderr(&o));
 }
+
+/// A small hourly panel written under `dir`: ids `a/1` and `b/2` (slashes included), two targets
+/// and a promotion column known in advance; 240 hours from 2024-03-01.
+fn panel(dir: &std::path::Path) -> String {
+    let mut text = String::from("id,time,y,y2,promo\n");
+    for (k, id) in ["a/1", "b/2"].iter().enumerate() {
+        for t in 0..240 {
+            let promo = ((t / 7) % 3 == 0) as u8;
+            let y = 10.0 + k as f64 + (t as f64 * 0.26).sin() + 3.0 * promo as f64;
+            writeln!(
+                text,
+                "{id},2024-03-{:02} {:02}:00:00,{y:.3},{:.3},{promo}",
+                1 + t / 24,
+                t % 24,
+                2.0 * y
+            )
+            .unwrap();
+        }
+    }
+    let path = dir.join("panel.csv");
+    std::fs::write(&path, text).unwrap();
+    path.display().to_string()
+}
+
+#[test]
+fn panels_keep_their_ids_and_several_targets_read_their_group_s_future_values() {
+    let dir = temp();
+    let data = panel(dir.path());
+    let model = dir.path().join("m.xlstm").display().to_string();
+    // ids with a slash stay whole, with and without covariates
+    for extra in [&[][..], &["--covariates", "promo"][..]] {
+        let o = xlstm(
+            &[
+                &[
+                    "fit", &data, "--id-col", "id", "--target", "y", "-m", "linear", "-L", "24", "-H", "6",
+                    "-q", "-o", &model, "--force",
+                ],
+                extra,
+            ]
+            .concat(),
+        );
+        assert!(o.status.success(), "{}", stderr(&o));
+        let o = xlstm(&["forecast", "-m", &model]);
+        let text = stdout(&o);
+        assert!(
+            text.contains("\na/1,") && text.contains("\nb/2,"),
+            "{extra:?}: {text}"
+        );
+    }
+    // two targets per id, and the promotion known ahead: each series reads its id's rows
+    let o = xlstm(&[
+        "fit",
+        &data,
+        "--id-col",
+        "id",
+        "--target",
+        "y,y2",
+        "--future-covariates",
+        "promo",
+        "-m",
+        "linear",
+        "-L",
+        "24",
+        "-H",
+        "6",
+        "-q",
+        "-o",
+        &model,
+        "--force",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let mut future = String::from("id,time,promo\n");
+    for id in ["a/1", "b/2"] {
+        for h in 0..6 {
+            writeln!(future, "{id},2024-03-11 {h:02}:00:00,1").unwrap();
+        }
+    }
+    let future_path = dir.path().join("future.csv");
+    std::fs::write(&future_path, future).unwrap();
+    let o = xlstm(&[
+        "forecast",
+        "-m",
+        &model,
+        "--future",
+        &future_path.display().to_string(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    for id in ["a/1/y", "a/1/y2", "b/2/y", "b/2/y2"] {
+        assert_eq!(
+            text.lines().filter(|l| l.starts_with(&format!("{id},"))).count(),
+            6,
+            "{id}: {text}"
+        );
+    }
+}
+
+#[test]
+fn future_known_channels_need_a_time_column_and_a_lookback_of_a_horizon() {
+    let dir = temp();
+    let data = panel(dir.path());
+    let o = xlstm(&[
+        "eval",
+        &data,
+        "--id-col",
+        "id",
+        "--target",
+        "y",
+        "--future-covariates",
+        "promo",
+        "-L",
+        "4",
+        "-H",
+        "6",
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("lookback 4 < horizon 6"), "{}", stderr(&o));
+    let o = xlstm(&[
+        "compare",
+        &data,
+        "--id-col",
+        "id",
+        "--target",
+        "y",
+        "--calendar",
+        "auto",
+        "-L",
+        "4",
+        "-H",
+        "6",
+        "--folds",
+        "2",
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let rows = dir.path().join("rows.csv");
+    let text: String = (0..200).map(|t| format!("{},{}\n", t, t % 7)).collect();
+    std::fs::write(&rows, format!("y,f\n{text}")).unwrap();
+    let o = xlstm(&[
+        "eval",
+        &rows.display().to_string(),
+        "--target",
+        "y",
+        "--future-covariates",
+        "f",
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("time column"), "{}", stderr(&o));
+}
+
+#[test]
+fn the_future_file_is_read_with_the_data_s_time_pattern() {
+    let dir = temp();
+    let mut text = String::from("when,y,f\n");
+    for t in 0..300 {
+        writeln!(
+            text,
+            "{:02}/01/2024 {:02}:00,{},{}",
+            1 + t / 24,
+            t % 24,
+            (t as f64 * 0.3).sin() + (t % 5) as f64,
+            t % 5
+        )
+        .unwrap();
+    }
+    let data = dir.path().join("pattern.csv");
+    std::fs::write(&data, text).unwrap();
+    let model = dir.path().join("m.xlstm").display().to_string();
+    let o = xlstm(&[
+        "fit",
+        &data.display().to_string(),
+        "--target",
+        "y",
+        "--time-format",
+        "%d/%m/%Y %H:%M",
+        "--future-covariates",
+        "f",
+        "-m",
+        "linear",
+        "-L",
+        "24",
+        "-H",
+        "6",
+        "-q",
+        "-o",
+        &model,
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let mut future = String::from("when,f\n");
+    // the data end at 13/01/2024 11:00 (300 hours from the 1st)
+    for h in 12..18 {
+        writeln!(future, "13/01/2024 {h:02}:00,{}", h % 5).unwrap();
+    }
+    let future_path = dir.path().join("future.csv");
+    std::fs::write(&future_path, future).unwrap();
+    let o = xlstm(&[
+        "forecast",
+        "-m",
+        &model,
+        "--future",
+        &future_path.display().to_string(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("13/01/2024 17:00"), "{}", stdout(&o));
+}

@@ -157,6 +157,12 @@ pub fn attach(mut dataset: Dataset, targets: usize, request: &CovariateRequest) 
             "--calendar needs a time column, and the data has none; pass --time-col or drop --calendar",
         ));
     }
+    if !request.future.is_empty() && dataset.time_kind == TimeKind::RowNumber {
+        return Err(Error::usage(
+            "--future-covariates need a time column (their future values are matched by timestamp), \
+             and the data has none; pass --time-col, or read the columns with --covariates",
+        ));
+    }
     let mut covariates: Vec<Covariate> = request
         .past
         .iter()
@@ -195,9 +201,9 @@ pub fn attach(mut dataset: Dataset, targets: usize, request: &CovariateRequest) 
     for mut group in groups {
         let extra: Vec<Series> = group.split_off(targets);
         for mut target in group {
-            if grouped && targets == 1 {
+            if grouped && targets == 1 && !columns.is_empty() {
                 // the loader named it "id/column" beside its covariates; alone it is "id"
-                if let Some((id, _)) = target.id.rsplit_once('/') {
+                if let Some(id) = target.id.strip_suffix(&format!("/{}", dataset.targets[0])) {
                     target.id = id.to_string();
                 }
             }

@@ -478,7 +478,8 @@ fn evaluate_on<F: Float>(
     sums.iter().map(|(_, _, sum)| sum).sum::<f64>() / (n * model.horizon).max(1) as f64
 }
 
-/// Mean loss of `params` on the earlier and the later half of `src`'s windows.
+/// Mean loss of `params` on the earlier and the later half of `src`'s windows (NaN for a half
+/// without windows).
 fn evaluate_halves<F: Float>(
     params: &ForecasterParams<F>,
     model: &ForecasterConfig,
@@ -488,7 +489,10 @@ fn evaluate_halves<F: Float>(
 ) -> [f64; 2] {
     let later = src.later_half();
     let pick = |half: bool| -> Vec<usize> { (0..src.len()).filter(|&i| later[i] == half).collect() };
-    [false, true].map(|half| evaluate_on(params, model, loss, src, &pick(half), workers))
+    [false, true].map(|half| match pick(half) {
+        empty if empty.is_empty() => f64::NAN,
+        indices => evaluate_on(params, model, loss, src, &indices, workers),
+    })
 }
 
 /// Whether AdamW decays a tensor: weight matrices (`w*` of dense, conv and recurrent layers, and
@@ -673,7 +677,9 @@ fn fit_in<F: Float>(
         let before = evaluate_halves(&base_params, &model, config.loss, val, workers);
         let after = evaluate_halves(&best_params, &model, config.loss, val, workers);
         halves = Some([before, after]);
-        if !(after[0] < before[0] && after[1] < before[1]) {
+        // a half without windows (one validation window per series) does not vote
+        let better = |k: usize| before[k].is_nan() || after[k] < before[k];
+        if !(better(0) && better(1)) {
             (best_params, best_epoch, best_val_loss) = (base_params, 0, base_loss);
         }
     }

@@ -602,3 +602,52 @@ fn a_correction_must_beat_the_base_on_both_validation_halves() {
     let (forecast, _) = crate::nn::forecaster::forward(&confirmed.params, &model, x.view());
     assert!(forecast.iter().all(|v| *v == 0.0), "{forecast:?}");
 }
+
+/// Regimes whose windows all fall in the earlier half (as when every series has one validation
+/// window): the empty later half does not vote, so the check keeps what early stopping chose.
+struct OneHalf(Regimes);
+
+impl WindowSource for OneHalf {
+    fn len(&self) -> usize {
+        self.0.len()
+    }
+    fn lookback(&self) -> usize {
+        self.0.lookback()
+    }
+    fn horizon(&self) -> usize {
+        self.0.horizon()
+    }
+    fn fill(&self, index: usize, input: &mut [f64], target: &mut [f64]) {
+        self.0.fill(index, input, target)
+    }
+    fn later_half(&self) -> Vec<bool> {
+        vec![false; self.len()]
+    }
+}
+
+#[test]
+fn an_empty_validation_half_does_not_veto_a_correction() {
+    let train = Regimes {
+        sine: Sine::new(200, 3),
+        zero_from: usize::MAX,
+    };
+    let val = OneHalf(Regimes {
+        sine: Sine::new(60, 4),
+        zero_from: usize::MAX,
+    });
+    let mut model = lstm();
+    (model.base, model.linear_skip) = (true, false);
+    let base = LinearBase {
+        w: Array2::zeros((model.horizon, model.lookback)),
+        b: ndarray::Array1::zeros(model.horizon),
+    };
+    let config = TrainConfig {
+        lr: 1e-2,
+        confirm_halves: true,
+        ..quick(10)
+    };
+    let trained = fit_with_base(&config, model, Some(&base), &train, &val, &mut |_| {}).unwrap();
+    let [[_, base_late], [_, late]] = trained.halves.expect("the check ran");
+    assert!(base_late.is_nan() && late.is_nan(), "no later half");
+    assert!(trained.best_epoch > 0, "the sine's correction is kept");
+}

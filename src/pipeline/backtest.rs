@@ -72,6 +72,7 @@ pub fn folds<'a>(
     if k == 0 || step == 0 {
         return Err(Error::usage("--folds and --step must be at least 1"));
     }
+    super::experiment::check_covariate_lookback(dataset, windowing)?;
     let mut per_series = Vec::with_capacity(dataset.series.len()); // (S)(K)
     for s in &dataset.series {
         let n = s.values.len();

@@ -28,7 +28,9 @@ impl<'a> Experiment<'a> {
             .iter()
             .map(|s| (s.id.as_str(), s.values.as_slice()))
             .collect();
-        let split = ScaledSplit::new(&series, windowing.split, windowing.lookback, windowing.horizon)?;
+        let (l, h) = (windowing.lookback, windowing.horizon);
+        check_covariate_lookback(dataset, &windowing)?;
+        let split = ScaledSplit::new(&series, windowing.split, l, h)?;
         let ends: Vec<usize> = split.bounds.iter().map(|b| b[1]).collect();
         let split = with_covariates(dataset, &windowing, split, &ends);
         Ok(Experiment {
@@ -95,6 +97,20 @@ impl<'a> Experiment<'a> {
         let test = self.windows(SplitPart::Test);
         score_by_step(&self.split, &raw, &test, self.windowing.season, fitted)
     }
+}
+
+/// Future-known channels are read over the horizon through a window of the lookback's length, so
+/// they need L ≥ H (with L < H the first H − L steps would not see their own values).
+pub(crate) fn check_covariate_lookback(dataset: &Dataset, windowing: &Windowing) -> Result<()> {
+    let (l, h) = (windowing.lookback, windowing.horizon);
+    if l < h && dataset.covariates.iter().any(|c| c.kind.known_ahead()) {
+        return Err(Error::usage(format!(
+            "future-known covariates and calendar features are read over the horizon through a window of \
+             the lookback's length, so they need a lookback of at least the horizon; lookback {l} < horizon {h}: \
+             pass a longer --lookback or a shorter --horizon"
+        )));
+    }
+    Ok(())
 }
 
 /// `split` with the covariate channels of `dataset` (unchanged without), each scaled by its

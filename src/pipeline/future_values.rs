@@ -9,7 +9,7 @@ use std::path::Path;
 use crate::data::covariates::{Covariate, CovariateKind};
 use crate::data::load::{read_values, LoadOptions};
 use crate::data::time::format_timestamp;
-use crate::data::TimeKind;
+use crate::data::{TimeFormat, TimeKind};
 use crate::error::{Error, Result};
 use crate::model_file::ModelFile;
 
@@ -22,6 +22,8 @@ pub struct FutureValues {
     values: HashMap<(String, String), HashMap<i64, Option<f64>>>,
     /// How times are written, for messages.
     time_kind: Option<TimeKind>,
+    /// The model's target columns: a panel with several targets names its series "id/target".
+    targets: Vec<String>,
 }
 
 /// The future-known columns (not calendar features) among `covariates`.
@@ -43,10 +45,16 @@ impl FutureValues {
                 "--future: this model reads no future-known covariates (fit it with --future-covariates COL to use them)",
             ));
         }
+        // read the way the training data were, when that was a pattern
+        let time_format = match (&options.time_format, &model.time_format) {
+            (None, TimeFormat::Pattern { read, .. }) => TimeFormat::from_pattern(read).ok(),
+            (given, _) => given.clone(),
+        };
         let options = LoadOptions {
             target: columns.clone(),
             time_col: options.time_col.clone().or(model.time_column.clone()),
             id_col: options.id_col.clone().or(model.id_column.clone()),
+            time_format,
             covariates: Default::default(),
             ..options.clone()
         };
@@ -69,6 +77,7 @@ impl FutureValues {
             file: path.display().to_string(),
             values,
             time_kind: Some(model.time_kind),
+            targets: model.targets.clone(),
         })
     }
 
@@ -76,10 +85,15 @@ impl FutureValues {
     /// timestamp without a value.
     pub fn at(&self, id: &str, column: &str, times: &[i64]) -> Result<Vec<f64>> {
         let kind = self.time_kind.unwrap_or(TimeKind::DateTime);
-        let series = self
-            .values
-            .get(&(id.to_string(), column.to_string()))
-            .or_else(|| self.values.get(&(String::new(), column.to_string())))
+        // the series' own rows, its group's (a panel with several targets), or every series'
+        let group = self
+            .targets
+            .iter()
+            .find_map(|t| id.strip_suffix(&format!("/{t}")))
+            .unwrap_or(id);
+        let series = [id, group, ""]
+            .iter()
+            .find_map(|key| self.values.get(&(key.to_string(), column.to_string())))
             .ok_or_else(|| {
                 Error::data(format!(
                     "{}: no future values of '{column}' for series '{id}'; add its rows for the next {} steps",
@@ -97,7 +111,8 @@ impl FutureValues {
                     format_timestamp(*t, kind)
                 ))),
                 None => Err(Error::data(format!(
-                    "{}: no row for series '{id}' at {}: the future values of '{column}' must cover every forecast step ({} to {})",
+                    "{}: no row for series '{id}' at {}: the future values of '{column}' must cover every step of the \
+                     model's horizon, also with a shorter -H ({} to {})",
                     self.file,
                     format_timestamp(*t, kind),
                     format_timestamp(times[0], kind),
