@@ -7,6 +7,7 @@
 //! cargo bench --bench training_timing -- step        # one step: core, forecaster, update
 //! cargo bench --bench training_timing -- mlstm_forms # the mLSTM cell's three forms against T
 //! cargo bench --bench training_timing -- lstm_lookback # the LSTM layer against T
+//! cargo bench --bench training_timing -- lstm_footprint # ... against T and the shard's rows
 //! ```
 //!
 //! Each measurement is the best of two runs. They print timings only, so they are not tests;
@@ -24,7 +25,7 @@ use xlstm::nn::train::{decays, fit, Precision, TrainConfig, WindowSource};
 use xlstm::nn::{lstm, zeros_like};
 
 const USAGE: &str =
-    "usage: cargo bench --bench training_timing -- precision|shards|step|mlstm_forms|lstm_lookback";
+    "usage: cargo bench --bench training_timing -- precision|shards|step|mlstm_forms|lstm_lookback|lstm_footprint";
 
 /// Windows of a noisy sine (period 12) around 3, one window per start index.
 struct Sine {
@@ -272,6 +273,29 @@ fn lstm_lookback() {
     }
 }
 
+/// The LSTM's cost per window and step against the footprint of its training cache: shards of
+/// B = 4, 8 and 16 windows at every T. The cache (gates, c, tanh c, h_{t−1}: 7H floats per window
+/// and step, plus the input and output rows, 2H) grows as B·T; if the cost per step follows the
+/// footprint and not T itself, the lookback exponent is a cache effect.
+fn lstm_footprint() {
+    let mut rng = Rng::new(5);
+    let layer = lstm::LstmParams::<f32>::init(64, 64, &mut rng);
+    let mut grads = zeros_like(&layer);
+    println!("| B | T | cache KiB | ns per window and step |");
+    println!("|---:|---:|---:|---:|");
+    for b in [4, 8, 16] {
+        for t in [48, 96, 192, 384] {
+            let x = Array3::from_shape_simple_fn((b, t, 64), || rng.normal() as f32);
+            let ms = fastest_ms(15, || {
+                let (h, _, cache) = lstm::forward(&layer, &x, None);
+                std::hint::black_box(lstm::backward(&layer, &cache, &h, None, &mut grads));
+            });
+            let kib = (b * t * 9 * 64 * 4) as f64 / 1024.0;
+            println!("| {b} | {t} | {kib:.0} | {:.0} |", ms * 1e6 / (b * t) as f64);
+        }
+    }
+}
+
 fn main() {
     // `cargo bench` adds `--bench` to the arguments
     let probe = std::env::args().skip(1).find(|a| a != "--bench");
@@ -281,6 +305,7 @@ fn main() {
         Some("step") => step(),
         Some("mlstm_forms") => mlstm_forms(),
         Some("lstm_lookback") => lstm_lookback(),
+        Some("lstm_footprint") => lstm_footprint(),
         _ => {
             eprintln!("{USAGE}");
             std::process::exit(2);
