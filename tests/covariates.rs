@@ -408,3 +408,20 @@ fn the_future_file_is_read_with_the_data_s_time_pattern() {
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(stdout(&o).contains("13/01/2024 17:00"), "{}", stdout(&o));
 }
+
+#[test]
+fn check_reports_covariates_apart_from_the_target() {
+    let o = xlstm(&[
+        "check",
+        &load_hourly(),
+        "--target",
+        "load_mw",
+        "--covariates",
+        "temperature_c",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(text.contains("in 1 series"), "{text}");
+    assert!(text.contains("target:       load_mw\n"), "{text}");
+    assert!(text.contains("covariates:   temperature_c"), "{text}");
+}

@@ -80,6 +80,7 @@ pub fn load(path: &Path, options: &LoadOptions) -> Result<(Dataset, CheckReport)
     let (raw, rows) = prepare(table, &path.display().to_string(), options)?;
     let targets = raw.targets.len() - options.covariates.columns().len();
     let (dataset, report) = check(raw, options.fill, &|row| rows.row_label(row));
+    let report = report.with_covariates(&options.covariates.columns());
     report.ensure_usable()?;
     match dataset {
         Some(d) => Ok((attach(d, targets, &options.covariates)?, report)),
@@ -92,7 +93,8 @@ pub fn load(path: &Path, options: &LoadOptions) -> Result<(Dataset, CheckReport)
 pub fn inspect(path: &Path, options: &LoadOptions) -> Result<CheckReport> {
     let table = read_table(path, options.format, options.delimiter)?;
     let (raw, rows) = prepare(table, &path.display().to_string(), options)?;
-    Ok(check_report(raw, options.fill, &|row| rows.row_label(row)))
+    Ok(check_report(raw, options.fill, &|row| rows.row_label(row))
+        .with_covariates(&options.covariates.columns()))
 }
 
 /// Reads the `options.target` columns of `path` at their times without the checks of a series

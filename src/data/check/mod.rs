@@ -241,6 +241,7 @@ fn check_for(
         non_finite: values.non_finite,
         stats,
         problems: found.problems,
+        covariates: Vec::new(),
     };
     let dataset = match (dataset && report.is_usable(), frequency) {
         (true, Some(frequency)) => Some(Dataset {

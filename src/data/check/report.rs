@@ -168,6 +168,9 @@ pub struct CheckReport {
     pub stats: Vec<SeriesStats>,
     /// Problems that make the data unusable for training, each with its fix; empty when usable.
     pub problems: Vec<String>,
+    /// Covariate columns, checked like the targets (their series are in `stats`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub covariates: Vec<String>,
 }
 
 impl CheckReport {
@@ -187,6 +190,18 @@ impl CheckReport {
                 many.join("\n- ")
             ))),
         }
+    }
+
+    /// Report the last `names` of the targets as covariate columns, each series of a target
+    /// coming with one series per covariate.
+    pub fn with_covariates(mut self, names: &[String]) -> CheckReport {
+        if names.is_empty() || names.len() >= self.targets.len() {
+            return self;
+        }
+        let targets = self.targets.len() - names.len();
+        self.covariates = self.targets.split_off(targets);
+        self.series = self.series * targets / (targets + names.len());
+        self
     }
 
     /// A readable text report.
@@ -210,6 +225,13 @@ impl CheckReport {
             let _ = writeln!(s, "time format:  {}", self.time_format);
         }
         let _ = writeln!(s, "target:       {}", self.targets.join(", "));
+        if !self.covariates.is_empty() {
+            let _ = writeln!(
+                s,
+                "covariates:   {} (checked like the target)",
+                self.covariates.join(", ")
+            );
+        }
         if let Some(id) = &self.id_column {
             let _ = writeln!(s, "id column:    {id}");
         }
