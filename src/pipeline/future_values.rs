@@ -14,14 +14,14 @@ use crate::error::{Error, Result};
 use crate::model_file::ModelFile;
 
 /// Future values per series id (or for every series, without an id column) and column.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct FutureValues {
     /// The file, for messages.
     file: String,
     /// (series id or "" for every series, column) → time → value (None when missing).
     values: HashMap<(String, String), HashMap<i64, Option<f64>>>,
     /// How times are written, for messages.
-    time_kind: Option<TimeKind>,
+    time_kind: TimeKind,
     /// The model's target columns: a panel with several targets names its series "id/target".
     targets: Vec<String>,
 }
@@ -76,7 +76,7 @@ impl FutureValues {
         Ok(FutureValues {
             file: path.display().to_string(),
             values,
-            time_kind: Some(model.time_kind),
+            time_kind: model.time_kind,
             targets: model.targets.clone(),
         })
     }
@@ -84,7 +84,7 @@ impl FutureValues {
     /// The values of `column` for series `id` at `times`, or an error naming the first
     /// timestamp without a value.
     pub fn at(&self, id: &str, column: &str, times: &[i64]) -> Result<Vec<f64>> {
-        let kind = self.time_kind.unwrap_or(TimeKind::DateTime);
+        let kind = self.time_kind;
         // the series' own rows, its group's (a panel with several targets), or every series'
         let group = self
             .targets
