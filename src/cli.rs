@@ -14,7 +14,7 @@ use crate::data::io::Format;
 use crate::data::window::{Split, SplitPart};
 use crate::data::TimeFormat;
 use crate::metrics::Metric;
-use crate::model::{ModelKind, NetworkConfig, TrainSettings};
+use crate::model::{ModelKind, NetworkConfig, SeriesWeight, TrainSettings};
 use crate::nn::ffn::FfnFactor;
 use crate::nn::forecaster::HeadKind;
 use crate::nn::loss::Loss;
@@ -178,11 +178,13 @@ pub struct NeuralArgs {
     /// Dropout rate on the head's input during training (0: none).
     #[arg(long, value_name = "P", default_value_t = NetworkConfig::default().head_dropout, value_parser = probability)]
     pub head_dropout: f64,
-    /// The linear base the network refines: a baseline fitted in closed form on the training
-    /// windows (its ridge penalty from --alpha or chosen on validation); the network's head
-    /// starts at zero, so the untrained model is the base (nlinear|dlinear|linear|snaive|none;
-    /// default nlinear, chosen on validation windows: docs/accuracy.md).
-    #[arg(long, value_name = "MODEL", default_value = "nlinear", value_parser = base_model)]
+    /// The linear forecast behind the network. auto (default, chosen on validation windows:
+    /// docs/accuracy.md): the network forecasts alone, and closed-form NLinear replaces it unless
+    /// the network beats NLinear on both halves (in time) of the validation windows. nlinear,
+    /// dlinear, linear or snaive: a base fitted in closed form on the training windows (its
+    /// ridge penalty from --alpha or chosen on validation) that the network refines; its head
+    /// starts at zero, so the untrained model is the base. none: the network alone.
+    #[arg(long, value_name = "MODEL", default_value = "auto", value_parser = base_model)]
     pub base: BaseChoice,
     /// Learning-rate factor of the linear base: 0 keeps it frozen at its closed-form start.
     #[arg(long, value_name = "FACTOR", default_value_t = 0.0, value_parser = non_negative)]
@@ -215,6 +217,9 @@ pub struct NeuralArgs {
     /// Models with a --base: keep the network's correction only if it beats the base on both halves (in time) of the validation windows, else keep the base (true or false).
     #[arg(long, value_name = "BOOL", default_value_t = TrainSettings::default().confirm, action = clap::ArgAction::Set)]
     pub confirm: bool,
+    /// How the training loss weighs the series of a panel: std (each in units of its training standard deviation) or mase (each in units of its in-sample seasonal-naive error, the scale of MASE). The weights average 1, so a single series is unaffected.
+    #[arg(long, value_name = "WEIGHT", default_value_t = TrainSettings::default().series_weight, value_enum)]
+    pub series_weight: SeriesWeight,
 }
 
 /// `xlstm check`.
@@ -586,22 +591,30 @@ fn probability(text: &str) -> Result<f64, String> {
     }
 }
 
-/// The value of `--base`: a linear baseline, or none.
+/// The value of `--base`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct BaseChoice(pub Option<ModelKind>);
+pub enum BaseChoice {
+    /// The network forecasts alone.
+    None,
+    /// The network refines this linear baseline.
+    Base(ModelKind),
+    /// The network forecasts alone, and NLinear replaces it unless it does better on validation.
+    Auto,
+}
 
-/// `--base`: `none` or a linear baseline's name.
+/// `--base`: `auto`, `none` or a linear baseline's name.
 fn base_model(text: &str) -> Result<BaseChoice, String> {
     match text {
-        "none" => Ok(BaseChoice(None)),
+        "none" => Ok(BaseChoice::None),
+        "auto" => Ok(BaseChoice::Auto),
         _ => match ModelKind::from_name(text) {
             Some(
                 kind @ (ModelKind::NLinear
                 | ModelKind::DLinear
                 | ModelKind::Linear
                 | ModelKind::SeasonalNaive),
-            ) => Ok(BaseChoice(Some(kind))),
-            _ => Err("give nlinear, dlinear, linear, snaive or none".into()),
+            ) => Ok(BaseChoice::Base(kind)),
+            _ => Err("give auto, nlinear, dlinear, linear, snaive or none".into()),
         },
     }
 }
@@ -668,6 +681,11 @@ value_enum!(Loss {
     Loss::Mae => "mae": "Mean absolute error",
     Loss::Huber { delta: 1.0 } => "huber": "Huber loss (δ = 1 on standardised values)",
     Loss::Quantile => "quantile": "Pinball loss over the quantiles of the --level intervals (non-crossing)",
+});
+
+value_enum!(SeriesWeight {
+    SeriesWeight::Std => "std": "Each series in units of its training standard deviation",
+    SeriesWeight::Mase => "mase": "Each series in units of its in-sample seasonal-naive error (MASE's scale)",
 });
 
 value_enum!(Metric {

@@ -36,7 +36,9 @@ use crate::commands::{print_json, Output};
 use crate::data::load::load;
 use crate::data::window::{ScaledSplit, Split, SplitPart, WindowSet};
 use crate::error::{Error, Result};
-use crate::model::{Forecaster, ModelConfig, ModelKind, NetworkConfig, Progress, TrainSettings};
+use crate::model::{
+    Forecaster, ModelConfig, ModelKind, NetworkConfig, Progress, SeriesWeight, TrainSettings,
+};
 use crate::nn::count;
 use crate::nn::forecaster::{CellKind, CoreKind, ForecasterConfig, HeadKind};
 use crate::nn::kernel::fma_peak_gflops;
@@ -136,7 +138,8 @@ pub fn subject(
 
 /// The default forecaster of the library for `lookback` → `--horizon`, with `--epochs`,
 /// `--batch` and `--threads`, no early stopping and no time budget; every other setting (network,
-/// base, loss, learning rate, seed, …) as `ModelConfig::for_kind(ModelKind::Xlstm)` gives it.
+/// base, loss, learning rate, seed, …) as `ModelConfig::for_kind(ModelKind::Xlstm)` gives it,
+/// except that a fallback base (`--base auto`) is dropped: the network alone is what it trains.
 pub fn default_model(
     (width, heads): (Option<usize>, Option<usize>),
     lookback: usize,
@@ -149,6 +152,11 @@ pub fn default_model(
     }
     if let Some(h) = heads {
         neural.network.heads = h;
+    }
+    if neural.base.is_some_and(|b| b.fallback) {
+        // `--base auto` trains the network alone (without validation windows it would keep its
+        // fallback and train nothing)
+        neural.base = None;
     }
     neural.train = TrainSettings {
         epochs: args.epochs,
@@ -291,6 +299,7 @@ fn settings(args: &BenchArgs) -> TrainConfig {
         ensemble: 1,
         threads: args.threads,
         confirm: false,
+        series_weight: SeriesWeight::Std,
     };
     settings.train_config(0, None) // no window budget: the windows do not matter
 }

@@ -1,7 +1,7 @@
 //! What every modelling command does first: turn the parsed flags into the library's requests
 //! (loader options, window request, model settings) and read and check the data.
 
-use crate::cli::{DataArgs, IntervalArgs, ModelArgs, NeuralArgs, WindowArgs};
+use crate::cli::{BaseChoice, DataArgs, IntervalArgs, ModelArgs, NeuralArgs, WindowArgs};
 use crate::commands::Output;
 use crate::data::check::CheckReport;
 use crate::data::covariates::CovariateRequest;
@@ -146,12 +146,20 @@ pub fn model_config(
                 ensemble: neural.ensemble,
                 threads: neural.threads,
                 confirm: neural.confirm,
+                series_weight: neural.series_weight,
             },
-            base: neural.base.0.map(|kind| BaseConfig {
-                model: kind,
-                alpha: model.alpha,
-                lr_scale: neural.base_lr,
-            }),
+            base: match neural.base {
+                BaseChoice::None => None,
+                BaseChoice::Auto => Some(BaseConfig {
+                    alpha: model.alpha,
+                    ..BaseConfig::fallback(ModelKind::NLinear)
+                }),
+                BaseChoice::Base(kind) => Some(BaseConfig {
+                    alpha: model.alpha,
+                    lr_scale: neural.base_lr,
+                    ..BaseConfig::frozen(kind)
+                }),
+            },
             result: Vec::new(),
         };
         if settings.train.loss == Loss::Quantile {

@@ -91,6 +91,11 @@ pub struct BaseConfig {
     pub alpha: Option<f64>,
     /// Learning-rate factor of the base during training: 0 keeps it at its closed-form start.
     pub lr_scale: f64,
+    /// `--base auto`: the network trains without this base, and the base alone replaces the
+    /// network when the network does not beat it on both halves (in time) of the validation
+    /// windows. Fitting resolves it: a fitted model has no base, or this one as a plain base.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub fallback: bool,
 }
 
 impl BaseConfig {
@@ -100,6 +105,16 @@ impl BaseConfig {
             model,
             alpha: None,
             lr_scale: 0.0,
+            fallback: false,
+        }
+    }
+
+    /// `--base auto`: `model` (penalty chosen on validation) as the fallback of a network
+    /// trained without a base ([`BaseConfig::fallback`]).
+    pub fn fallback(model: ModelKind) -> BaseConfig {
+        BaseConfig {
+            fallback: true,
+            ..BaseConfig::frozen(model)
         }
     }
 
@@ -163,6 +178,22 @@ pub struct TrainSettings {
     /// hold-out, docs/accuracy.md; false in files written before it).
     #[serde(default)]
     pub confirm: bool,
+    /// How the training loss weighs the series of a panel (`std` in files written before it).
+    #[serde(default)]
+    pub series_weight: SeriesWeight,
+}
+
+/// How the training loss weighs the windows of different series. Either way the weights average
+/// 1 over the training windows, so a single series trains exactly as without weights.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SeriesWeight {
+    /// Every series in its scaled units, i.e. in units of its training standard deviation.
+    #[default]
+    Std,
+    /// Every series in units of its in-sample seasonal-naive error over the training rows, the
+    /// scale of MASE: a series that seasonal naive forecasts well counts more.
+    Mase,
 }
 
 /// The file form of [`Loss`]: `"mse"`, `"mae"`, `{"huber": {"delta": 1.0}}` or `"quantile"`.
@@ -198,6 +229,7 @@ impl Default for TrainSettings {
             ensemble: 1,
             threads: 2,
             confirm: true,
+            series_weight: SeriesWeight::Std,
         }
     }
 }
@@ -293,7 +325,7 @@ impl NeuralConfig {
                 ..NetworkConfig::default()
             },
             train: TrainSettings::default(),
-            base: Some(BaseConfig::frozen(ModelKind::NLinear)),
+            base: Some(BaseConfig::fallback(ModelKind::NLinear)),
             result: Vec::new(),
         }
     }
@@ -393,7 +425,8 @@ impl ModelConfig {
         let Some(neural) = self.neural() else {
             return Ok(());
         };
-        neural.train.validate(neural.base.is_some())?;
+        // zero epochs are the base alone, which needs a plain base (`--base auto` trains without)
+        neural.train.validate(neural.base.is_some_and(|b| !b.fallback))?;
         if (neural.train.loss == Loss::Quantile) == neural.network.quantiles.is_empty() {
             return Err(Error::usage(
                 "--loss quantile and a network's quantiles go together: give --loss quantile with --level for the quantiles it learns",
@@ -503,9 +536,12 @@ mod tests {
         assert!(epochs.contains("--epochs"), "{epochs}");
         // zero epochs with a linear base: the model is the base (a refit of a kept base)
         let mut base_alone = ModelConfig::for_kind(ModelKind::Xlstm);
-        base_alone.neural_mut().unwrap().train.epochs = 0;
-        assert!(base_alone.neural().unwrap().base.is_some());
+        let n = base_alone.neural_mut().unwrap();
+        (n.train.epochs, n.base) = (0, Some(BaseConfig::frozen(ModelKind::NLinear)));
         base_alone.validate().unwrap();
+        // but not with `--base auto`, whose network trains without the base
+        let auto = with(ModelKind::Xlstm, &|c| c.neural_mut().unwrap().train.epochs = 0);
+        assert!(auto.contains("--epochs"), "{auto}");
         let time = with(ModelKind::Xlstm, &|c| {
             c.neural_mut().unwrap().train.max_time = Some(-1.0)
         });

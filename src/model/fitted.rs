@@ -14,7 +14,8 @@ use crate::baseline::{Baseline, LinearMap, DLINEAR_KERNEL};
 use crate::data::window::WindowSet;
 use crate::error::{Error, Result};
 use crate::nn::forecaster::{self, CoreKind, ForecasterConfig, ForecasterParams};
-use crate::nn::train::{EpochReport, StopReason};
+use crate::nn::loss::Loss;
+use crate::nn::train::{self, EpochReport, StopReason, WindowSource};
 
 /// A named tensor as stored in the model file.
 pub type NamedTensor = (String, Vec<f64>);
@@ -122,6 +123,32 @@ impl Fitted {
     /// Covariate channels C read beside the target: inputs are (N, L·(1 + C)).
     pub fn covariates(&self) -> usize {
         self.covariates
+    }
+
+    /// A neural model's validation loss on the earlier and the later half of `validation`
+    /// ([`train::loss_on_halves`]), averaged over the ensemble's members; None for a baseline.
+    pub(super) fn loss_on_halves(
+        &self,
+        loss: Loss,
+        validation: &dyn WindowSource,
+        threads: usize,
+    ) -> Option<[f64; 2]> {
+        let Model::Neural { config, members } = &self.model else {
+            return None;
+        };
+        let mut total = [0.0; 2];
+        for params in members {
+            let halves = train::loss_on_halves(params, config, loss, validation, threads);
+            total[0] += halves[0];
+            total[1] += halves[1];
+        }
+        Some(total.map(|t| t / members.len() as f64))
+    }
+
+    /// The same model with `report` as its fit report.
+    pub(super) fn with_report(mut self, report: FitReport) -> Fitted {
+        self.report = report;
+        self
     }
 
     /// How fitting went.

@@ -231,7 +231,8 @@ mod tests {
             ModelConfig::SeasonalNaive { season: Some(12) }
         );
         let mut lstm = ModelConfig::for_kind(ModelKind::Lstm);
-        lstm.neural_mut().unwrap().train.epochs = 1;
+        let n = lstm.neural_mut().unwrap();
+        (n.train.epochs, n.base) = (1, None);
         let fitted = Forecaster::new(lstm, 24, 6, 12)
             .unwrap()
             .fit(&train, &val, &mut Silent)
@@ -256,8 +257,9 @@ mod tests {
         let (train, val, test) = windows();
         let fit = |seed: u64, members: usize| {
             let mut config = small_neural(ModelKind::Slstm, 2);
-            let t = &mut config.neural_mut().unwrap().train;
-            (t.seed, t.ensemble) = (seed, members);
+            let n = config.neural_mut().unwrap();
+            n.base = Some(crate::model::BaseConfig::frozen(ModelKind::NLinear));
+            (n.train.seed, n.train.ensemble) = (seed, members);
             Forecaster::new(config, 24, 6, 12)
                 .unwrap()
                 .fit(&train, &val, &mut Silent)
@@ -385,6 +387,77 @@ mod tests {
             again.predict(val.inputs().view()),
             fitted.predict(val.inputs().view())
         );
+    }
+
+    /// Progress that keeps the notes.
+    #[derive(Default)]
+    struct Notes(Vec<String>);
+    impl Progress for Notes {
+        fn note(&mut self, message: &str) {
+            self.0.push(message.to_string());
+        }
+    }
+
+    /// `--base auto` on a sine that NLinear forecasts almost exactly: a briefly trained network
+    /// does not beat it on both validation halves, so the model is NLinear, resolved as a base
+    /// with no trained epoch (a refit is the base on every row) and forecasting exactly as the
+    /// plain base model with zero epochs.
+    #[test]
+    fn base_auto_falls_back_to_its_base_when_the_network_does_not_beat_it() {
+        let (train, val, test) = windows();
+        let mut config = small_neural(ModelKind::Xlstm, 1);
+        config.neural_mut().unwrap().base = Some(crate::model::BaseConfig::fallback(ModelKind::NLinear));
+        let mut notes = Notes::default();
+        let fitted = Forecaster::new(config, 24, 6, 12)
+            .unwrap()
+            .fit(&train, &val, &mut notes)
+            .unwrap();
+        assert!(
+            notes.0.iter().any(|n| n.contains("the model is nlinear")),
+            "{:?}",
+            notes.0
+        );
+        let neural = fitted.config().neural().unwrap();
+        let base = neural.base.expect("resolved to the base");
+        assert!(!base.fallback && base.alpha.is_some(), "{base:?}");
+        assert_eq!((neural.train.epochs, neural.best_epochs()), (0, 0.0));
+        assert!(
+            !fitted.report().history.is_empty(),
+            "the report is the network's training"
+        );
+        let mut plain = small_neural(ModelKind::Xlstm, 0);
+        plain.neural_mut().unwrap().base = Some(crate::model::BaseConfig::frozen(ModelKind::NLinear));
+        let plain = Forecaster::new(plain, 24, 6, 12)
+            .unwrap()
+            .fit(&train, &val, &mut Silent)
+            .unwrap();
+        assert_eq!(
+            fitted.predict(test.inputs().view()),
+            plain.predict(test.inputs().view())
+        );
+    }
+
+    /// `--base auto` whose fallback is a poor forecaster (seasonal naive with the wrong season,
+    /// 5, on a period-12 sine): the network beats it on both halves and is kept, without a base.
+    #[test]
+    fn base_auto_keeps_a_network_that_beats_its_base_on_both_validation_halves() {
+        let (train, val, _) = windows();
+        let mut config = small_neural(ModelKind::Xlstm, 10);
+        config.neural_mut().unwrap().base =
+            Some(crate::model::BaseConfig::fallback(ModelKind::SeasonalNaive));
+        let mut notes = Notes::default();
+        let fitted = Forecaster::new(config, 24, 6, 5)
+            .unwrap()
+            .fit(&train, &val, &mut notes)
+            .unwrap();
+        assert!(
+            notes.0.iter().any(|n| n.contains("keeping the network")),
+            "{:?}",
+            notes.0
+        );
+        let neural = fitted.config().neural().unwrap();
+        assert_eq!(neural.base, None);
+        assert!(neural.best_epochs() >= 1.0, "{:?}", neural.result);
     }
 
     /// The grid's choice is the penalty with the lowest validation error, found independently.

@@ -35,7 +35,8 @@ mod progress;
 mod refit;
 
 pub use config::{
-    BaseConfig, LinearConfig, ModelConfig, NeuralConfig, TrainSettings, TrainingResult, ALPHA_GRID,
+    BaseConfig, LinearConfig, ModelConfig, NeuralConfig, SeriesWeight, TrainSettings, TrainingResult,
+    ALPHA_GRID,
 };
 pub use fitted::{FitReport, Fitted, NamedTensor};
 pub use forecaster::{select_alpha, Forecaster};

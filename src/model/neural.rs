@@ -5,11 +5,11 @@
 
 use std::time::Instant;
 
-use super::config::{BaseConfig, NeuralConfig, TrainSettings, TrainingResult};
+use super::config::{BaseConfig, NeuralConfig, SeriesWeight, TrainSettings, TrainingResult};
 use super::fitted::{FitReport, Fitted};
 use super::forecaster::Forecaster;
 use super::network::NetworkConfig;
-use super::progress::Progress;
+use super::progress::{Progress, Silent};
 use crate::baseline::Baseline;
 use crate::data::window::WindowSet;
 use crate::error::{Error, Result};
@@ -51,8 +51,159 @@ impl WindowSource for WindowSet {
     }
 }
 
+/// Windows with a loss weight per series ([`series_weights`]); without weights, every window's
+/// weight is 1.
+struct Weighted<'a> {
+    windows: &'a WindowSet,
+    series: Option<&'a [f64]>, // (S)
+}
+
+impl WindowSource for Weighted<'_> {
+    fn len(&self) -> usize {
+        self.windows.len()
+    }
+    fn lookback(&self) -> usize {
+        self.windows.lookback
+    }
+    fn width(&self) -> usize {
+        self.windows.width()
+    }
+    fn horizon(&self) -> usize {
+        self.windows.horizon
+    }
+    fn fill(&self, index: usize, input: &mut [f64], target: &mut [f64]) {
+        WindowSource::fill(self.windows, index, input, target);
+    }
+    fn later_half(&self) -> Vec<bool> {
+        WindowSource::later_half(self.windows)
+    }
+    fn weight(&self, index: usize) -> f64 {
+        self.series.map_or(1.0, |w| w[self.windows.starts[index].0])
+    }
+}
+
+/// The loss weight of every series (S) under `kind`, from the training windows `train`: for
+/// [`SeriesWeight::Mase`] the inverse of the in-sample seasonal-naive MAE (period `season`) of
+/// each series' scaled training rows, so that the loss is counted in MASE's units, normalised
+/// to a mean of 1 over the training windows. A series whose scale is zero (constant training
+/// rows) gets the median weight. None, i.e. every weight 1, for [`SeriesWeight::Std`] and for a
+/// single series (whose weight would be 1 anyway).
+fn series_weights(kind: SeriesWeight, train: &WindowSet, season: usize) -> Option<Vec<f64>> {
+    if kind == SeriesWeight::Std || train.is_empty() {
+        return None;
+    }
+    let mut end = vec![0usize; train.values.len()]; // (S) end of the training rows
+    for &(s, t) in &train.starts {
+        end[s] = end[s].max(t + train.lookback + train.horizon);
+    }
+    if end.iter().filter(|&&e| e > 0).count() < 2 {
+        return None;
+    }
+    let inverse: Vec<Option<f64>> = train
+        .values
+        .iter()
+        .zip(&end)
+        .map(|(values, &e)| crate::metrics::mase_scale(&values[..e], season).map(|scale| 1.0 / scale))
+        .collect();
+    let mut known: Vec<f64> = inverse.iter().flatten().copied().collect();
+    if known.is_empty() {
+        return None;
+    }
+    known.sort_by(f64::total_cmp);
+    let median = known[known.len() / 2];
+    let weights: Vec<f64> = inverse.iter().map(|w| w.unwrap_or(median)).collect();
+    let mean = train.starts.iter().map(|&(s, _)| weights[s]).sum::<f64>() / train.len() as f64;
+    Some(weights.iter().map(|w| w / mean).collect())
+}
+
 /// Train `settings` for `forecaster` on `(train, validation)`; `start` is when fitting began.
+/// With `--base auto` ([`BaseConfig::fallback`]) see [`fit_or_fall_back`].
 pub(super) fn fit(
+    forecaster: &Forecaster,
+    settings: &NeuralConfig,
+    windows: (&WindowSet, &WindowSet),
+    start: Instant,
+    progress: &mut dyn Progress,
+) -> Result<Fitted> {
+    match settings.base {
+        Some(base) if base.fallback => fit_or_fall_back(forecaster, settings, base, windows, start, progress),
+        _ => fit_network(forecaster, settings, windows, start, progress),
+    }
+}
+
+/// `--base auto`: train the network without a base, fit `base` in closed form, and keep the
+/// network only when its validation loss beats the base's on both halves (in time) of the
+/// validation windows; otherwise the model is the base alone (a network with the base and no
+/// trained epoch, so that a refit is the base on every row). Without validation windows there
+/// is nothing to judge the network on, and the model is the base. The fit report is the
+/// network's training either way.
+fn fit_or_fall_back(
+    forecaster: &Forecaster,
+    settings: &NeuralConfig,
+    base: BaseConfig,
+    (train, validation): (&WindowSet, &WindowSet),
+    start: Instant,
+    progress: &mut dyn Progress,
+) -> Result<Fitted> {
+    let base_alone = NeuralConfig {
+        train: TrainSettings {
+            epochs: 0,
+            window_budget: None,
+            ensemble: 1,
+            ..settings.train.clone()
+        },
+        base: Some(BaseConfig {
+            fallback: false,
+            ..base
+        }),
+        ..settings.clone()
+    };
+    let name = base.model.name();
+    if validation.is_empty() {
+        progress.note(&format!(
+            "--base auto: no validation windows to judge a network on, so the model is its base ({name})"
+        ));
+        return fit_network(forecaster, &base_alone, (train, validation), start, &mut Silent);
+    }
+    let network_alone = NeuralConfig {
+        base: None,
+        ..settings.clone()
+    };
+    let network = fit_network(forecaster, &network_alone, (train, validation), start, progress)?;
+    let fallback = fit_network(forecaster, &base_alone, (train, validation), start, &mut Silent)?;
+    let weights = series_weights(settings.train.series_weight, train, forecaster.season());
+    let source = Weighted {
+        windows: validation,
+        series: weights.as_deref(),
+    };
+    let (loss, threads) = (settings.train.loss, settings.train.threads);
+    let [ours, theirs] =
+        [&network, &fallback].map(|f| f.loss_on_halves(loss, &source, threads).expect("a neural model"));
+    // a half without windows does not vote
+    let beats = (0..2).all(|h| theirs[h].is_nan() || ours[h] < theirs[h]);
+    let halves = format!(
+        "{:.4} against {:.4}, then {:.4} against {:.4}",
+        ours[0], theirs[0], ours[1], theirs[1]
+    );
+    let report = FitReport {
+        seconds: start.elapsed().as_secs_f64(),
+        ..network.report().clone()
+    };
+    if beats {
+        progress.note(&format!(
+            "--base auto: the network beats {name} on both validation halves ({halves}); keeping the network"
+        ));
+        Ok(network.with_report(report))
+    } else {
+        progress.note(&format!(
+            "--base auto: the network does not beat {name} on both validation halves ({halves}); the model is {name}"
+        ));
+        Ok(fallback.with_report(report))
+    }
+}
+
+/// Train `settings` (a network alone, or over a plain base) for `forecaster`.
+fn fit_network(
     forecaster: &Forecaster,
     settings: &NeuralConfig,
     (train, validation): (&WindowSet, &WindowSet),
@@ -75,6 +226,12 @@ pub(super) fn fit(
     let estimate = crate::memory::neural(&network, &train_config, train.len(), validation.len());
     progress.detail(&estimate.describe());
     crate::memory::ensure_fits(&estimate, crate::memory::available())?;
+    let weights = series_weights(settings.train.series_weight, train, forecaster.season());
+    let weighted = |windows| Weighted {
+        windows,
+        series: weights.as_deref(),
+    };
+    let (train_source, validation_source) = (weighted(train), weighted(validation));
     let members = settings.train.ensemble.max(1);
     let mut trained_members: Vec<Trained> = Vec::with_capacity(members);
     for k in 0..members {
@@ -91,8 +248,8 @@ pub(super) fn fit(
             &member_config,
             network.clone(),
             base.as_ref(),
-            train,
-            validation,
+            &train_source,
+            &validation_source,
             &mut |r| progress.epoch(r),
         );
         let trained = match result {
@@ -200,6 +357,36 @@ fn summary(trained: &Trained) -> String {
 mod tests {
     use super::*;
     use crate::data::window::{ScaledSplit, Split, SplitPart};
+    use crate::metrics::mase_scale;
+
+    /// With `mase`, each series weighs the inverse of its seasonal-naive error on its scaled
+    /// training rows, the weights average 1 over the training windows, and a series without that
+    /// error (constant) gets the median weight; `std` and a single series have no weights.
+    #[test]
+    fn mase_weights_are_inverse_seasonal_naive_errors_averaging_one() {
+        let noise = |t: usize, p: usize| ((t * 7919) % p) as f64 / p as f64;
+        let a: Vec<f64> = (0..200).map(|t| (t as f64 * 0.3).sin() + noise(t, 13)).collect();
+        let b: Vec<f64> = (0..300).map(|t| (t % 24) as f64 + 3.0 * noise(t, 17)).collect();
+        let flat = vec![5.0; 250];
+        let series = [("a", &a[..]), ("b", &b[..]), ("flat", &flat[..])];
+        let split = ScaledSplit::new(&series, Split::Fractions(0.6, 0.2, 0.2), 8, 2).unwrap();
+        let train = split.windows(SplitPart::Train, 1);
+        let w = series_weights(SeriesWeight::Mase, &train, 24).expect("weights");
+        let mean = train.starts.iter().map(|&(s, _)| w[s]).sum::<f64>() / train.len() as f64;
+        assert!((mean - 1.0).abs() < 1e-12, "mean weight {mean}");
+        let scale = |s: usize| mase_scale(&split.values[s][..split.bounds[s][1]], 24).unwrap();
+        assert!((w[0] / w[1] - scale(1) / scale(0)).abs() < 1e-9, "{w:?}");
+        assert!(w[0] != w[1], "different series, different weights: {w:?}");
+        assert_eq!(
+            w[2],
+            w[0].max(w[1]),
+            "the constant series gets the median of two: {w:?}"
+        );
+        assert_eq!(series_weights(SeriesWeight::Std, &train, 24), None);
+        let one = ScaledSplit::new(&series[1..2], Split::Fractions(0.6, 0.2, 0.2), 8, 2).unwrap();
+        let one_train = one.windows(SplitPart::Train, 1);
+        assert_eq!(series_weights(SeriesWeight::Mase, &one_train, 24), None);
+    }
 
     /// The validation halves are halves in time within every series, so each series is in both.
     #[test]

@@ -52,6 +52,12 @@ pub trait WindowSource: Sync {
         let n = self.len();
         (0..n).map(|i| 2 * i >= n).collect()
     }
+    /// The loss weight of window `index`: its forecast and target are multiplied by it before
+    /// the loss, so an MAE or pinball loss counts the window `weight` times (an MSE loss
+    /// weight² times). 1 by default.
+    fn weight(&self, _index: usize) -> f64 {
+        1.0
+    }
 }
 
 /// Floating-point type used for training (gradient checks always use f64).
@@ -346,11 +352,20 @@ impl<'a, F: Float> Trainer<'a, F> {
         let denom = batch.len() * self.model.horizon;
         let (model, loss, seed) = (self.model, self.loss, self.seed);
         let work = |shard: &mut Shard<F>| {
-            let (x, y) = load(src, &batch[shard.start..shard.end]);
+            let indices = &batch[shard.start..shard.end];
+            let (x, mut y) = load(src, indices);
             let mut masks = mask_rng(seed, step, shard.index);
-            let (pred, cache) = forecaster::forward_train(params, model, x.view(), &mut masks);
+            let (mut pred, cache) = forecaster::forward_train(params, model, x.view(), &mut masks);
+            let weights = weights_of::<F>(src, indices);
+            if let Some(w) = &weights {
+                scale_rows(&mut pred, w);
+                scale_rows(&mut y, w);
+            }
             shard.loss = objective(model, loss, pred.view(), y.view(), denom);
-            let d_pred = objective_gradient(model, loss, pred.view(), y.view(), denom);
+            let mut d_pred = objective_gradient(model, loss, pred.view(), y.view(), denom);
+            if let Some(w) = &weights {
+                scale_rows(&mut d_pred, w); // the chain rule through pred·w
+            }
             super::fill(&mut shard.grads, F::zero());
             forecaster::backward(params, model, &cache, d_pred.view(), &mut shard.grads);
         };
@@ -399,6 +414,22 @@ fn load<F: Float>(src: &dyn WindowSource, indices: &[usize]) -> (Array2<F>, Arra
             .for_each(|(a, &v)| *a = cast(v));
     }
     (x, y)
+}
+
+/// The loss weights of the windows `indices` (n), or None when they are all 1.
+fn weights_of<F: Float>(src: &dyn WindowSource, indices: &[usize]) -> Option<Vec<F>> {
+    let weights: Vec<f64> = indices.iter().map(|&i| src.weight(i)).collect();
+    weights
+        .iter()
+        .any(|&w| w != 1.0)
+        .then(|| weights.iter().map(|&w| cast(w)).collect())
+}
+
+/// Multiplies row r of `a` (n, ·) by `weights[r]`.
+fn scale_rows<F: Float>(a: &mut Array2<F>, weights: &[F]) {
+    for (mut row, &w) in a.rows_mut().into_iter().zip(weights) {
+        row.mapv_inplace(|v| v * w);
+    }
 }
 
 /// The training loss of forecasts `pred` of `model` against `target` (B, P), summed and divided
@@ -469,13 +500,30 @@ fn evaluate_on<F: Float>(
     let n = indices.len();
     let mut sums = chunks::<f64>(n, EVAL_CHUNK);
     workers.for_each(&mut sums, |(a, b, sum)| {
-        let (x, y) = load::<F>(src, &indices[*a..*b]);
-        let (pred, _) = forecaster::forward(params, model, x.view());
+        let (x, mut y) = load::<F>(src, &indices[*a..*b]);
+        let (mut pred, _) = forecaster::forward(params, model, x.view());
+        if let Some(w) = weights_of::<F>(src, &indices[*a..*b]) {
+            scale_rows(&mut pred, &w);
+            scale_rows(&mut y, &w);
+        }
         *sum = objective(model, loss, pred.view(), y.view(), 1)
             .to_f64()
             .unwrap_or(f64::NAN);
     });
     sums.iter().map(|(_, _, sum)| sum).sum::<f64>() / (n * model.horizon).max(1) as f64
+}
+
+/// The validation loss of trained weights `params` (`loss`, or the pinball loss of a quantile
+/// model, with the windows' weights) on the earlier and the later half of `src`'s windows
+/// ([`WindowSource::later_half`]; NaN for a half without windows), in f64 on `threads` workers.
+pub fn loss_on_halves(
+    params: &ForecasterParams<f64>,
+    model: &ForecasterConfig,
+    loss: Loss,
+    src: &dyn WindowSource,
+    threads: usize,
+) -> [f64; 2] {
+    evaluate_halves(params, model, loss, src, &Workers::new(threads))
 }
 
 /// Mean loss of `params` on the earlier and the later half of `src`'s windows (NaN for a half

@@ -651,3 +651,108 @@ fn an_empty_validation_half_does_not_veto_a_correction() {
     assert!(base_late.is_nan() && late.is_nan(), "no later half");
     assert!(trained.best_epoch > 0, "the sine's correction is kept");
 }
+
+/// Windows `indices` of a sine, each with a loss weight.
+struct Picked {
+    sine: Sine,
+    indices: Vec<usize>,
+    weights: Vec<f64>,
+}
+
+impl WindowSource for Picked {
+    fn len(&self) -> usize {
+        self.indices.len()
+    }
+    fn lookback(&self) -> usize {
+        self.sine.lookback
+    }
+    fn horizon(&self) -> usize {
+        self.sine.horizon
+    }
+    fn fill(&self, index: usize, input: &mut [f64], target: &mut [f64]) {
+        self.sine.fill(self.indices[index], input, target);
+    }
+    fn weight(&self, index: usize) -> f64 {
+        self.weights[index]
+    }
+}
+
+/// The loss and the gradient of one batch of all windows of `src`, in f64.
+fn batch_loss_and_gradient(
+    params: &ForecasterParams<f64>,
+    model: &ForecasterConfig,
+    loss: Loss,
+    src: &dyn WindowSource,
+) -> (f64, Vec<f64>) {
+    let shard_size = 2;
+    let n = src.len();
+    let mut grads = crate::nn::zeros_like(params);
+    let mut trainer = Trainer {
+        model,
+        loss,
+        seed: 0,
+        workers: Workers::new(1),
+        shards: (0..n.div_ceil(shard_size))
+            .map(|_| Shard {
+                index: 0,
+                start: 0,
+                end: 0,
+                grads: grads.clone(),
+                loss: 0.0,
+            })
+            .collect(),
+        flat: Vec::new(),
+    };
+    let batch: Vec<usize> = (0..n).collect();
+    let value = trainer.batch_gradient(params, src, &batch, (shard_size, 0), &mut grads);
+    let mut flat = Vec::new();
+    grads.visit("", &mut |_, v| flat.extend_from_slice(v));
+    (value, flat)
+}
+
+/// A window of weight w counts as w copies of it: for the MAE and pinball losses (positively
+/// homogeneous), windows 0, 1, 2 weighted 2, 1, 3 give exactly twice the loss and the gradient of
+/// the six unweighted windows 0, 0, 1, 2, 2, 2 (twice, as the mean runs over 3 windows, not 6),
+/// in training and in evaluation.
+#[test]
+fn weighted_windows_count_as_their_weight_in_the_loss_and_its_gradient() {
+    let mut quantile_model = model(CoreKind::Xlstm { blocks: "ms".into() });
+    quantile_model.quantiles = vec![0.1, 0.5, 0.9];
+    for (config, loss) in [
+        (model(CoreKind::Xlstm { blocks: "ms".into() }), Loss::Mae),
+        (lstm(), Loss::Mae),
+        (quantile_model, Loss::Quantile),
+    ] {
+        let params = init::<f64>(&config, 7);
+        let weighted = Picked {
+            sine: Sine::new(3, 5),
+            indices: vec![0, 1, 2],
+            weights: vec![2.0, 1.0, 3.0],
+        };
+        let copies = Picked {
+            sine: Sine::new(3, 5),
+            indices: vec![0, 0, 1, 2, 2, 2],
+            weights: vec![1.0; 6],
+        };
+        let (loss_w, grad_w) = batch_loss_and_gradient(&params, &config, loss, &weighted);
+        let (loss_c, grad_c) = batch_loss_and_gradient(&params, &config, loss, &copies);
+        assert!(
+            loss_c > 0.0 && (loss_w - 2.0 * loss_c).abs() < 1e-12 * loss_w,
+            "{loss_w} vs 2·{loss_c}"
+        );
+        assert!(grad_c.iter().any(|g| g.abs() > 1e-6), "a gradient to compare");
+        for (a, b) in grad_w.iter().zip(&grad_c) {
+            assert!(
+                (a - 2.0 * b).abs() <= 1e-10 * (1.0 + a.abs()),
+                "{config:?}: {a} vs 2·{b}"
+            );
+        }
+        let workers = Workers::new(1);
+        let eval_w = evaluate(&params, &config, loss, &weighted, &workers);
+        let eval_c = evaluate(&params, &config, loss, &copies, &workers);
+        assert!(
+            (eval_w - 2.0 * eval_c).abs() < 1e-12 * eval_w,
+            "{eval_w} vs 2·{eval_c}"
+        );
+    }
+}
