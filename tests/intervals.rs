@@ -195,7 +195,7 @@ fn a_quantile_loss_learns_its_own_intervals() {
     let doc = fit(
         &model,
         &[
-            "-m", "lstm", "--loss", "quantile", "--epochs", "2", "--hidden", "8",
+            "-m", "lstm", "--loss", "quantile", "--epochs", "2", "--hidden", "8", "--base", "none",
         ],
     );
     assert!(doc["test"][0]["metrics"]["coverage_95"].as_f64().is_some());
@@ -208,8 +208,9 @@ fn a_quantile_loss_learns_its_own_intervals() {
 }
 
 /// With `--level` and no `--loss`, a neural model learns the quantiles (the default interval
-/// method of neural models, docs/intervals.md); an explicit point loss keeps conformal margins,
-/// as every other model has.
+/// method of neural models, docs/intervals.md; `--base none`, as a network that `--base auto`
+/// replaces by NLinear is a point model); an explicit point loss keeps conformal margins, as
+/// every other model has.
 #[test]
 fn intervals_default_to_learned_quantiles_for_neural_models_only() {
     let dir = temp();
@@ -221,7 +222,7 @@ fn intervals_default_to_learned_quantiles_for_neural_models_only() {
         );
         std::fs::read_to_string(&model).unwrap()
     };
-    let default = file_of("default.xlstm", &["-m", "lstm"]);
+    let default = file_of("default.xlstm", &["-m", "lstm", "--base", "none"]);
     assert!(default.contains("\"loss\":\"quantile\"") && default.contains("\"method\":\"quantile\""));
     let point = file_of("mae.xlstm", &["-m", "lstm", "--loss", "mae"]);
     assert!(point.contains("\"loss\":\"mae\"") && point.contains("\"method\":\"conformal\""));

@@ -125,9 +125,10 @@ impl Fitted {
         self.covariates
     }
 
-    /// A neural model's validation loss on the earlier and the later half of `validation`
-    /// ([`train::loss_on_halves`]), averaged over the ensemble's members; None for a baseline.
-    pub(super) fn loss_on_halves(
+    /// A neural model's point-forecast loss on the earlier and the later half of `validation`
+    /// ([`train::point_loss_on_halves`]), averaged over the ensemble's members; None for a
+    /// baseline.
+    pub(super) fn point_loss_on_halves(
         &self,
         loss: Loss,
         validation: &dyn WindowSource,
@@ -138,7 +139,7 @@ impl Fitted {
         };
         let mut total = [0.0; 2];
         for params in members {
-            let halves = train::loss_on_halves(params, config, loss, validation, threads);
+            let halves = train::point_loss_on_halves(params, config, loss, validation, threads);
             total[0] += halves[0];
             total[1] += halves[1];
         }

@@ -295,7 +295,7 @@ mod tests {
         let fit = |seed: u64, members: usize, quantiles: bool| {
             let mut config = small_neural(ModelKind::Lstm, 2);
             let n = config.neural_mut().unwrap();
-            (n.train.seed, n.train.ensemble) = (seed, members);
+            (n.train.seed, n.train.ensemble, n.base) = (seed, members, None);
             if quantiles {
                 n.learn_quantiles(&[80.0]).unwrap();
             }
@@ -431,6 +431,24 @@ mod tests {
             .unwrap()
             .fit(&train, &val, &mut Silent)
             .unwrap();
+        assert_eq!(
+            fitted.predict(test.inputs().view()),
+            plain.predict(test.inputs().view())
+        );
+        // a quantile network's fallback is the base as a point model (conformal intervals)
+        let mut quantiles = small_neural(ModelKind::Xlstm, 1);
+        let n = quantiles.neural_mut().unwrap();
+        n.base = Some(crate::model::BaseConfig::fallback(ModelKind::NLinear));
+        n.learn_quantiles(&[80.0]).unwrap();
+        let fitted = Forecaster::new(quantiles, 24, 6, 12)
+            .unwrap()
+            .fit(&train, &val, &mut Silent)
+            .unwrap();
+        assert!(fitted.quantiles().is_empty());
+        assert_eq!(
+            fitted.config().neural().unwrap().train.loss,
+            crate::nn::loss::Loss::Mae
+        );
         assert_eq!(
             fitted.predict(test.inputs().view()),
             plain.predict(test.inputs().view())

@@ -14,6 +14,7 @@ use crate::baseline::Baseline;
 use crate::data::window::WindowSet;
 use crate::error::{Error, Result};
 use crate::nn::forecaster::LinearBase;
+use crate::nn::loss::Loss;
 use crate::nn::train::{self, StopReason, TrainConfig, Trained, WindowSource};
 
 impl WindowSource for WindowSet {
@@ -132,11 +133,12 @@ pub(super) fn fit(
 }
 
 /// `--base auto`: train the network without a base, fit `base` in closed form, and keep the
-/// network only when its validation loss beats the base's on both halves (in time) of the
-/// validation windows; otherwise the model is the base alone (a network with the base and no
-/// trained epoch, so that a refit is the base on every row). Without validation windows there
-/// is nothing to judge the network on, and the model is the base. The fit report is the
-/// network's training either way.
+/// network only when its point forecasts' validation loss (the training loss; the median's MAE
+/// for a quantile network) beats the base's on both halves (in time) of the validation windows; otherwise the model is the base alone (a network with the base and no
+/// trained epoch, so that a refit is the base on every row; a point model, whose intervals are
+/// conformal margins, when the network learned quantiles). Without validation windows there is
+/// nothing to judge the network on, and the model is the base. The fit report is the network's
+/// training either way.
 fn fit_or_fall_back(
     forecaster: &Forecaster,
     settings: &NeuralConfig,
@@ -145,7 +147,7 @@ fn fit_or_fall_back(
     start: Instant,
     progress: &mut dyn Progress,
 ) -> Result<Fitted> {
-    let base_alone = NeuralConfig {
+    let mut base_alone = NeuralConfig {
         train: TrainSettings {
             epochs: 0,
             window_budget: None,
@@ -158,6 +160,13 @@ fn fit_or_fall_back(
         }),
         ..settings.clone()
     };
+    // the base has no trained quantiles: alone it is a point model, with conformal intervals
+    let point_loss = match settings.train.loss {
+        Loss::Quantile => Loss::Mae,
+        loss => loss,
+    };
+    base_alone.network.quantiles.clear();
+    base_alone.train.loss = point_loss;
     let name = base.model.name();
     if validation.is_empty() {
         progress.note(&format!(
@@ -176,9 +185,11 @@ fn fit_or_fall_back(
         windows: validation,
         series: weights.as_deref(),
     };
-    let (loss, threads) = (settings.train.loss, settings.train.threads);
-    let [ours, theirs] =
-        [&network, &fallback].map(|f| f.loss_on_halves(loss, &source, threads).expect("a neural model"));
+    let threads = settings.train.threads;
+    let [ours, theirs] = [&network, &fallback].map(|f| {
+        f.point_loss_on_halves(point_loss, &source, threads)
+            .expect("a neural model")
+    });
     // a half without windows does not vote
     let beats = (0..2).all(|h| theirs[h].is_nan() || ours[h] < theirs[h]);
     let halves = format!(

@@ -497,6 +497,20 @@ fn evaluate_on<F: Float>(
     indices: &[usize],
     workers: &Workers,
 ) -> f64 {
+    let score = |pred: ArrayView2<F>, target: ArrayView2<F>| objective(model, loss, pred, target, 1);
+    evaluate_with(params, model, src, indices, workers, score)
+}
+
+/// Mean of `score` (a sum over the entries of one chunk's forecasts and targets, both weighted
+/// by their windows' weights) over the windows `indices` of `src`, per window and horizon step.
+fn evaluate_with<F: Float>(
+    params: &ForecasterParams<F>,
+    model: &ForecasterConfig,
+    src: &dyn WindowSource,
+    indices: &[usize],
+    workers: &Workers,
+    score: impl Fn(ArrayView2<F>, ArrayView2<F>) -> F + Sync + Send,
+) -> f64 {
     let n = indices.len();
     let mut sums = chunks::<f64>(n, EVAL_CHUNK);
     workers.for_each(&mut sums, |(a, b, sum)| {
@@ -506,24 +520,39 @@ fn evaluate_on<F: Float>(
             scale_rows(&mut pred, &w);
             scale_rows(&mut y, &w);
         }
-        *sum = objective(model, loss, pred.view(), y.view(), 1)
-            .to_f64()
-            .unwrap_or(f64::NAN);
+        *sum = score(pred.view(), y.view()).to_f64().unwrap_or(f64::NAN);
     });
     sums.iter().map(|(_, _, sum)| sum).sum::<f64>() / (n * model.horizon).max(1) as f64
 }
 
-/// The validation loss of trained weights `params` (`loss`, or the pinball loss of a quantile
-/// model, with the windows' weights) on the earlier and the later half of `src`'s windows
-/// ([`WindowSource::later_half`]; NaN for a half without windows), in f64 on `threads` workers.
-pub fn loss_on_halves(
+/// The loss of trained weights `params`' point forecasts on the earlier and the later half of
+/// `src`'s windows ([`WindowSource::later_half`]; NaN for a half without windows), in f64 on
+/// `threads` workers, with the windows' weights: `loss` for a point model, and for a quantile
+/// model the MAE of its median (its other quantiles are not compared: a model without trained
+/// spreads would lose on them whatever its point forecasts).
+pub fn point_loss_on_halves(
     params: &ForecasterParams<f64>,
     model: &ForecasterConfig,
     loss: Loss,
     src: &dyn WindowSource,
     threads: usize,
 ) -> [f64; 2] {
-    evaluate_halves(params, model, loss, src, &Workers::new(threads))
+    let workers = Workers::new(threads);
+    if model.quantiles.is_empty() {
+        return evaluate_halves(params, model, loss, src, &workers);
+    }
+    let (m, p) = (model.quantiles.len() / 2, model.horizon);
+    let median_mae = |pred: ArrayView2<f64>, target: ArrayView2<f64>| {
+        Loss::Mae.forward(pred.slice(ndarray::s![.., m * p..(m + 1) * p]), target, 1)
+    };
+    let later = src.later_half();
+    [false, true].map(|half| {
+        let indices: Vec<usize> = (0..src.len()).filter(|&i| later[i] == half).collect();
+        match indices.is_empty() {
+            true => f64::NAN,
+            false => evaluate_with(params, model, src, &indices, &workers, median_mae),
+        }
+    })
 }
 
 /// Mean loss of `params` on the earlier and the later half of `src`'s windows (NaN for a half

@@ -756,3 +756,32 @@ fn weighted_windows_count_as_their_weight_in_the_loss_and_its_gradient() {
         );
     }
 }
+
+/// A quantile model's point loss on the validation halves is the MAE of its median block alone,
+/// computed here by hand from one forward pass; a point model's is its training loss.
+#[test]
+fn the_point_loss_on_halves_of_a_quantile_model_is_its_median_mae() {
+    let mut config = model(CoreKind::Xlstm { blocks: "ms".into() });
+    config.quantiles = vec![0.1, 0.5, 0.9];
+    let params = init::<f64>(&config, 3);
+    let src = Sine::new(10, 2);
+    let [early, late] = point_loss_on_halves(&params, &config, Loss::Quantile, &src, 1);
+    let later = src.later_half();
+    let p = config.horizon;
+    let mut by_hand = [0.0; 2];
+    let mut counts = [0usize; 2];
+    for i in 0..src.len() {
+        let (x, y) = load::<f64>(&src, &[i]);
+        let (pred, _) = forecaster::forward(&params, &config, x.view());
+        let half = usize::from(later[i]);
+        by_hand[half] += (0..p).map(|h| (pred[[0, p + h]] - y[[0, h]]).abs()).sum::<f64>();
+        counts[half] += p;
+    }
+    assert!((early - by_hand[0] / counts[0] as f64).abs() < 1e-12, "{early}");
+    assert!((late - by_hand[1] / counts[1] as f64).abs() < 1e-12, "{late}");
+    let point = lstm();
+    let params = init::<f64>(&point, 3);
+    let halves = point_loss_on_halves(&params, &point, Loss::Mse, &src, 1);
+    let expected = evaluate_halves(&params, &point, Loss::Mse, &src, &Workers::new(1));
+    assert_eq!(halves, expected);
+}

@@ -195,7 +195,7 @@ mod tests {
         let experiment = experiment(&dataset);
         let mut config = ModelConfig::for_kind(ModelKind::Lstm);
         let neural = config.neural_mut().unwrap();
-        (neural.network.width, neural.train.epochs) = (8, 3);
+        (neural.network.width, neural.train.epochs, neural.base) = (8, 3, None);
         neural.learn_quantiles(&[80.0, 95.0]).unwrap();
         let mut fitted = experiment
             .fit(&experiment.forecaster(config).unwrap(), &mut Silent)
