@@ -1,6 +1,8 @@
 //! Fitting the neural kinds (xLSTM, sLSTM, mLSTM, LSTM): the architecture for the forecaster's
 //! windows, a memory check before anything large is allocated, `nn::train` with progress, and the
-//! resolved settings. The networks themselves live in [`crate::nn`], which knows nothing of
+//! resolved settings; the per-series loss weights (`--series-weight`); and `--base auto`, which
+//! trains the network alone and keeps it only when it beats its closed-form fallback on both
+//! validation halves. The networks themselves live in [`crate::nn`], which knows nothing of
 //! [`WindowSet`]; the bridge is the [`WindowSource`] implementation here.
 
 use std::time::Instant;
@@ -134,11 +136,12 @@ pub(super) fn fit(
 
 /// `--base auto`: train the network without a base, fit `base` in closed form, and keep the
 /// network only when its point forecasts' validation loss (the training loss; the median's MAE
-/// for a quantile network) beats the base's on both halves (in time) of the validation windows; otherwise the model is the base alone (a network with the base and no
-/// trained epoch, so that a refit is the base on every row; a point model, whose intervals are
-/// conformal margins, when the network learned quantiles). Without validation windows there is
-/// nothing to judge the network on, and the model is the base. The fit report is the network's
-/// training either way.
+/// for a quantile network; an ensemble's members' mean) beats the base's on both halves (in
+/// time) of the validation windows. Otherwise the model is the base alone: a network with the
+/// base and no trained epoch, so that a refit is the base on every row, and a point model, whose
+/// intervals are conformal margins, when the network learned quantiles. Without validation
+/// windows there is nothing to judge the network on, and the model is the base. The fit report
+/// is the network's training either way.
 fn fit_or_fall_back(
     forecaster: &Forecaster,
     settings: &NeuralConfig,
