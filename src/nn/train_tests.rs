@@ -770,10 +770,10 @@ fn the_point_loss_on_halves_of_a_quantile_model_is_its_median_mae() {
     let p = config.horizon;
     let mut by_hand = [0.0; 2];
     let mut counts = [0usize; 2];
-    for i in 0..src.len() {
+    for (i, &is_later) in later.iter().enumerate() {
         let (x, y) = load::<f64>(&src, &[i]);
         let (pred, _) = forecaster::forward(&params, &config, x.view());
-        let half = usize::from(later[i]);
+        let half = usize::from(is_later);
         by_hand[half] += (0..p).map(|h| (pred[[0, p + h]] - y[[0, h]]).abs()).sum::<f64>();
         counts[half] += p;
     }
