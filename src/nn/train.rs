@@ -545,13 +545,8 @@ pub fn point_loss_on_halves(
     let median_mae = |pred: ArrayView2<f64>, target: ArrayView2<f64>| {
         Loss::Mae.forward(pred.slice(ndarray::s![.., m * p..(m + 1) * p]), target, 1)
     };
-    let later = src.later_half();
-    [false, true].map(|half| {
-        let indices: Vec<usize> = (0..src.len()).filter(|&i| later[i] == half).collect();
-        match indices.is_empty() {
-            true => f64::NAN,
-            false => evaluate_with(params, model, src, &indices, &workers, median_mae),
-        }
+    on_halves(src, |indices| {
+        evaluate_with(params, model, src, indices, &workers, median_mae)
     })
 }
 
@@ -564,11 +559,22 @@ fn evaluate_halves<F: Float>(
     src: &dyn WindowSource,
     workers: &Workers,
 ) -> [f64; 2] {
+    on_halves(src, |indices| {
+        evaluate_on(params, model, loss, src, indices, workers)
+    })
+}
+
+/// `score` of the windows of the earlier and of the later half of `src` (NaN for a half without
+/// windows).
+fn on_halves(src: &dyn WindowSource, score: impl Fn(&[usize]) -> f64) -> [f64; 2] {
     let later = src.later_half();
-    let pick = |half: bool| -> Vec<usize> { (0..src.len()).filter(|&i| later[i] == half).collect() };
-    [false, true].map(|half| match pick(half) {
-        empty if empty.is_empty() => f64::NAN,
-        indices => evaluate_on(params, model, loss, src, &indices, workers),
+    [false, true].map(|half| {
+        let indices: Vec<usize> = (0..src.len()).filter(|&i| later[i] == half).collect();
+        if indices.is_empty() {
+            f64::NAN
+        } else {
+            score(&indices)
+        }
     })
 }
 
