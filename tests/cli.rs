@@ -227,6 +227,13 @@ fn usage_errors_exit_2_and_data_errors_exit_1() {
     assert!(stderr(&ambiguous).contains("--target"), "{}", stderr(&ambiguous));
     let bad_lr = xlstm(&["fit", &data, "--target", "load_mw", "--lr", "-1"]);
     assert_eq!(bad_lr.status.code(), Some(2), "{}", stderr(&bad_lr));
+    let base_lr_without_base = xlstm(&["fit", &data, "--target", "load_mw", "--base-lr", "1"]);
+    assert_eq!(base_lr_without_base.status.code(), Some(2));
+    assert!(
+        stderr(&base_lr_without_base).contains("--base nlinear"),
+        "{}",
+        stderr(&base_lr_without_base)
+    );
     let unknown_flag = xlstm(&["fit", &data, "--no-such-flag"]);
     assert_eq!(unknown_flag.status.code(), Some(2));
     let missing_file = xlstm(&["fit", "/nonexistent/data.csv"]);

@@ -7,7 +7,7 @@ use crate::data::check::CheckReport;
 use crate::data::covariates::CovariateRequest;
 use crate::data::load::{load, LoadOptions};
 use crate::data::Dataset;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::model::{
     check_levels, default_loss, BaseConfig, LinearConfig, ModelConfig, ModelKind, NetworkConfig,
     NeuralConfig, TrainSettings,
@@ -97,6 +97,12 @@ pub fn model_config(
         *linear = LinearConfig { alpha: model.alpha };
     }
     if let Some(settings) = config.neural_mut() {
+        if neural.base == BaseChoice::Auto && neural.base_lr != 0.0 {
+            return Err(Error::usage(
+                "--base-lr trains a named base jointly, but --base auto trains the network without one; \
+                 give --base nlinear (or another base) with --base-lr",
+            ));
+        }
         let blocks = neural.blocks.as_ref().or(neural.ratio.as_ref());
         let core = match (&settings.network.core, blocks) {
             (CoreKind::Lstm { .. }, _) => CoreKind::Lstm {
