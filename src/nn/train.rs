@@ -416,13 +416,13 @@ fn load<F: Float>(src: &dyn WindowSource, indices: &[usize]) -> (Array2<F>, Arra
     (x, y)
 }
 
-/// The loss weights of the windows `indices` (n), or None when they are all 1.
+/// The loss weights of the windows `indices` (n), or None when they are all 1 (the default:
+/// nothing allocated).
 fn weights_of<F: Float>(src: &dyn WindowSource, indices: &[usize]) -> Option<Vec<F>> {
-    let weights: Vec<f64> = indices.iter().map(|&i| src.weight(i)).collect();
-    weights
-        .iter()
-        .any(|&w| w != 1.0)
-        .then(|| weights.iter().map(|&w| cast(w)).collect())
+    if indices.iter().all(|&i| src.weight(i) == 1.0) {
+        return None;
+    }
+    Some(indices.iter().map(|&i| cast(src.weight(i))).collect())
 }
 
 /// Multiplies row r of `a` (n, ·) by `weights[r]`.
