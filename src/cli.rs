@@ -189,7 +189,7 @@ pub struct NeuralArgs {
     /// Learning-rate factor of the linear base: 0 keeps it frozen at its closed-form start.
     #[arg(long, value_name = "FACTOR", default_value_t = 0.0, value_parser = non_negative)]
     pub base_lr: f64,
-    /// Maximum training epochs (default 30, fewer on large data: at most ⌈1,000,000 / training
+    /// Maximum training epochs (default 30, fewer on large data: at most ⌈900,000 / training
     /// windows⌉, see docs/accuracy.md; giving --epochs removes that cap).
     #[arg(long, value_parser = at_least_one)]
     pub epochs: Option<usize>,
