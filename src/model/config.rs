@@ -96,6 +96,11 @@ pub struct BaseConfig {
     /// windows. Fitting resolves it: a fitted model has no base, or this one as a plain base.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub fallback: bool,
+    /// The network's share s of the blend s·network + (1 − s)·base that `--base auto` chose on
+    /// the validation windows (0 < s < 1): the network trains without the base and the two are
+    /// blended after training ([`crate::nn::blend`]). None: the network corrects the base.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mix: Option<f64>,
 }
 
 impl BaseConfig {
@@ -106,6 +111,7 @@ impl BaseConfig {
             alpha: None,
             lr_scale: 0.0,
             fallback: false,
+            mix: None,
         }
     }
 
@@ -116,6 +122,12 @@ impl BaseConfig {
             fallback: true,
             ..BaseConfig::frozen(model)
         }
+    }
+
+    /// Whether the network trains as a correction of this base (not `--base auto`, not a blend),
+    /// so that zero epochs are the base alone.
+    pub fn corrected(&self) -> bool {
+        !self.fallback && self.mix.is_none()
     }
 
     fn validate(&self) -> Result<()> {
@@ -131,6 +143,13 @@ impl BaseConfig {
         if let Some(a) = self.alpha {
             if !(a.is_finite() && a >= 0.0) {
                 return Err(Error::usage(format!("--alpha {a} must be a finite number ≥ 0")));
+            }
+        }
+        if let Some(share) = self.mix {
+            if !(share > 0.0 && share < 1.0) || self.fallback {
+                return Err(Error::usage(format!(
+                    "a blend's network share {share} must be between 0 and 1, without --base auto"
+                )));
             }
         }
         if !(self.lr_scale.is_finite() && self.lr_scale >= 0.0) {
@@ -427,7 +446,9 @@ impl ModelConfig {
             return Ok(());
         };
         // zero epochs are the base alone, which needs a plain base (`--base auto` trains without)
-        neural.train.validate(neural.base.is_some_and(|b| !b.fallback))?;
+        neural
+            .train
+            .validate(neural.base.is_some_and(|b| b.corrected()))?;
         if (neural.train.loss == Loss::Quantile) == neural.network.quantiles.is_empty() {
             return Err(Error::usage(
                 "--loss quantile and a network's quantiles go together: give --loss quantile with --level for the quantiles it learns",
@@ -435,6 +456,9 @@ impl ModelConfig {
         }
         if let Some(base) = &neural.base {
             base.validate()?;
+            if base.mix.is_some() && !neural.network.quantiles.is_empty() {
+                return Err(Error::usage("a quantile network does not blend with its base"));
+            }
         }
         let kind = self.kind();
         match (&neural.network.core, kind) {

@@ -146,6 +146,45 @@ impl Fitted {
         Some(total.map(|t| t / members.len() as f64))
     }
 
+    /// This network (trained without a base; point forecasts) blended with the linear base of
+    /// `base` (a network over its base with no trained epoch) as share·self + (1 − share)·base,
+    /// one network over a blended base ([`crate::nn::blend`]), with the settings `config`.
+    /// None unless both are such networks.
+    pub(super) fn blended(&self, base: &Fitted, share: f64, config: ModelConfig) -> Option<Fitted> {
+        let (
+            Model::Neural {
+                config: network,
+                members,
+            },
+            Model::Neural {
+                members: base_members,
+                ..
+            },
+        ) = (&self.model, &base.model)
+        else {
+            return None;
+        };
+        let linear = base_members[0].base.as_ref()?;
+        if network.base || !network.quantiles.is_empty() {
+            return None;
+        }
+        let mut blended_config = network.clone();
+        let members = members
+            .iter()
+            .map(|params| {
+                let (params, config) = crate::nn::blend::blend(params, network, &linear.w, &linear.b, share);
+                blended_config = config;
+                params
+            })
+            .collect();
+        Some(Fitted::neural(
+            config,
+            blended_config,
+            members,
+            self.report.clone(),
+        ))
+    }
+
     /// The same model with `report` as its fit report.
     pub(super) fn with_report(mut self, report: FitReport) -> Fitted {
         self.report = report;

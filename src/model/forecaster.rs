@@ -469,13 +469,59 @@ mod tests {
             .fit(&train, &val, &mut notes)
             .unwrap();
         assert!(
-            notes.0.iter().any(|n| n.contains("keeping the network")),
+            notes
+                .0
+                .iter()
+                .any(|n| n.contains("keeping the network") || n.contains("keeping the blend")),
             "{:?}",
             notes.0
         );
         let neural = fitted.config().neural().unwrap();
-        assert_eq!(neural.base, None);
+        // the network alone, or a blend with the base, which is no fallback
+        assert!(neural.base.is_none_or(|b| b.mix.is_some()), "{:?}", neural.base);
         assert!(neural.best_epochs() >= 1.0, "{:?}", neural.result);
+    }
+
+    /// A blend (`--base auto`'s choice, resolved as [`crate::model::BaseConfig::mix`]) trains the
+    /// network alone and fits the base beside it, and forecasts share·network + (1 − share)·base
+    /// (to f32 rounding: networks forecast in f32); it reloads from its tensors unchanged, and
+    /// its refit keeps the blend and trains at least one epoch.
+    #[test]
+    fn a_blend_forecasts_the_convex_blend_of_the_network_and_its_base() {
+        let (train, val, test) = windows();
+        let fit = |config: ModelConfig| {
+            Forecaster::new(config, 24, 6, 12)
+                .unwrap()
+                .fit(&train, &val, &mut Silent)
+                .unwrap()
+        };
+        let mut config = small_neural(ModelKind::Xlstm, 2);
+        config.neural_mut().unwrap().base = Some(crate::model::BaseConfig {
+            mix: Some(0.3),
+            ..crate::model::BaseConfig::frozen(ModelKind::NLinear)
+        });
+        let blended = fit(config.clone());
+        let mut network = small_neural(ModelKind::Xlstm, 2);
+        network.neural_mut().unwrap().base = None;
+        let network = fit(network);
+        let mut base = small_neural(ModelKind::Xlstm, 0);
+        base.neural_mut().unwrap().base = Some(crate::model::BaseConfig::frozen(ModelKind::NLinear));
+        let base = fit(base);
+        let inputs = test.inputs();
+        let want = network.predict(inputs.view()) * 0.3 + base.predict(inputs.view()) * 0.7;
+        let got = blended.predict(inputs.view());
+        let gap = (&got - &want).mapv(f64::abs).fold(0.0, |a: f64, &v| a.max(v));
+        assert!(gap < 1e-4, "{gap}");
+        assert!(got != base.predict(inputs.view()) && got != network.predict(inputs.view()));
+        let resolved = blended.config().neural().unwrap().base.unwrap();
+        assert_eq!(resolved.mix, Some(0.3));
+        assert!(resolved.alpha.is_some());
+        let reloaded =
+            Fitted::from_tensors(blended.config().clone(), (24, 6, 0), &blended.tensors()).unwrap();
+        assert_eq!(reloaded.predict(inputs.view()), got);
+        let refit = blended.config().for_refit(0.01);
+        assert_eq!(refit.neural().unwrap().base.unwrap().mix, Some(0.3));
+        assert_eq!(refit.neural().unwrap().train.epochs, 1);
     }
 
     /// The grid's choice is the penalty with the lowest validation error, found independently.

@@ -120,7 +120,8 @@ fn series_weights(kind: SeriesWeight, train: &WindowSet, season: usize) -> Optio
 }
 
 /// Train `settings` for `forecaster` on `(train, validation)`; `start` is when fitting began.
-/// With `--base auto` ([`BaseConfig::fallback`]) see [`fit_or_fall_back`].
+/// With `--base auto` ([`BaseConfig::fallback`]) see [`fit_or_fall_back`]; a blend that it chose
+/// ([`BaseConfig::mix`], in a refit) trains the network alone and blends it with the base.
 pub(super) fn fit(
     forecaster: &Forecaster,
     settings: &NeuralConfig,
@@ -130,27 +131,41 @@ pub(super) fn fit(
 ) -> Result<Fitted> {
     match settings.base {
         Some(base) if base.fallback => fit_or_fall_back(forecaster, settings, base, windows, start, progress),
+        Some(base @ BaseConfig { mix: Some(share), .. }) => {
+            let network = fit_network(forecaster, &without_base(settings), windows, start, progress)?;
+            let linear = fit_network(
+                forecaster,
+                &base_alone(settings, base),
+                windows,
+                start,
+                &mut Silent,
+            )?;
+            let report = FitReport {
+                seconds: start.elapsed().as_secs_f64(),
+                ..network.report().clone()
+            };
+            Ok(blend(&network, &linear, share).with_report(report))
+        }
         _ => fit_network(forecaster, settings, windows, start, progress),
     }
 }
 
-/// `--base auto`: train the network without a base, fit `base` in closed form, and keep the
-/// network only when its point forecasts' validation loss (the training loss; the median's MAE
-/// for a quantile network; an ensemble's members' mean) beats the base's on both halves (in
-/// time) of the validation windows. Otherwise the model is the base alone: a network with the
-/// base and no trained epoch, so that a refit is the base on every row, and a point model, whose
-/// intervals are conformal margins, when the network learned quantiles. Without validation
-/// windows there is nothing to judge the network on, and the model is the base. The fit report
-/// is the network's training either way.
-fn fit_or_fall_back(
-    forecaster: &Forecaster,
-    settings: &NeuralConfig,
-    base: BaseConfig,
-    (train, validation): (&WindowSet, &WindowSet),
-    start: Instant,
-    progress: &mut dyn Progress,
-) -> Result<Fitted> {
-    let mut base_alone = NeuralConfig {
+/// The network's shares s of the blends s·network + (1 − s)·base that `--base auto` tries
+/// (1: the network alone).
+const SHARES: [f64; 4] = [0.25, 0.5, 0.75, 1.0];
+
+/// `settings` without a base: the network alone.
+fn without_base(settings: &NeuralConfig) -> NeuralConfig {
+    NeuralConfig {
+        base: None,
+        ..settings.clone()
+    }
+}
+
+/// `settings` as the base alone: a network over the plain `base` with no trained epoch (a
+/// point model: the base has no trained quantiles).
+fn base_alone(settings: &NeuralConfig, base: BaseConfig) -> NeuralConfig {
+    let mut alone = NeuralConfig {
         train: TrainSettings {
             epochs: 0,
             window_budget: None,
@@ -159,17 +174,63 @@ fn fit_or_fall_back(
         },
         base: Some(BaseConfig {
             fallback: false,
+            mix: None,
             ..base
         }),
         ..settings.clone()
     };
-    // the base has no trained quantiles: alone it is a point model, with conformal intervals
-    let point_loss = match settings.train.loss {
+    alone.network.quantiles.clear();
+    alone.train.loss = point_loss(settings.train.loss);
+    alone
+}
+
+/// The loss a point forecast is judged by: the training loss, or the median's MAE for a
+/// quantile network.
+fn point_loss(loss: Loss) -> Loss {
+    match loss {
         Loss::Quantile => Loss::Mae,
         loss => loss,
-    };
-    base_alone.network.quantiles.clear();
-    base_alone.train.loss = point_loss;
+    }
+}
+
+/// The point `network` (trained without a base) blended with the base of `linear` (the base
+/// alone, [`base_alone`]) as share·network + (1 − share)·base, with its settings: the network's,
+/// over the resolved base with the share as [`BaseConfig::mix`].
+fn blend(network: &Fitted, linear: &Fitted, share: f64) -> Fitted {
+    let base = linear
+        .config()
+        .neural()
+        .and_then(|n| n.base)
+        .expect("the base alone");
+    let mut config = network.config().clone();
+    config.neural_mut().expect("a neural kind").base = Some(BaseConfig {
+        mix: Some(share),
+        ..base
+    });
+    network
+        .blended(linear, share, config)
+        .expect("a point network without a base, and a base")
+}
+
+/// `--base auto`: train the network without a base and fit `base` in closed form. The
+/// candidates are the network and, for a point network, its blends with the base
+/// ([`SHARES`]); their point forecasts' validation loss (the training loss; the median's MAE for
+/// a quantile network; an ensemble's members' mean) is measured on both halves (in time) of the
+/// validation windows. The model is the candidate with the lowest mean of the two among those
+/// that beat the base on both halves, or else the base alone: a network with the base and no
+/// trained epoch, so that a refit is the base on every row, and a point model, whose intervals
+/// are conformal margins, when the network learned quantiles. Without validation windows there is
+/// nothing to judge the network on, and the model is the base. The fit report is the network's
+/// training either way.
+fn fit_or_fall_back(
+    forecaster: &Forecaster,
+    settings: &NeuralConfig,
+    base: BaseConfig,
+    (train, validation): (&WindowSet, &WindowSet),
+    start: Instant,
+    progress: &mut dyn Progress,
+) -> Result<Fitted> {
+    let base_alone = base_alone(settings, base);
     let name = base.model.name();
     if validation.is_empty() {
         progress.note(&format!(
@@ -177,43 +238,86 @@ fn fit_or_fall_back(
         ));
         return fit_network(forecaster, &base_alone, (train, validation), start, &mut Silent);
     }
-    let network_alone = NeuralConfig {
-        base: None,
-        ..settings.clone()
-    };
-    let network = fit_network(forecaster, &network_alone, (train, validation), start, progress)?;
+    let network = fit_network(
+        forecaster,
+        &without_base(settings),
+        (train, validation),
+        start,
+        progress,
+    )?;
     let fallback = fit_network(forecaster, &base_alone, (train, validation), start, &mut Silent)?;
     let weights = series_weights(settings.train.series_weight, train, forecaster.season());
     let source = Weighted {
         windows: validation,
         series: weights.as_deref(),
     };
-    let threads = settings.train.threads;
-    let [ours, theirs] = [&network, &fallback].map(|f| {
-        f.point_loss_on_halves(point_loss, &source, threads)
+    let (loss, threads) = (point_loss(settings.train.loss), settings.train.threads);
+    let halves_of = |f: &Fitted| {
+        f.point_loss_on_halves(loss, &source, threads)
             .expect("a neural model")
-    });
-    // a half without windows does not vote
-    let beats = (0..2).all(|h| theirs[h].is_nan() || ours[h] < theirs[h]);
-    let halves = format!(
-        "{:.4} against {:.4}, then {:.4} against {:.4}",
-        ours[0], theirs[0], ours[1], theirs[1]
-    );
+    };
+    let theirs = halves_of(&fallback);
+    let shares: &[f64] = if settings.network.quantiles.is_empty() {
+        &SHARES
+    } else {
+        &[1.0]
+    };
+    let candidates: Vec<(f64, Fitted, [f64; 2])> = shares
+        .iter()
+        .map(|&share| {
+            let model = if share == 1.0 {
+                network.clone()
+            } else {
+                blend(&network, &fallback, share)
+            };
+            let halves = halves_of(&model);
+            (share, model, halves)
+        })
+        .collect();
+    let halves: Vec<[f64; 2]> = candidates.iter().map(|c| c.2).collect();
+    let chosen = choose(&halves, theirs).map(|k| &candidates[k]);
+    let against = |h: &[f64; 2]| {
+        format!(
+            "{:.4} against {:.4}, then {:.4} against {:.4}",
+            h[0], theirs[0], h[1], theirs[1]
+        )
+    };
     let report = FitReport {
         seconds: start.elapsed().as_secs_f64(),
         ..network.report().clone()
     };
-    if beats {
-        progress.note(&format!(
-            "--base auto: the network beats {name} on both validation halves ({halves}); keeping the network"
-        ));
-        Ok(network.with_report(report))
-    } else {
-        progress.note(&format!(
-            "--base auto: the network does not beat {name} on both validation halves ({halves}); the model is {name}"
-        ));
-        Ok(fallback.with_report(report))
+    match chosen {
+        Some((share, model, halves)) => {
+            let what = if *share == 1.0 {
+                "the network".to_string()
+            } else {
+                format!("the blend {share:.2}·network + {:.2}·{name}", 1.0 - share)
+            };
+            progress.note(&format!(
+                "--base auto: {what} beats {name} on both validation halves ({}) with the lowest validation loss; keeping {what}",
+                against(halves)
+            ));
+            Ok(model.clone().with_report(report))
+        }
+        None => {
+            progress.note(&format!(
+                "--base auto: neither the network nor a blend with {name} beats {name} on both validation halves (the network: {}); the model is {name}",
+                against(&candidates[candidates.len() - 1].2)
+            ));
+            Ok(fallback.with_report(report))
+        }
     }
+}
+
+/// The candidate (by index) with the lowest mean validation loss over the two halves among
+/// those whose loss `candidates` (earlier half, later half) is below the base's `base` on both
+/// halves; None when none is. A half without windows (NaN) does not vote.
+fn choose(candidates: &[[f64; 2]], base: [f64; 2]) -> Option<usize> {
+    let beats = |ours: &[f64; 2]| (0..2).all(|h| base[h].is_nan() || ours[h] < base[h]);
+    let mean = |h: &[f64; 2]| if h[1].is_nan() { h[0] } else { (h[0] + h[1]) / 2.0 };
+    (0..candidates.len())
+        .filter(|&k| beats(&candidates[k]))
+        .min_by(|&a, &b| mean(&candidates[a]).total_cmp(&mean(&candidates[b])))
 }
 
 /// Train `settings` (a network alone, or over a plain base) for `forecaster`.
@@ -376,6 +480,23 @@ mod tests {
     /// With `mase`, each series weighs the inverse of its seasonal-naive error on its scaled
     /// training rows, the weights average 1 over the training windows, and a series without that
     /// error (constant) gets the median weight; `std` and a single series have no weights.
+    /// `--base auto`'s choice: the lowest mean over both halves among the candidates that beat
+    /// the base on each half; a NaN half does not vote; nothing when none beats the base.
+    #[test]
+    fn auto_chooses_the_lowest_mean_among_candidates_beating_the_base_on_both_halves() {
+        let base = [1.0, 1.0];
+        // the second has the lowest mean but loses the later half; the fourth wins
+        let candidates = [[0.9, 0.99], [0.5, 1.01], [0.95, 0.95], [0.8, 0.98]];
+        assert_eq!(choose(&candidates, base), Some(3));
+        assert_eq!(choose(&candidates[..3], base), Some(0));
+        assert_eq!(choose(&[[1.0, 0.5], [0.5, 1.2]], base), None);
+        // no later half: only the earlier votes
+        assert_eq!(
+            choose(&[[0.9, f64::NAN], [0.7, f64::NAN]], [1.0, f64::NAN]),
+            Some(1)
+        );
+    }
+
     #[test]
     fn mase_weights_are_inverse_seasonal_naive_errors_averaging_one() {
         let noise = |t: usize, p: usize| ((t * 7919) % p) as f64 / p as f64;

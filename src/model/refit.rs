@@ -27,7 +27,11 @@ impl ModelConfig {
         let mut config = self.clone();
         if let Some(neural) = config.neural_mut() {
             // a kept epoch 0 is the linear base alone: the refit trains no epoch either
-            let least = if neural.base.is_some() { 0.0 } else { 1.0 };
+            let least = if neural.base.is_some_and(|b| b.corrected()) {
+                0.0
+            } else {
+                1.0
+            };
             let epochs = (neural.best_epochs() * scale).round().max(least) as usize;
             (neural.train.epochs, neural.train.patience) = (epochs, 0);
             // the epoch count is resolved: the window budget capped the evaluated fit already

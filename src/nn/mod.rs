@@ -23,6 +23,7 @@
 //!    before it gets here.
 
 pub mod activation;
+pub mod blend;
 pub mod conv;
 pub mod dropout;
 pub mod fastmath;
