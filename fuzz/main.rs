@@ -375,6 +375,7 @@ fn model_seeds() -> Vec<Vec<u8>> {
         id: id.into(),
         mean: 10.0 + rng.normal(),
         std: 0.5 + rng.uniform(),
+        log: id.ends_with('b'), // one series forecasts logarithms
         times: (0..l as i64).map(|i| 1_700_000_000 + 3600 * i).collect(),
         tail: (0..l).map(|_| 10.0 + rng.normal()).collect(),
         covariates: Vec::new(),

@@ -4,7 +4,7 @@
 
 use ndarray::{Array2, ArrayView2};
 
-use crate::data::window::{ScaledSplit, WindowSet};
+use crate::data::window::{ScaledSplit, Scaler, WindowSet};
 use crate::metrics::{Accumulator, MaseScales, Metrics};
 use crate::model::{Fitted, Forecast};
 
@@ -57,6 +57,17 @@ pub fn score_by_step(
 ) -> Scored {
     // M4's MASE: each window is scaled by the series' in-sample error before its own origin
     let scales: Vec<MaseScales> = raw.iter().map(|r| MaseScales::new(r, season)).collect();
+    // standardised errors are in units of each series' training standard deviation of its values,
+    // whatever the models forecast (logarithms with `--transform log`)
+    let value_std: Vec<f64> = (prepared.scalers.iter().zip(&prepared.bounds).zip(raw))
+        .map(|((scaler, b), r)| {
+            if scaler.log {
+                Scaler::fit(&r[..b[1]]).std
+            } else {
+                scaler.std
+            }
+        })
+        .collect();
     let mut acc = Accumulator::default();
     let h = windows.horizon;
     let mut actual = vec![0.0; h];
@@ -77,7 +88,7 @@ pub fn score_by_step(
             actual.copy_from_slice(&raw[s][t + windows.lookback..t + windows.lookback + h]);
             unscale(&mut predicted, &forecast.point);
             let scale = scales[s].at(t + windows.lookback);
-            acc.add(&actual, &predicted, scale, scaler.std);
+            acc.add(&actual, &predicted, scale, value_std[s]);
             for (sum, (y, p)) in step_abs.iter_mut().zip(actual.iter().zip(&predicted)) {
                 *sum += (y - p).abs();
             }

@@ -37,6 +37,10 @@ pub struct SeriesState {
     pub mean: f64,
     /// Training standard deviation.
     pub std: f64,
+    /// Whether the mean and standard deviation are of the values' logarithms (`--transform
+    /// log`; false in files written before it).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub log: bool,
     /// Times of the last L observations.
     pub times: Vec<i64>, // (L)
     /// The last L raw values.
@@ -285,6 +289,7 @@ mod tests {
                 id: "OT".into(),
                 mean: 1.5,
                 std: 0.1 + 0.2,
+                log: true,
                 times: vec![3600, 7200],
                 tail: vec![1.0, 2.0],
                 covariates: Vec::new(),

@@ -1,7 +1,7 @@
 //! What every modelling command does first: turn the parsed flags into the library's requests
 //! (loader options, window request, model settings) and read and check the data.
 
-use crate::cli::{BaseChoice, DataArgs, IntervalArgs, ModelArgs, NeuralArgs, WindowArgs};
+use crate::cli::{BaseChoice, DataArgs, IntervalArgs, ModelArgs, NeuralArgs, TransformChoice, WindowArgs};
 use crate::commands::Output;
 use crate::data::check::CheckReport;
 use crate::data::covariates::CovariateRequest;
@@ -71,6 +71,10 @@ pub fn window_request(args: &WindowArgs) -> WindowRequest {
         season: args.season,
         split: args.split,
         stride: args.stride,
+        transform: match args.transform {
+            TransformChoice::Auto => None,
+            TransformChoice::Fixed(t) => Some(t),
+        },
     }
 }
 

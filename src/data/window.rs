@@ -109,16 +109,50 @@ pub enum SplitPart {
     Test,
 }
 
-/// Per-series standardisation with training statistics.
+/// What a series' values go through before standardisation (`--transform`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Transform {
+    /// The values as they are.
+    #[default]
+    None,
+    /// Natural logarithms (every value must be positive): the models see relative changes, and
+    /// forecasts are exp of theirs (the median, not the mean, of a log-symmetric error).
+    Log,
+}
+
+/// Per-series standardisation with training statistics, of the values or of their logarithms.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Scaler {
-    /// Mean of the training rows.
+    /// Mean of the training rows (of their logarithms with `log`).
     pub mean: f64,
     /// Population standard deviation of the training rows (1 when it is 0).
     pub std: f64,
+    /// Whether values are standardised as natural logarithms ([`Transform::Log`]).
+    pub log: bool,
 }
 
+/// Smallest value the log transform takes the logarithm of: a value at or below zero (which
+/// the pipeline refuses before it gets here) is clamped to it.
+const LOG_FLOOR: f64 = 1e-12;
+
+/// Largest standardised logarithm exp is taken of (e^700 is near f64's range).
+const EXP_CEILING: f64 = 700.0;
+
 impl Scaler {
+    /// Statistics of `train` under `transform` (of ln `train` for [`Transform::Log`]).
+    pub fn fit_with(train: &[f64], transform: Transform) -> Scaler {
+        match transform {
+            Transform::None => Scaler::fit(train),
+            Transform::Log => {
+                let logs: Vec<f64> = train.iter().map(|v| v.max(LOG_FLOOR).ln()).collect();
+                Scaler {
+                    log: true,
+                    ..Scaler::fit(&logs)
+                }
+            }
+        }
+    }
+
     /// Statistics of `train` (population standard deviation, ddof = 0).
     pub fn fit(train: &[f64]) -> Scaler {
         let n = train.len().max(1) as f64;
@@ -129,15 +163,25 @@ impl Scaler {
         } else {
             1.0
         };
-        Scaler { mean, std }
+        Scaler {
+            mean,
+            std,
+            log: false,
+        }
     }
-    /// (x − mean) / std.
+    /// (x − mean) / std, or (ln x − mean) / std with `log`.
     pub fn scale(&self, x: f64) -> f64 {
+        let x = if self.log { x.max(LOG_FLOOR).ln() } else { x };
         (x - self.mean) / self.std
     }
-    /// x·std + mean.
+    /// x·std + mean, or exp(x·std + mean) with `log`.
     pub fn unscale(&self, x: f64) -> f64 {
-        x * self.std + self.mean
+        let y = x * self.std + self.mean;
+        if self.log {
+            y.min(EXP_CEILING).exp()
+        } else {
+            y
+        }
     }
 }
 
@@ -279,6 +323,18 @@ impl ScaledSplit {
         lookback: usize,
         horizon: usize,
     ) -> Result<ScaledSplit> {
+        ScaledSplit::with_transform(series, split, lookback, horizon, Transform::None)
+    }
+
+    /// [`ScaledSplit::new`] with the values under `transform` (positive values for
+    /// [`Transform::Log`], which the caller checks).
+    pub fn with_transform(
+        series: &[(&str, &[f64])],
+        split: Split,
+        lookback: usize,
+        horizon: usize,
+        transform: Transform,
+    ) -> Result<ScaledSplit> {
         let mut scalers = Vec::with_capacity(series.len());
         let mut bounds = Vec::with_capacity(series.len());
         for (id, raw) in series {
@@ -292,7 +348,7 @@ impl ScaledSplit {
                     describe(&split)
                 )));
             }
-            scalers.push(Scaler::fit(&raw[..b[1]]));
+            scalers.push(Scaler::fit_with(&raw[..b[1]], transform));
             bounds.push(b);
         }
         Ok(ScaledSplit::from_parts(
@@ -452,7 +508,14 @@ mod tests {
         let mut raw = vec![1.0, 3.0, 1.0, 3.0, 1.0, 3.0, 1.0, 3.0];
         raw.extend([1000.0, 2000.0]);
         let prepared = ScaledSplit::new(&[("y", &raw)], Split::Rows(8, 1, 1), 2, 1).unwrap();
-        assert_eq!(prepared.scalers[0], Scaler { mean: 2.0, std: 1.0 });
+        assert_eq!(
+            prepared.scalers[0],
+            Scaler {
+                mean: 2.0,
+                std: 1.0,
+                log: false
+            }
+        );
         assert_eq!(prepared.values[0][8], 998.0);
     }
 
@@ -498,5 +561,29 @@ mod tests {
         let thinned = prepared.windows(SplitPart::Train, 4).len();
         assert_eq!(all, 60 - 15 + 1);
         assert_eq!(thinned, all.div_ceil(4));
+    }
+
+    /// With `--transform log` a series is standardised as logarithms (the statistics of ln x),
+    /// and unscaling is exp of the standardised value, so scale and unscale invert each other.
+    #[test]
+    fn log_scaling_standardises_logarithms_and_unscales_exactly() {
+        let raw = [1.0, 10.0, 100.0, 0.5, 3.0];
+        let scaler = Scaler::fit_with(&raw, Transform::Log);
+        let logs: Vec<f64> = raw.iter().map(|v: &f64| v.ln()).collect();
+        assert_eq!(
+            scaler,
+            Scaler {
+                log: true,
+                ..Scaler::fit(&logs)
+            }
+        );
+        for v in raw {
+            assert!((scaler.scale(v) - (v.ln() - scaler.mean) / scaler.std).abs() < 1e-12);
+            assert!((scaler.unscale(scaler.scale(v)) - v).abs() < 1e-12 * v);
+        }
+        assert_eq!(Scaler::fit_with(&raw, Transform::None), Scaler::fit(&raw));
+        let split =
+            ScaledSplit::with_transform(&[("y", &raw)], Split::Rows(3, 1, 1), 1, 1, Transform::Log).unwrap();
+        assert_eq!(split.scalers[0], Scaler::fit_with(&raw[..3], Transform::Log));
     }
 }

@@ -97,7 +97,7 @@ pub fn folds<'a>(
         series
             .iter()
             .zip(&per_series)
-            .map(|((_, raw), b)| Scaler::fit(&raw[..b[fold][1]]))
+            .map(|((_, raw), b)| Scaler::fit_with(&raw[..b[fold][1]], windowing.transform))
             .collect()
     };
     let first_scalers = scalers_of(0);
@@ -202,7 +202,7 @@ pub fn evaluate(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::data::window::{Split, SplitPart};
+    use crate::data::window::{Split, SplitPart, Transform};
     use crate::model::{ModelKind, Silent};
 
     #[test]
@@ -226,6 +226,7 @@ mod tests {
             season: 1,
             split: Split::Fractions(0.7, 0.1, 0.2),
             stride: 1,
+            transform: Transform::None,
         }
     }
 

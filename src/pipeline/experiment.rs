@@ -30,7 +30,7 @@ impl<'a> Experiment<'a> {
             .collect();
         let (l, h) = (windowing.lookback, windowing.horizon);
         check_covariate_lookback(dataset, &windowing)?;
-        let split = ScaledSplit::new(&series, windowing.split, l, h)?;
+        let split = ScaledSplit::with_transform(&series, windowing.split, l, h, windowing.transform)?;
         let ends: Vec<usize> = split.bounds.iter().map(|b| b[1]).collect();
         let split = with_covariates(dataset, &windowing, split, &ends);
         Ok(Experiment {
@@ -142,7 +142,7 @@ pub(crate) fn with_covariates(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::data::window::Split;
+    use crate::data::window::{Split, Transform};
     use crate::model::{IntervalMethod, ModelKind, Silent};
     use crate::nn::rng::Rng;
 
@@ -160,6 +160,7 @@ mod tests {
             season: 1,
             split: Split::Fractions(0.5, 0.25, 0.25),
             stride: 1,
+            transform: Transform::None,
         };
         Experiment::new(dataset, windowing).unwrap()
     }

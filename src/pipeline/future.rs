@@ -115,9 +115,19 @@ pub fn forecast(
                 h.values.len()
             )));
         }
+        let recent = &h.values[h.values.len() - l..];
+        if let Some(k) = recent.iter().position(|&v| v.is_nan() || v <= 0.0).filter(|_| state.log) {
+            return Err(Error::data(format!(
+                "series '{}' has the value {} {} steps before its end, but this model forecasts logarithms (--transform log) and needs positive values; refit with --transform none",
+                h.id,
+                recent[k],
+                l - k
+            )));
+        }
         let scaler = Scaler {
             mean: state.mean,
             std: state.std,
+            log: state.log,
         };
         for (j, v) in h.values[h.values.len() - l..].iter().enumerate() {
             inputs[[row, j]] = scaler.scale(*v);
@@ -130,6 +140,7 @@ pub fn forecast(
                 let channel = Scaler {
                     mean: state.mean,
                     std: state.std,
+                    log: false,
                 };
                 for (j, v) in window.iter().enumerate() {
                     inputs[[row, (1 + c) * l + j]] = channel.scale(*v);

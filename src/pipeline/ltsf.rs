@@ -97,7 +97,7 @@ impl Experiment<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::data::window::Split;
+    use crate::data::window::{Split, Transform};
     use crate::model::{ModelConfig, Silent};
     use crate::pipeline::Windowing;
 
@@ -111,6 +111,7 @@ mod tests {
             season: 1,
             split: Split::Rows(60, 20, 20),
             stride: 1,
+            transform: Transform::None,
         };
         let experiment = Experiment::new(&dataset, windowing).unwrap();
         let naive = experiment.forecaster(ModelConfig::Naive).unwrap();

@@ -67,6 +67,7 @@ impl<'a> Experiment<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::data::window::Transform;
     use crate::model::{ModelConfig, ModelKind, Silent};
     use crate::nn::rng::Rng;
 
@@ -86,6 +87,7 @@ mod tests {
             season: 1,
             split: Split::default(),
             stride: 1,
+            transform: Transform::None,
         };
         Experiment::new(dataset, windowing).unwrap()
     }
@@ -93,6 +95,34 @@ mod tests {
     fn mean_forecast(experiment: &Experiment, fitted: &Fitted) -> f64 {
         let next = experiment.forecast_after(fitted, 6).unwrap();
         next[0].values.iter().sum::<f64>() / 6.0
+    }
+
+    /// With `--transform log` an exponential series is a line: NLinear forecasts its logarithms
+    /// exactly, so the forecast after the data (through the model file's statistics, which keep
+    /// the transform) continues the growth, refitted or not.
+    #[test]
+    fn a_log_model_forecasts_the_continuation_of_exponential_growth() {
+        let dataset = crate::pipeline::one_series((0..300).map(|t| 3.0 * (0.01 * t as f64).exp()).collect());
+        let windowing = Windowing {
+            transform: Transform::Log,
+            ..experiment(&dataset).windowing.clone()
+        };
+        let experiment = Experiment::new(&dataset, windowing).unwrap();
+        assert!(experiment.split.scalers[0].log);
+        let nlinear = experiment
+            .forecaster(ModelConfig::for_kind(ModelKind::NLinear))
+            .unwrap();
+        let fitted = experiment.fit(&nlinear, &mut Silent).unwrap();
+        let file = experiment.model_file(&fitted, Vec::new());
+        assert!(file.series[0].log);
+        let refitted = experiment.refit(&fitted, &mut Silent).unwrap();
+        for (experiment, fitted) in [(&experiment, &fitted), (&refitted.experiment, &refitted.fitted)] {
+            let next = experiment.forecast_after(fitted, 6).unwrap();
+            for (k, v) in next[0].values.iter().enumerate() {
+                let want = 3.0 * (0.01 * (300 + k) as f64).exp();
+                assert!((v / want - 1.0).abs() < 1e-3, "step {k}: {v} against {want}");
+            }
+        }
     }
 
     /// The evaluated model never saw the new level; the refitted one did, and its forecast

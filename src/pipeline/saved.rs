@@ -41,6 +41,7 @@ impl Experiment<'_> {
                 id: s.id.clone(),
                 mean: scaler.mean,
                 std: scaler.std,
+                log: scaler.log,
                 times: s.time[s.time.len().saturating_sub(w.lookback)..].to_vec(),
                 tail: tail(&s.values),
                 covariates: s

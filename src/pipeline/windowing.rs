@@ -2,10 +2,11 @@
 //! either asked for or filled in from the frequency and the length of the shortest series.
 
 use crate::baseline::BaselineKind;
-use crate::data::window::{describe, rows_needed, ScaledSplit, Split, SplitPart};
+use crate::data::time::format_timestamp;
+use crate::data::window::{describe, rows_needed, ScaledSplit, Split, SplitPart, Transform};
 use crate::data::{Dataset, Frequency};
 use crate::error::{Error, Result};
-use crate::model::{select_alpha, Progress, Silent};
+use crate::model::{select_alpha, Forecaster, ModelConfig, ModelKind, Progress, Silent};
 
 /// The window geometry asked for; `None` leaves a value to the data.
 #[derive(Debug, Clone, PartialEq)]
@@ -22,6 +23,9 @@ pub struct WindowRequest {
     pub split: Split,
     /// Step between training windows.
     pub stride: usize,
+    /// What the target goes through before scaling (None: chosen on the validation windows,
+    /// see [`choose_transform`]).
+    pub transform: Option<Transform>,
 }
 
 impl Default for WindowRequest {
@@ -32,6 +36,7 @@ impl Default for WindowRequest {
             season: None,
             split: Split::default(),
             stride: 1,
+            transform: None,
         }
     }
 }
@@ -49,6 +54,8 @@ pub struct Windowing {
     pub split: Split,
     /// Stride between training windows.
     pub stride: usize,
+    /// What the target goes through before scaling.
+    pub transform: Transform,
 }
 
 /// The default horizon for a frequency: M4's horizons where they apply, one day for sub-hourly data.
@@ -116,6 +123,71 @@ pub fn choose_lookback(
     Ok(best.map(|(_, lookback)| (lookback, tried)))
 }
 
+/// The first target value that is not positive: (series id, row, timestamp), or None.
+fn first_non_positive(dataset: &Dataset) -> Option<(String, usize, String)> {
+    dataset.series.iter().find_map(|s| {
+        let row = s.values.iter().position(|&v| v.is_nan() || v <= 0.0)?;
+        let time = s.time.get(row).map(|&t| format_timestamp(t, dataset.time_kind));
+        Some((s.id.clone(), row, time.unwrap_or_default()))
+    })
+}
+
+/// NLinear's validation sMAPE and MASE (data units) under each transform, for `--transform
+/// auto`: `[(sMAPE, MASE) without, (sMAPE, MASE) with logarithms]`. None when a target value is
+/// not positive (logarithms are out), there are no validation windows, or the lookback is over
+/// [`LONGEST_TRIED`] (`--transform log` still applies).
+pub fn transform_scores(
+    dataset: &Dataset,
+    split: Split,
+    (lookback, horizon, season, stride): (usize, usize, usize, usize),
+) -> Result<Option<[(f64, f64); 2]>> {
+    // the closed-form fits grow with L²: past the lookback grid's longest, logarithms are asked for
+    if first_non_positive(dataset).is_some() || lookback > LONGEST_TRIED {
+        return Ok(None);
+    }
+    let series: Vec<(&str, &[f64])> = dataset
+        .series
+        .iter()
+        .map(|s| (s.id.as_str(), s.values.as_slice()))
+        .collect();
+    let raw: Vec<&[f64]> = series.iter().map(|s| s.1).collect();
+    let mut scores = [(0.0, 0.0); 2];
+    for (score, transform) in scores.iter_mut().zip([Transform::None, Transform::Log]) {
+        let split = ScaledSplit::with_transform(&series, split, lookback, horizon, transform)?;
+        let (train, validation) = (
+            split.windows(SplitPart::Train, stride),
+            split.windows(SplitPart::Validation, 1),
+        );
+        if validation.is_empty() || train.is_empty() {
+            return Ok(None);
+        }
+        let nlinear = Forecaster::new(
+            ModelConfig::for_kind(ModelKind::NLinear),
+            lookback,
+            horizon,
+            season,
+        )?;
+        let fitted = nlinear.fit(&train, &validation, &mut Silent)?;
+        let metrics = crate::evaluate::score_by_step(&split, &raw, &validation, season, &fitted).metrics;
+        *score = (metrics.smape, metrics.mase);
+    }
+    Ok(Some(scores))
+}
+
+/// `--transform auto`'s choice from [`transform_scores`]: logarithms when the mean of the ratios
+/// (with / without) of NLinear's validation sMAPE and MASE is below 1, M4's OWA-like average.
+pub fn choose_transform(scores: Option<[(f64, f64); 2]>) -> Transform {
+    let Some([(smape, mase), (smape_log, mase_log)]) = scores else {
+        return Transform::None;
+    };
+    let ratio = (smape_log / smape + mase_log / mase) / 2.0;
+    if ratio < 1.0 {
+        Transform::Log
+    } else {
+        Transform::None
+    }
+}
+
 impl Windowing {
     /// Settle `request` for `dataset`: a shortened default lookback is a note, the result a detail.
     pub fn settle(
@@ -164,6 +236,33 @@ impl Windowing {
                 }
             },
         };
+        let transform = match request.transform {
+            Some(Transform::Log) => match first_non_positive(dataset) {
+                Some((id, row, time)) => {
+                    return Err(Error::data(format!(
+                        "--transform log needs positive values, but series '{id}' has a value ≤ 0 at row {} ({time}); use --transform none",
+                        row + 1
+                    )))
+                }
+                None => Transform::Log,
+            },
+            Some(Transform::None) => Transform::None,
+            None => {
+                let geometry = (lookback, horizon, season, request.stride);
+                let scores = transform_scores(dataset, request.split, geometry)?;
+                let chosen = choose_transform(scores);
+                if let Some([(smape, mase), (smape_log, mase_log)]) = scores {
+                    let verdict = match chosen {
+                        Transform::Log => "forecasting logarithms",
+                        Transform::None => "forecasting the values as they are",
+                    };
+                    progress.note(&format!(
+                        "note: {verdict}, chosen on the validation windows (NLinear's sMAPE {smape:.3} and MASE {mase:.3} on the values, {smape_log:.3} and {mase_log:.3} on their logarithms; --transform to set it)"
+                    ));
+                }
+                chosen
+            }
+        };
         progress.detail(&format!(
             "lookback {lookback}, horizon {horizon}, season {season}, split {}",
             describe(&request.split)
@@ -174,6 +273,7 @@ impl Windowing {
             season,
             split: request.split,
             stride: request.stride,
+            transform,
         })
     }
 }
@@ -201,6 +301,62 @@ mod tests {
             id_column: None,
             covariates: Vec::new(),
         }
+    }
+
+    /// `--transform auto` forecasts logarithms of a positive series whose daily swing grows with
+    /// its level (NLinear's validation sMAPE and MASE are lower on them); one value ≤ 0 rules
+    /// them out, and `--transform log` with it is a data error that names the series and row.
+    #[test]
+    fn auto_forecasts_logarithms_of_positive_multiplicative_series_only() {
+        let mut data = hourly(2000);
+        data.series[0].values = (0..2000)
+            .map(|t| {
+                let day = (t as f64 * std::f64::consts::TAU / 24.0).sin();
+                let noise = ((t * 7919) % 101) as f64 / 101.0 - 0.5;
+                (0.002 * t as f64).exp() * (1.0 + 0.6 * day) * (1.0 + 0.1 * noise)
+            })
+            .collect();
+        let request = WindowRequest {
+            lookback: Some(48),
+            horizon: Some(24),
+            ..WindowRequest::default()
+        };
+        let mut notes = Notes(Vec::new());
+        let windowing = Windowing::settle(&data, &request, &mut notes).unwrap();
+        assert_eq!(windowing.transform, Transform::Log, "{:?}", notes.0);
+        assert!(
+            notes.0.iter().any(|n| n.contains("forecasting logarithms")),
+            "{:?}",
+            notes.0
+        );
+        let scores = transform_scores(&data, request.split, (48, 24, 24, 1))
+            .unwrap()
+            .unwrap();
+        assert!(
+            scores[1].0 < scores[0].0 && scores[1].1 < scores[0].1,
+            "{scores:?}"
+        );
+        let fixed = |transform| WindowRequest {
+            transform: Some(transform),
+            ..request.clone()
+        };
+        assert_eq!(
+            Windowing::settle(&data, &fixed(Transform::None), &mut Silent)
+                .unwrap()
+                .transform,
+            Transform::None
+        );
+        data.series[0].values[100] = 0.0;
+        assert_eq!(
+            Windowing::settle(&data, &request, &mut Silent).unwrap().transform,
+            Transform::None
+        );
+        let err = Windowing::settle(&data, &fixed(Transform::Log), &mut Silent).unwrap_err();
+        assert!(
+            err.to_string().contains("'y'") && err.to_string().contains("row 101"),
+            "{err}"
+        );
+        assert_eq!(err.exit_code(), 1, "a data error");
     }
 
     #[test]
