@@ -204,8 +204,10 @@ pub struct NeuralArgs {
     #[arg(long, value_name = "P", default_value_t = NetworkConfig::default().head_dropout, value_parser = probability)]
     pub head_dropout: f64,
     /// The linear forecast behind the network. auto (default, chosen on validation windows:
-    /// docs/accuracy.md): the network forecasts alone, and closed-form NLinear replaces it unless
-    /// the network beats NLinear on both halves (in time) of the validation windows. nlinear,
+    /// docs/accuracy.md): the network trains alone beside a closed-form NLinear; the network or
+    /// its blend with NLinear (s·network + (1 − s)·NLinear, s = 0.25, 0.5, 0.75) with the lowest
+    /// validation loss is kept among those that beat NLinear on both halves (in time) of the
+    /// validation windows, and NLinear when none does. nlinear,
     /// dlinear, linear or snaive: a base fitted in closed form on the training windows (its
     /// ridge penalty from --alpha or chosen on validation) that the network refines; its head
     /// starts at zero, so the untrained model is the base. none: the network alone.
@@ -623,7 +625,8 @@ pub enum BaseChoice {
     None,
     /// The network refines this linear baseline.
     Base(ModelKind),
-    /// The network forecasts alone, and NLinear replaces it unless it does better on validation.
+    /// The network forecasts alone or blended with NLinear, or NLinear replaces it, as
+    /// validation says.
     Auto,
 }
 

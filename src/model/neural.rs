@@ -1,8 +1,8 @@
 //! Fitting the neural kinds (xLSTM, sLSTM, mLSTM, LSTM): the architecture for the forecaster's
 //! windows, a memory check before anything large is allocated, `nn::train` with progress, and the
 //! resolved settings; the per-series loss weights (`--series-weight`); and `--base auto`, which
-//! trains the network alone and keeps it only when it beats its closed-form fallback on both
-//! validation halves. The networks themselves live in [`crate::nn`], which knows nothing of
+//! trains the network alone and keeps it, or its blend with its closed-form fallback, only when
+//! that beats the fallback on both validation halves. The networks themselves live in [`crate::nn`], which knows nothing of
 //! [`WindowSet`]; the bridge is the [`WindowSource`] implementation here.
 
 use std::time::Instant;

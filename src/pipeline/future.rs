@@ -116,7 +116,11 @@ pub fn forecast(
             )));
         }
         let recent = &h.values[h.values.len() - l..];
-        if let Some(k) = recent.iter().position(|&v| v.is_nan() || v <= 0.0).filter(|_| state.log) {
+        if let Some(k) = recent
+            .iter()
+            .position(|&v| v.is_nan() || v <= 0.0)
+            .filter(|_| state.log)
+        {
             return Err(Error::data(format!(
                 "series '{}' has the value {} {} steps before its end, but this model forecasts logarithms (--transform log) and needs positive values; refit with --transform none",
                 h.id,

@@ -115,6 +115,14 @@ mod tests {
         let fitted = experiment.fit(&nlinear, &mut Silent).unwrap();
         let file = experiment.model_file(&fitted, Vec::new());
         assert!(file.series[0].log);
+        // a history with a value ≤ 0 cannot be forecast on logarithms: a data error
+        let mut history = crate::pipeline::History::stored(&file);
+        *history[0].values.last_mut().unwrap() = 0.0;
+        let err = crate::pipeline::forecast(&file, &fitted, &history, None, 6).unwrap_err();
+        assert!(
+            err.to_string().contains("logarithms") && err.exit_code() == 1,
+            "{err}"
+        );
         let refitted = experiment.refit(&fitted, &mut Silent).unwrap();
         for (experiment, fitted) in [(&experiment, &fitted), (&refitted.experiment, &refitted.fitted)] {
             let next = experiment.forecast_after(fitted, 6).unwrap();
