@@ -84,6 +84,14 @@ impl Dataset {
         time::season_on(self.frequency, self.calendar.as_ref())
     }
 
+    /// Every series' id and target values, in order (what the window code splits and scales).
+    pub fn targets_by_id(&self) -> Vec<(&str, &[f64])> {
+        self.series
+            .iter()
+            .map(|s| (s.id.as_str(), s.values.as_slice()))
+            .collect()
+    }
+
     /// The grid the series' times lie on.
     pub fn grid(&self) -> time::Grid {
         time::Grid::new(self.frequency, self.calendar)

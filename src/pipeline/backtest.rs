@@ -88,11 +88,7 @@ pub fn folds<'a>(
         })?;
         per_series.push(bounds);
     }
-    let series: Vec<(&str, &[f64])> = dataset
-        .series
-        .iter()
-        .map(|s| (s.id.as_str(), s.values.as_slice()))
-        .collect();
+    let series = dataset.targets_by_id();
     let scalers_of = |fold: usize| -> Vec<Scaler> {
         series
             .iter()

@@ -23,11 +23,7 @@ pub struct Experiment<'a> {
 impl<'a> Experiment<'a> {
     /// Split and scale `dataset` as `windowing` says; errors name a series that is too short.
     pub fn new(dataset: &'a Dataset, windowing: Windowing) -> Result<Experiment<'a>> {
-        let series: Vec<(&str, &[f64])> = dataset
-            .series
-            .iter()
-            .map(|s| (s.id.as_str(), s.values.as_slice()))
-            .collect();
+        let series = dataset.targets_by_id();
         let (l, h) = (windowing.lookback, windowing.horizon);
         check_covariate_lookback(dataset, &windowing)?;
         let split = ScaledSplit::with_transform(&series, windowing.split, l, h, windowing.transform)?;

@@ -100,11 +100,7 @@ pub fn choose_lookback(
     if tried.len() < 2 {
         return Ok(None);
     }
-    let series: Vec<(&str, &[f64])> = dataset
-        .series
-        .iter()
-        .map(|s| (s.id.as_str(), s.values.as_slice()))
-        .collect();
+    let series = dataset.targets_by_id();
     let mut best: Option<(f64, usize)> = None;
     for &lookback in &tried {
         let split = ScaledSplit::new(&series, request.split, lookback, horizon)?;
@@ -145,11 +141,7 @@ pub fn transform_scores(
     if first_non_positive(dataset).is_some() || lookback > LONGEST_TRIED {
         return Ok(None);
     }
-    let series: Vec<(&str, &[f64])> = dataset
-        .series
-        .iter()
-        .map(|s| (s.id.as_str(), s.values.as_slice()))
-        .collect();
+    let series = dataset.targets_by_id();
     let raw: Vec<&[f64]> = series.iter().map(|s| s.1).collect();
     let mut scores = [(0.0, 0.0); 2];
     for (score, transform) in scores.iter_mut().zip([Transform::None, Transform::Log]) {
