@@ -108,7 +108,8 @@ pub struct WindowArgs {
     pub season: Option<usize>,
     /// What the target's values go through before scaling: auto (default: logarithms when every
     /// target value is positive and NLinear's validation errors, sMAPE and MASE on average, are
-    /// lower on them; docs/accuracy.md), log (every value must be positive) or none.
+    /// lower on them, and no --level is asked for; docs/accuracy.md), log (every value must be
+    /// positive) or none.
     #[arg(long, value_name = "TRANSFORM", default_value = "auto", value_parser = transform)]
     pub transform: TransformChoice,
 }

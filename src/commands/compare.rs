@@ -60,7 +60,11 @@ pub fn run(args: CompareArgs, out: Output) -> Result<()> {
     let mut configs = model_configs(&kinds, &args.model_args, &args.neural, &levels)?;
     let mut progress = Terminal::new(out);
     let (dataset, _) = load_for_modelling(&args.data, &args.data_args, out)?;
-    let w = Windowing::settle(&dataset, &window_request(&args.window), &mut progress)?;
+    let w = Windowing::settle(
+        &dataset,
+        &window_request(&args.window, !levels.is_empty()),
+        &mut progress,
+    )?;
     if w.season > w.lookback && kinds.contains(&ModelKind::SeasonalNaive) {
         out.note(&format!(
             "note: snaive left out: its season {} is longer than the lookback {}",

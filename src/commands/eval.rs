@@ -44,7 +44,11 @@ pub fn run(args: EvalArgs, out: Output) -> Result<()> {
     }
     let mut progress = Terminal::new(out);
     let (dataset, _) = load_for_modelling(&args.data, &args.data_args, out)?;
-    let windowing = Windowing::settle(&dataset, &window_request(&args.window), &mut progress)?;
+    let windowing = Windowing::settle(
+        &dataset,
+        &window_request(&args.window, !levels.is_empty()),
+        &mut progress,
+    )?;
     let experiment = Experiment::new(&dataset, windowing)?;
     let w = &experiment.windowing;
     let mut fitted = experiment.fit(&experiment.forecaster(config)?, &mut progress)?;

@@ -81,7 +81,11 @@ pub fn run(args: FitArgs, out: Output) -> Result<()> {
         progress = progress.with_stop_flag(stop_on_ctrl_c(out)?);
     }
     let (dataset, _report) = load_for_modelling(&args.data, &args.data_args, out)?;
-    let windowing = Windowing::settle(&dataset, &window_request(&args.window), &mut progress)?;
+    let windowing = Windowing::settle(
+        &dataset,
+        &window_request(&args.window, !levels.is_empty()),
+        &mut progress,
+    )?;
     let experiment = Experiment::new(&dataset, windowing)?;
     experiment.require_test_windows(&mut progress)?;
     let w = &experiment.windowing;

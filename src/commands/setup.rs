@@ -63,8 +63,8 @@ pub fn load_for_modelling(
     Ok((dataset, report))
 }
 
-/// The window geometry the flags ask for.
-pub fn window_request(args: &WindowArgs) -> WindowRequest {
+/// The window geometry the flags ask for; `intervals`: whether prediction intervals are.
+pub fn window_request(args: &WindowArgs, intervals: bool) -> WindowRequest {
     WindowRequest {
         lookback: args.lookback,
         horizon: args.horizon,
@@ -75,6 +75,7 @@ pub fn window_request(args: &WindowArgs) -> WindowRequest {
             TransformChoice::Auto => None,
             TransformChoice::Fixed(t) => Some(t),
         },
+        intervals,
     }
 }
 
