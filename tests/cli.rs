@@ -234,6 +234,31 @@ fn usage_errors_exit_2_and_data_errors_exit_1() {
         "{}",
         stderr(&base_lr_without_base)
     );
+    let bad_transform = xlstm(&["fit", &data, "--target", "load_mw", "--transform", "sqrt"]);
+    assert_eq!(bad_transform.status.code(), Some(2), "{}", stderr(&bad_transform));
+    assert!(
+        stderr(&bad_transform).contains("auto, log or none"),
+        "{}",
+        stderr(&bad_transform)
+    );
+    // logarithms of a panel with a zero: a data error naming the series and row
+    let panel = repo("datasets/retail_daily_panel.csv");
+    let zero = xlstm(&[
+        "fit",
+        &panel,
+        "--id-col",
+        "unique_id",
+        "-m",
+        "naive",
+        "--transform",
+        "log",
+    ]);
+    assert_eq!(zero.status.code(), Some(1), "{}", stderr(&zero));
+    assert!(
+        stderr(&zero).contains("--transform log needs positive values") && stderr(&zero).contains("row "),
+        "{}",
+        stderr(&zero)
+    );
     let unknown_flag = xlstm(&["fit", &data, "--no-such-flag"]);
     assert_eq!(unknown_flag.status.code(), Some(2));
     let missing_file = xlstm(&["fit", "/nonexistent/data.csv"]);

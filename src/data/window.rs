@@ -135,7 +135,7 @@ pub struct Scaler {
 /// the pipeline refuses before it gets here) is clamped to it.
 const LOG_FLOOR: f64 = 1e-12;
 
-/// Largest standardised logarithm exp is taken of (e^700 is near f64's range).
+/// Largest logarithm unscaling takes exp of (e^700 is near the top of f64's range).
 const EXP_CEILING: f64 = 700.0;
 
 impl Scaler {

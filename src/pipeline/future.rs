@@ -116,17 +116,15 @@ pub fn forecast(
             )));
         }
         let recent = &h.values[h.values.len() - l..];
-        if let Some(k) = recent
-            .iter()
-            .position(|&v| v.is_nan() || v <= 0.0)
-            .filter(|_| state.log)
-        {
-            return Err(Error::data(format!(
-                "series '{}' has the value {} {} steps before its end, but this model forecasts logarithms (--transform log) and needs positive values; refit with --transform none",
-                h.id,
-                recent[k],
-                l - k
-            )));
+        if state.log {
+            if let Some(k) = recent.iter().position(|&v| v.is_nan() || v <= 0.0) {
+                return Err(Error::data(format!(
+                    "series '{}' has the value {} at position {} of its last {l} values, but this model forecasts logarithms (--transform log) and needs positive values; refit with --transform none",
+                    h.id,
+                    recent[k],
+                    k + 1
+                )));
+            }
         }
         let scaler = Scaler {
             mean: state.mean,
