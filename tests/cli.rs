@@ -635,3 +635,47 @@ fn bench_reports_throughput_and_memory_as_json() {
     let baseline = xlstm(&["bench", "-m", "naive"]);
     assert_eq!(baseline.status.code(), Some(2));
 }
+
+/// A reader that stops early (`xlstm check … | head -1`) ends the output quietly: exit code 0,
+/// no panic message and no error. The pipe is closed before the binary has loaded the file, so
+/// its first write meets a broken pipe.
+#[test]
+fn a_closed_stdout_ends_the_output_quietly() {
+    use std::process::{Command, Stdio};
+    let dir = temp();
+    let model = dir.path().join("m.xlstm");
+    let data = repo("datasets/load_hourly.csv");
+    let fit = xlstm(&[
+        "fit",
+        &data,
+        "--target",
+        "load_mw",
+        "-m",
+        "nlinear",
+        "--out",
+        model.to_str().unwrap(),
+        "-q",
+    ]);
+    assert!(fit.status.success(), "{}", stderr(&fit));
+    let model = model.to_str().unwrap();
+    for args in [
+        vec!["check", &data, "--target", "load_mw", "--json"],
+        vec!["check", &data, "--target", "load_mw"],
+        vec!["forecast", "--model", model],
+    ] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_xlstm"))
+            .args(&args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("the binary starts");
+        drop(child.stdout.take());
+        let o = child.wait_with_output().expect("the binary ends");
+        assert!(o.status.success(), "{args:?}: {}", stderr(&o));
+        assert!(
+            !stderr(&o).contains("panicked") && !stderr(&o).contains("error"),
+            "{args:?}: {}",
+            stderr(&o)
+        );
+    }
+}

@@ -2,7 +2,7 @@
 
 use crate::cli::CheckArgs;
 use crate::commands::setup::load_options;
-use crate::commands::{print_json, Output};
+use crate::commands::{print_json, print_stdout, Output};
 use crate::data::load::inspect;
 use crate::error::Result;
 
@@ -12,7 +12,6 @@ pub fn run(args: CheckArgs, _out: Output) -> Result<()> {
     if args.json {
         print_json(&serde_json::to_value(&report).map_err(|e| crate::Error::runtime(e.to_string()))?)
     } else {
-        print!("{}", report.render());
-        Ok(())
+        print_stdout(&report.render())
     }
 }

@@ -2,7 +2,7 @@
 
 use crate::cli::ForecastArgs;
 use crate::commands::setup::{load_for_modelling, load_options};
-use crate::commands::{bound_names, figures, Output};
+use crate::commands::{bound_names, figures, print_stdout, Output};
 use crate::data::covariates::{calendar_part, CalendarRequest, CovariateKind};
 use crate::data::io::{write_csv, write_table};
 use crate::data::table::{Column, Table};
@@ -110,7 +110,11 @@ pub fn run(args: ForecastArgs, out: Output) -> Result<()> {
             write_table(path, &table)?;
             out.note(&format!("wrote {rows} forecasts to {}", path.display()));
         }
-        None => write_csv(std::io::stdout().lock(), &table)?,
+        None => {
+            let mut csv = Vec::new();
+            write_csv(&mut csv, &table)?;
+            print_stdout(&String::from_utf8_lossy(&csv))?;
+        }
     }
     Ok(())
 }

@@ -59,8 +59,21 @@ pub fn run(cli: Cli) -> Result<()> {
 fn print_json(value: &impl serde::Serialize) -> Result<()> {
     let text = serde_json::to_string_pretty(value)
         .map_err(|e| crate::error::Error::runtime(format!("cannot encode JSON: {e}")))?;
-    println!("{text}");
-    Ok(())
+    print_stdout(&format!("{text}\n"))
+}
+
+/// Write `text` to stdout. A reader that has gone (`xlstm compare … --json | head`) ends the
+/// output quietly, as in other command-line tools, instead of a panic; any other write error is
+/// a runtime error.
+fn print_stdout(text: &str) -> Result<()> {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    match stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(crate::error::Error::runtime(format!(
+            "cannot write to standard output: {e}"
+        ))),
+        _ => Ok(()),
+    }
 }
 
 /// The names of the interval bound columns of `levels`, as StatsForecast names them without the
