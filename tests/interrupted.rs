@@ -142,6 +142,23 @@ fn an_existing_output_is_replaced_only_with_force() {
         assert_ne!(std::fs::read(path).unwrap(), b"precious", "{path} replaced");
     }
     assert_eq!(names(dir.path()), ["f.csv", "m.xlstm", "p.csv"]);
+    // a missing input is the first thing reported, before an existing output file
+    let (csv, model) = (dir.path().join("missing.csv"), dir.path().join("missing.xlstm"));
+    let (csv, model) = (csv.to_str().unwrap(), model.to_str().unwrap());
+    let runs: [&[&str]; 3] = [
+        &["fit", csv, "-o", m],
+        &["forecast", "-m", model, "-o", f],
+        &["eval", csv, "--predictions", p],
+    ];
+    for args in runs {
+        let o = xlstm(args);
+        let text = String::from_utf8_lossy(&o.stderr).to_string();
+        assert_eq!(o.status.code(), Some(1), "{args:?}: {text}");
+        assert!(
+            text.contains("missing.") && !text.contains("--force"),
+            "{args:?}: {text}"
+        );
+    }
 }
 
 /// Sends SIGINT (Ctrl-C) to a process.

@@ -39,11 +39,11 @@ pub fn run(args: EvalArgs, out: Output) -> Result<()> {
     if let Some(linear) = config.linear_mut() {
         linear.alpha = Some(linear.alpha.unwrap_or(0.0));
     }
+    let mut progress = Terminal::new(out);
+    let (dataset, _) = load_for_modelling(&args.data, &args.data_args, out)?;
     if let Some(path) = &args.predictions {
         crate::data::io::ensure_replaceable(path, args.force, "--predictions")?;
     }
-    let mut progress = Terminal::new(out);
-    let (dataset, _) = load_for_modelling(&args.data, &args.data_args, out)?;
     let windowing = Windowing::settle(
         &dataset,
         &window_request(&args.window, !levels.is_empty()),

@@ -75,12 +75,13 @@ pub fn run(args: FitArgs, out: Output) -> Result<()> {
     let kind = args.model;
     let levels = levels(&args.intervals, &args.neural)?;
     let config = model_config(kind, &args.model_args, &args.neural, &levels)?;
+    let (dataset, _report) = load_for_modelling(&args.data, &args.data_args, out)?;
+    // after the data are read (a missing input is the first thing to hear of), before any training
     crate::data::io::ensure_replaceable(&args.out, args.force, "--out")?;
     let mut progress = Terminal::new(out);
     if args.checkpoint {
         progress = progress.with_stop_flag(stop_on_ctrl_c(out)?);
     }
-    let (dataset, _report) = load_for_modelling(&args.data, &args.data_args, out)?;
     let windowing = Windowing::settle(
         &dataset,
         &window_request(&args.window, !levels.is_empty()),

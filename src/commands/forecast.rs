@@ -15,10 +15,10 @@ use crate::plot::{self, ForecastPanel};
 
 /// Run `xlstm forecast`.
 pub fn run(args: ForecastArgs, out: Output) -> Result<()> {
+    let (file, mut fitted) = pipeline::load(&args.model)?;
     if let Some(path) = &args.out {
         crate::data::io::ensure_replaceable(path, args.force, "--out")?;
     }
-    let (file, mut fitted) = pipeline::load(&args.model)?;
     let kind = file.kind();
     select_levels(&mut fitted, &args.level)?;
     let horizon = args.horizon.unwrap_or(file.horizon);
