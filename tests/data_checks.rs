@@ -51,6 +51,35 @@ fn unsorted_rows_load_sorted_with_a_note() {
     assert!(report.render().contains("NOT sorted"));
 }
 
+/// A first line of numbers only is read as column names (pandas writes `0,1` as a real header)
+/// with a note saying the file may lack a header line; a named header gets no such note.
+#[test]
+fn a_header_of_numbers_only_is_read_with_a_note() {
+    let dir = tempfile::tempdir().unwrap();
+    let values: String = (0..30).map(|i| format!("{}\n", i % 5)).collect();
+    let bare = write(dir.path(), "bare.csv", &format!("1.5\n{values}"));
+    let (ds, report) = load(&bare, &opts()).unwrap();
+    assert_eq!(ds.series[0].values.len(), 30, "the first line is not a row");
+    let note = |report: &xlstm::data::check::CheckReport| {
+        report
+            .notes
+            .iter()
+            .any(|n| n.contains("'1.5'") && n.contains("add one naming the columns"))
+    };
+    assert!(note(&report), "{:?}", report.notes);
+    assert!(inspect(&bare, &opts())
+        .unwrap()
+        .render()
+        .contains("holds only numbers"));
+    let named = write(dir.path(), "named.csv", &format!("y\n{values}"));
+    let (_, report) = load(&named, &opts()).unwrap();
+    assert!(
+        !note(&report) && !report.render().contains("holds only numbers"),
+        "{:?}",
+        report.notes
+    );
+}
+
 #[test]
 fn duplicate_timestamps_are_an_error_naming_them() {
     let dir = tempfile::tempdir().unwrap();

@@ -77,9 +77,11 @@ impl LoadOptions {
 /// without `--fill`, ...). The report carries the notes (sorting, gaps, fills).
 pub fn load(path: &Path, options: &LoadOptions) -> Result<(Dataset, CheckReport)> {
     let table = read_table(path, options.format, options.delimiter)?;
+    let header = numeric_header_note(&table);
     let (raw, rows) = prepare(table, &path.display().to_string(), options)?;
     let targets = raw.targets.len() - options.covariates.columns().len();
-    let (dataset, report) = check(raw, options.fill, &|row| rows.row_label(row));
+    let (dataset, mut report) = check(raw, options.fill, &|row| rows.row_label(row));
+    report.notes.extend(header);
     let report = report.with_covariates(&options.covariates.columns());
     report.ensure_usable()?;
     match dataset {
@@ -92,9 +94,24 @@ pub fn load(path: &Path, options: &LoadOptions) -> Result<(Dataset, CheckReport)
 /// rather than errors. Files that cannot be read or interpreted at all are still errors.
 pub fn inspect(path: &Path, options: &LoadOptions) -> Result<CheckReport> {
     let table = read_table(path, options.format, options.delimiter)?;
+    let header = numeric_header_note(&table);
     let (raw, rows) = prepare(table, &path.display().to_string(), options)?;
-    Ok(check_report(raw, options.fill, &|row| rows.row_label(row))
-        .with_covariates(&options.covariates.columns()))
+    let mut report = check_report(raw, options.fill, &|row| rows.row_label(row));
+    report.notes.extend(header);
+    Ok(report.with_covariates(&options.covariates.columns()))
+}
+
+/// A note when every column name is a number: the first line may be data from a file exported
+/// without a header line, read as names (its first row lost, a series named '1.5'). It is not
+/// refused, since pandas names unnamed columns 0, 1, … in a real header.
+fn numeric_header_note(table: &Table) -> Option<String> {
+    let numeric = |name: &String| name.trim().parse::<f64>().is_ok();
+    (!table.names.is_empty() && table.names.iter().all(numeric)).then(|| {
+        format!(
+            "the first line ('{}') is read as column names, but it holds only numbers: if the file has no header line, add one naming the columns (for example 'y', or 'date,y')",
+            table.names.join(",")
+        )
+    })
 }
 
 /// Reads the `options.target` columns of `path` at their times without the checks of a series
