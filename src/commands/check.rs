@@ -12,6 +12,6 @@ pub fn run(args: CheckArgs, _out: Output) -> Result<()> {
     if args.json {
         print_json(&serde_json::to_value(&report).map_err(|e| crate::Error::runtime(e.to_string()))?)
     } else {
-        print_stdout(&report.render())
+        print_stdout(report.render().as_bytes())
     }
 }

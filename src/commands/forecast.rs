@@ -113,7 +113,7 @@ pub fn run(args: ForecastArgs, out: Output) -> Result<()> {
         None => {
             let mut csv = Vec::new();
             write_csv(&mut csv, &table)?;
-            print_stdout(&String::from_utf8_lossy(&csv))?;
+            print_stdout(&csv)?;
         }
     }
     Ok(())

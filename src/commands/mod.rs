@@ -59,16 +59,16 @@ pub fn run(cli: Cli) -> Result<()> {
 fn print_json(value: &impl serde::Serialize) -> Result<()> {
     let text = serde_json::to_string_pretty(value)
         .map_err(|e| crate::error::Error::runtime(format!("cannot encode JSON: {e}")))?;
-    print_stdout(&format!("{text}\n"))
+    print_stdout(format!("{text}\n").as_bytes())
 }
 
-/// Write `text` to stdout. A reader that has gone (`xlstm compare … --json | head`) ends the
+/// Write `bytes` to stdout. A reader that has gone (`xlstm compare … --json | head`) ends the
 /// output quietly, as in other command-line tools, instead of a panic; any other write error is
 /// a runtime error.
-fn print_stdout(text: &str) -> Result<()> {
+fn print_stdout(bytes: &[u8]) -> Result<()> {
     use std::io::Write;
     let mut stdout = std::io::stdout().lock();
-    match stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
+    match stdout.write_all(bytes).and_then(|()| stdout.flush()) {
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(crate::error::Error::runtime(format!(
             "cannot write to standard output: {e}"
         ))),
