@@ -18,13 +18,24 @@ pub enum Error {
     #[error("{0}")]
     Runtime(String),
     /// A file could not be read or written (exit code 1).
-    #[error("{path}: {source}")]
+    #[error("{path}: {source}{}", io_hint(source))]
     Io {
         /// The file involved.
         path: String,
         /// The operating system's error.
         source: std::io::Error,
     },
+}
+
+/// How to fix the commonest file errors, after the operating system's words.
+fn io_hint(source: &std::io::Error) -> &'static str {
+    match source.kind() {
+        std::io::ErrorKind::NotFound => {
+            "; check the path (relative paths start in the current directory, and a file to write needs an existing folder)"
+        }
+        std::io::ErrorKind::PermissionDenied => "; check the file's permissions or choose another path",
+        _ => "",
+    }
 }
 
 /// Result with the crate's [`Error`].
@@ -70,5 +81,23 @@ mod tests {
         assert_eq!(Error::runtime("x").exit_code(), 1);
         let io = std::io::Error::new(std::io::ErrorKind::NotFound, "gone");
         assert_eq!(Error::io(Path::new("a.csv"), io).exit_code(), 1);
+    }
+
+    /// A missing file or a refused permission says what to check; other file errors keep the
+    /// operating system's words alone.
+    #[test]
+    fn file_errors_name_the_file_and_how_to_fix_the_common_ones() {
+        let message = |kind| Error::io(Path::new("a.csv"), std::io::Error::new(kind, "os words")).to_string();
+        let missing = message(std::io::ErrorKind::NotFound);
+        assert!(
+            missing.starts_with("a.csv: os words; check the path"),
+            "{missing}"
+        );
+        let denied = message(std::io::ErrorKind::PermissionDenied);
+        assert!(
+            denied.contains("os words; check the file's permissions"),
+            "{denied}"
+        );
+        assert_eq!(message(std::io::ErrorKind::Other), "a.csv: os words");
     }
 }
