@@ -49,7 +49,8 @@ for row in rows:
             if found is None:
                 sys.exit(f"{sid}: no transform note in\n{run.stderr}")
             smape, mase, smape_log, mase_log = map(float, found.groups())
-            record["ratio"] = (smape_log / smape + mase_log / mase) / 2
+            # a perfect fit prints 0.000 on the values: no evidence either way, counted as a tie
+            record["ratio"] = (smape_log / smape + mase_log / mase) / 2 if smape > 0 and mase > 0 else 1.0
     records.append(record)
 
 def mean(k, chosen):
