@@ -172,6 +172,52 @@ fn a_backtest_with_k_folds_reports_k_entries_per_model() {
     }
 }
 
+/// `--score-refit` scores the models trained again on the validation rows too, as `fit` saves
+/// them: with folds or on the split's test part, the plot included; `--refit once` refuses it.
+#[test]
+fn a_backtest_can_score_the_models_refitted_before_each_origin() {
+    let dir = tempfile::tempdir().unwrap();
+    let svg = dir.path().join("refit.svg");
+    let folds = ["--models", "lstm,nlinear", "--folds", "2"];
+    let fitted = compare(&folds);
+    let mut flags = folds.to_vec();
+    flags.extend(["--score-refit", "--plot", svg.to_str().unwrap()]);
+    let refitted = compare(&flags);
+    assert_eq!(
+        (&fitted["score_refit"], &refitted["score_refit"]),
+        (&Value::Bool(false), &Value::Bool(true))
+    );
+    assert!(svg.exists());
+    for (a, b) in models(&fitted).iter().zip(models(&refitted)) {
+        let mae = |r: &Value| {
+            r["folds"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|f| f["mae"].as_f64().unwrap())
+                .collect::<Vec<_>>()
+        };
+        assert!(mae(b).iter().all(|v| v.is_finite()), "{}", b["model"]);
+        // the same test blocks, other models
+        assert_ne!(mae(a), mae(b), "{}", a["model"]);
+    }
+    let data = repo("datasets/load_hourly.csv");
+    let mut args = vec!["compare", data.as_str()];
+    args.extend(TINY);
+    args.extend(["--models", "nlinear", "--score-refit"]);
+    let o = xlstm(&args);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("each model scored as refitted on every row before the origin"),
+        "{}",
+        stderr(&o)
+    );
+    args.extend(["--folds", "2", "--refit", "once"]);
+    let o = xlstm(&args);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("--score-refit"), "{}", stderr(&o));
+}
+
 /// Width and height from a PNG's IHDR chunk, after checking the signature.
 fn png_size(bytes: &[u8]) -> (u32, u32) {
     assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n", "PNG signature");

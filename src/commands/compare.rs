@@ -105,7 +105,7 @@ pub fn run(args: CompareArgs, out: Output) -> Result<()> {
     let mut inner = Terminal::new(out).epochs_only_when_verbose();
     let mut entries = Vec::with_capacity(kinds.len());
     for config in configs {
-        let evaluation = evaluate(&config, &folds, refit, &levels, &mut inner)?;
+        let evaluation = evaluate(&config, &folds, refit, args.score_refit, &levels, &mut inner)?;
         out.note(&format!(
             "{}: {} {:.4} ({:.1}s)",
             config.kind().name(),
@@ -129,7 +129,7 @@ pub fn run(args: CompareArgs, out: Output) -> Result<()> {
         }
     };
     entries.sort_by(|a, b| key(a).total_cmp(&key(b)));
-    out.note(&describe(&dataset, &w, &folds, backtest));
+    out.note(&describe(&dataset, &w, &folds, backtest, args.score_refit));
     out.note(leaderboard(&entries, args.metric, backtest.is_some()).trim_end());
     if backtest.is_some() {
         out.note(&format!(
@@ -147,7 +147,15 @@ pub fn run(args: CompareArgs, out: Output) -> Result<()> {
         out.note(&format!("wrote the plot to {}", path.display()));
     }
     if args.json {
-        print_json(&output(&dataset, &w, &folds, &entries, args.metric, backtest))?;
+        print_json(&output(
+            &dataset,
+            &w,
+            &folds,
+            &entries,
+            args.metric,
+            backtest,
+            args.score_refit,
+        ))?;
     }
     Ok(())
 }
@@ -161,7 +169,13 @@ fn plot_last_fold(
     shown: &[usize],
     path: &std::path::Path,
 ) -> Result<()> {
-    let last = &folds.last().expect("at least one fold").experiment;
+    let fold = folds.last().expect("at least one fold");
+    // a refitted model reads its windows scaled as it was trained: by every row before the origin
+    let last = &if args.score_refit {
+        fold.with_validation_in_training()
+    } else {
+        fold.experiment.clone()
+    };
     let test = last.windows(SplitPart::Test);
     let models: Vec<(String, &Fitted)> = entries
         .iter()
@@ -199,9 +213,20 @@ fn origin(dataset: &Dataset, fold: &Fold) -> String {
     format_timestamp(dataset.series[0].time[fold.origins[0]], dataset.time_kind)
 }
 
-fn describe(dataset: &Dataset, w: &Windowing, folds: &[Fold], backtest: Option<Backtest>) -> String {
+fn describe(
+    dataset: &Dataset,
+    w: &Windowing,
+    folds: &[Fold],
+    backtest: Option<Backtest>,
+    refitted: bool,
+) -> String {
     let series = dataset.series.len();
-    match backtest {
+    let scored = if refitted {
+        "; each model scored as refitted on every row before the origin"
+    } else {
+        ""
+    };
+    let text = match backtest {
         None => format!(
             "leaderboard on {series} series (lookback {}, horizon {}), {} test windows:",
             w.lookback,
@@ -226,6 +251,10 @@ fn describe(dataset: &Dataset, w: &Windowing, folds: &[Fold], backtest: Option<B
                 Refit::Once => "once",
             }
         ),
+    };
+    match text.strip_suffix(':') {
+        Some(head) if refitted => format!("{head}{scored}:"),
+        _ => text,
     }
 }
 
@@ -329,6 +358,8 @@ struct CompareOutput {
     season: usize,
     series: usize,
     models: Vec<ModelRow>,
+    /// The models scored were refitted on every row before the origin (`--score-refit`).
+    score_refit: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     backtest: Option<Backtest>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -368,6 +399,7 @@ fn output(
     entries: &[Entry],
     metric: Metric,
     backtest: Option<Backtest>,
+    score_refit: bool,
 ) -> CompareOutput {
     let models = entries
         .iter()
@@ -404,6 +436,7 @@ fn output(
         season: w.season,
         series: dataset.series.len(),
         models,
+        score_refit,
         test_windows: backtest
             .is_none()
             .then(|| folds[0].experiment.windows(SplitPart::Test).len()),

@@ -36,6 +36,32 @@ impl<'a> Fold<'a> {
         let origins = experiment.split.bounds.iter().map(|b| b[2]).collect();
         Fold { experiment, origins }
     }
+
+    /// The same fold with its validation rows moved into training, as `fit` refits: every row
+    /// before the origin trains and scales (the target and the covariate channels), nothing is
+    /// left to validate on, and the test block is the fold's.
+    pub fn with_validation_in_training(&self) -> Experiment<'a> {
+        let experiment = &self.experiment;
+        let (dataset, windowing) = (experiment.dataset, &experiment.windowing);
+        let series = dataset.targets_by_id();
+        let bounds: Vec<[usize; 4]> = experiment
+            .split
+            .bounds
+            .iter()
+            .map(|b| [b[0], b[2], b[2], b[3]])
+            .collect();
+        let scalers = series
+            .iter()
+            .zip(&self.origins)
+            .map(|((_, raw), &origin)| Scaler::fit_with(&raw[..origin], windowing.transform))
+            .collect();
+        let split = ScaledSplit::from_parts(&series, bounds, scalers, windowing.lookback, windowing.horizon);
+        Experiment {
+            dataset,
+            windowing: windowing.clone(),
+            split: super::experiment::with_covariates(dataset, windowing, split, &self.origins),
+        }
+    }
 }
 
 /// Row boundaries of every fold for one series of `n` rows: the test block of fold k is
@@ -145,26 +171,41 @@ pub struct Evaluation {
 }
 
 /// Fit `config` on each fold (or once, on the first), calibrate its intervals at `levels` on the
-/// fold's validation tail (none when `levels` is empty) and score its test block. Each fold's MAE
-/// and MASE are details.
+/// fold's validation tail (none when `levels` is empty) and score its test block. With
+/// `refitted`, the model scored is the fitted one trained again on every row before the origin
+/// with the settings its fit resolved, as `fit` saves it (its intervals keep the fitted model's
+/// calibration; `refit` must be [`Refit::Every`]). Each fold's MAE and MASE are details.
 pub fn evaluate(
     config: &ModelConfig,
     folds: &[Fold],
     refit: Refit,
+    refitted: bool,
     levels: &[f64],
     progress: &mut dyn Progress,
 ) -> Result<Evaluation> {
+    if refitted && refit == Refit::Once {
+        return Err(Error::usage(
+            "scoring refitted models needs a model per origin: drop --refit once or --score-refit",
+        ));
+    }
     let horizon = folds.first().map_or(0, |f| f.experiment.windowing.horizon);
     let mut fold_metrics = Vec::with_capacity(folds.len());
     let mut step_sums = vec![0.0; horizon];
     let mut seconds = 0.0;
     let mut model: Option<Fitted> = None;
     for (i, fold) in folds.iter().enumerate() {
-        let experiment = &fold.experiment;
+        let mut experiment = &fold.experiment;
+        let all_before_origin;
         if refit == Refit::Every || model.is_none() {
             let mut fitted = experiment.fit(&experiment.forecaster(config.clone())?, progress)?;
             experiment.calibrate(&mut fitted, levels)?;
             seconds += fitted.report().seconds;
+            if refitted {
+                all_before_origin = fold.with_validation_in_training();
+                fitted = experiment.refit_on(&all_before_origin, &fitted, progress)?;
+                seconds += fitted.report().seconds;
+                experiment = &all_before_origin;
+            }
             model = Some(fitted);
         }
         let scored = experiment.score(model.as_ref().expect("fitted above"));
@@ -259,13 +300,58 @@ mod tests {
         let dataset = jump();
         let folds = folds(&dataset, &windowing(), 3, 5, Refit::Once).unwrap();
         let config = ModelConfig::for_kind(ModelKind::NLinear);
-        let once = evaluate(&config, &folds, Refit::Once, &[], &mut Silent).unwrap();
-        let every = evaluate(&config, &folds, Refit::Every, &[], &mut Silent).unwrap();
+        let once = evaluate(&config, &folds, Refit::Once, false, &[], &mut Silent).unwrap();
+        let every = evaluate(&config, &folds, Refit::Every, false, &[], &mut Silent).unwrap();
         assert_eq!((once.folds.len(), every.folds.len()), (3, 3));
         // the first fold is fitted alike; later ones differ only when refitted
         assert_eq!(once.folds[0], every.folds[0]);
         assert_eq!(once.mae_by_step.len(), 10);
         let too_many = super::folds(&dataset, &windowing(), 30, 5, Refit::Every).unwrap_err();
         assert!(too_many.to_string().contains("--folds"), "{too_many}");
+    }
+
+    #[test]
+    fn a_fold_refitted_trains_and_scales_on_every_row_before_its_origin() {
+        let dataset = jump();
+        let values = &dataset.series[0].values;
+        for fold in folds(&dataset, &windowing(), 3, 5, Refit::Every).unwrap() {
+            let merged = fold.with_validation_in_training();
+            let (b, before) = (merged.split.bounds[0], fold.experiment.split.bounds[0]);
+            assert_eq!(b, [0, before[2], before[2], before[3]]);
+            assert_eq!(merged.split.scalers[0], Scaler::fit(&values[..fold.origins[0]]));
+            assert!(merged.windows(SplitPart::Validation).is_empty());
+            // the validation rows train now, and no training target reaches the test block
+            let train = merged.windows(SplitPart::Train);
+            let (_, last) = *train.starts.last().unwrap();
+            assert_eq!(last + 20 + 10, b[2]);
+            assert!(train.len() > fold.experiment.windows(SplitPart::Train).len());
+            assert_eq!(merged.windows(SplitPart::Test).len(), 1);
+        }
+    }
+
+    /// Noise around 0 until a shift to 10 inside the validation tail: the model fitted before
+    /// the tail never saw the new level; refitted on every row before the origin it has.
+    #[test]
+    fn a_refitted_model_is_scored_with_the_rows_before_the_origin() {
+        let mut rng = crate::nn::rng::Rng::new(3);
+        let values = (0..600)
+            .map(|t| if t < 550 { 0.0 } else { 10.0 } + 0.1 * rng.normal())
+            .collect();
+        let dataset = crate::pipeline::one_series(values);
+        let windowing = Windowing {
+            horizon: 6,
+            lookback: 24,
+            ..windowing()
+        };
+        let folds = folds(&dataset, &windowing, 1, 6, Refit::Every).unwrap();
+        assert_eq!(folds[0].experiment.split.bounds[0], [0, 534, 594, 600]);
+        let config = ModelConfig::for_kind(ModelKind::Linear);
+        let fitted = evaluate(&config, &folds, Refit::Every, false, &[], &mut Silent).unwrap();
+        let refitted = evaluate(&config, &folds, Refit::Every, true, &[], &mut Silent).unwrap();
+        assert!(fitted.mean.mae > 5.0, "{:?}", fitted.mean);
+        assert!(refitted.mean.mae < 1.0, "{:?}", refitted.mean);
+        // one model per origin is needed to refit it
+        let once = evaluate(&config, &folds, Refit::Once, true, &[], &mut Silent).unwrap_err();
+        assert!(once.to_string().contains("--score-refit"), "{once}");
     }
 }

@@ -49,18 +49,35 @@ impl<'a> Experiment<'a> {
             self.windows(SplitPart::Train).len(),
             all.windows(SplitPart::Train).len(),
         );
-        let config = evaluated
-            .config()
-            .for_refit(windows.1 as f64 / windows.0.max(1) as f64);
-        let mut fitted = all.fit(&all.forecaster(config)?, progress)?;
-        // no part is left out to calibrate on: the scored model's calibration carries over
-        fitted.set_intervals(evaluated.intervals().cloned())?;
+        let fitted = self.refit_on(&all, evaluated, progress)?;
         Ok(Refitted {
             rows: self.dataset.series.first().map_or(0, |s| s.values.len()),
             experiment: all,
             fitted,
             windows,
         })
+    }
+
+    /// Train `evaluated` (fitted on this experiment's training part) again on the training part
+    /// of `larger` (the same series with more training rows and no validation part), with the
+    /// settings its fit resolved and the kept epoch scaled by the ratio of training windows; the
+    /// intervals keep `evaluated`'s calibration (no part is left out to calibrate on).
+    pub fn refit_on(
+        &self,
+        larger: &Experiment,
+        evaluated: &Fitted,
+        progress: &mut dyn Progress,
+    ) -> Result<Fitted> {
+        let windows = (
+            self.windows(SplitPart::Train).len(),
+            larger.windows(SplitPart::Train).len(),
+        );
+        let config = evaluated
+            .config()
+            .for_refit(windows.1 as f64 / windows.0.max(1) as f64);
+        let mut fitted = larger.fit(&larger.forecaster(config)?, progress)?;
+        fitted.set_intervals(evaluated.intervals().cloned())?;
+        Ok(fitted)
     }
 }
 
