@@ -14,6 +14,8 @@
 #                                                       # last 48 training hours (choosing defaults)
 #   FLAGS="--loss mse" bash benches/m4.sh               # extra compare flags
 #   FLAGS="--level 95" bash benches/m4.sh               # and coverage and MSIS of 95 % intervals
+#   FLAGS="--score-refit" bash benches/m4.sh            # score the models as `xlstm fit` saves them:
+#                                                       # trained again on the validation tail too
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/xlstm-target}"

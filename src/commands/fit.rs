@@ -191,7 +191,7 @@ fn describe_saved(path: &std::path::Path, saved: &SavedLine) -> String {
         return format!("saved {path}: the scored model, trained on the training part only (--no-refit)");
     }
     let epochs = saved.epochs.map_or(String::new(), |e| {
-        format!(", {e} epoch(s): the kept epoch scaled to the larger data")
+        format!(", {e} epoch(s): as many as the scored fit kept")
     });
     format!(
         "saved {path}: the scored model's settings refitted on all {} rows ({} training windows{epochs}) in {:.2}s, \

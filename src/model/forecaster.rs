@@ -485,7 +485,7 @@ mod tests {
     /// A blend (`--base auto`'s choice, resolved as [`crate::model::BaseConfig::mix`]) trains the
     /// network alone and fits the base beside it, and forecasts share·network + (1 − share)·base
     /// (to f32 rounding: networks forecast in f32); it reloads from its tensors unchanged, and
-    /// its refit keeps the blend and trains at least one epoch.
+    /// its refit keeps the blend and trains the kept epochs (at least one).
     #[test]
     fn a_blend_forecasts_the_convex_blend_of_the_network_and_its_base() {
         let (train, val, test) = windows();
@@ -519,9 +519,10 @@ mod tests {
         let reloaded =
             Fitted::from_tensors(blended.config().clone(), (24, 6, 0), &blended.tensors()).unwrap();
         assert_eq!(reloaded.predict(inputs.view()), got);
-        let refit = blended.config().for_refit(0.01);
+        let refit = blended.config().for_refit();
         assert_eq!(refit.neural().unwrap().base.unwrap().mix, Some(0.3));
-        assert_eq!(refit.neural().unwrap().train.epochs, 1);
+        let kept = blended.config().neural().unwrap().best_epochs().round() as usize;
+        assert_eq!(refit.neural().unwrap().train.epochs, kept.max(1));
     }
 
     /// The grid's choice is the penalty with the lowest validation error, found independently.

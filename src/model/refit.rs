@@ -1,5 +1,5 @@
-//! The settings of a refit on more data: what the first fit resolved, kept, with the training
-//! length that early stopping chose scaled to the larger data.
+//! The settings of a refit on more data: what the first fit resolved, kept, with the number of
+//! epochs that early stopping chose (each epoch now passes over the larger data).
 
 use super::config::{ModelConfig, NeuralConfig};
 
@@ -16,14 +16,15 @@ impl NeuralConfig {
 }
 
 impl ModelConfig {
-    /// The settings to train these fitted settings again on `scale` times as many training
-    /// windows, with nothing left to select: the resolved ridge penalty, season and patches as
-    /// they are, and for neural models the same ensemble size and linear base (its resolved
-    /// penalty), and the kept epoch × `scale` (rounded; the members' mean; at least one, or zero
-    /// with a base when training kept the base alone) as the
-    /// epoch count, without early stopping (there is no validation part to watch) and without the
-    /// window budget's cap (it capped the evaluated fit, whose kept epoch this is).
-    pub fn for_refit(&self, scale: f64) -> ModelConfig {
+    /// The settings to train these fitted settings again on more training windows, with nothing
+    /// left to select: the resolved ridge penalty, season and patches as they are, and for
+    /// neural models the same ensemble size and linear base (its resolved penalty), and the kept
+    /// epoch (rounded; the members' mean; at least one, or zero with a base when training kept
+    /// the base alone) as the epoch count, so the optimiser steps grow with the data. No early
+    /// stopping (there is no validation part to watch) and no window budget's cap (it capped the
+    /// evaluated fit, whose kept epoch this is). Until 2026-12-06 the kept epoch was also
+    /// multiplied by the ratio of training windows; docs/accuracy.md has the comparison.
+    pub fn for_refit(&self) -> ModelConfig {
         let mut config = self.clone();
         if let Some(neural) = config.neural_mut() {
             // a kept epoch 0 is the linear base alone: the refit trains no epoch either
@@ -32,7 +33,7 @@ impl ModelConfig {
             } else {
                 1.0
             };
-            let epochs = (neural.best_epochs() * scale).round().max(least) as usize;
+            let epochs = neural.best_epochs().round().max(least) as usize;
             (neural.train.epochs, neural.train.patience) = (epochs, 0);
             // the epoch count is resolved: the window budget capped the evaluated fit already
             neural.train.window_budget = None;
@@ -48,7 +49,7 @@ mod tests {
     use crate::model::{BaseConfig, ModelKind, TrainingResult};
 
     #[test]
-    fn a_refit_keeps_what_was_resolved_and_scales_the_kept_epoch() {
+    fn a_refit_keeps_what_was_resolved_and_the_kept_epoch() {
         let mut config = ModelConfig::for_kind(ModelKind::Xlstm);
         let neural = config.neural_mut().unwrap();
         neural.network.patch = Some(8);
@@ -64,20 +65,23 @@ mod tests {
                 best_validation_loss: 0.1,
             })
             .to_vec();
-        let refit = config.for_refit(1.46);
+        let refit = config.for_refit();
         let n = refit.neural().unwrap();
-        assert_eq!((n.train.epochs, n.train.patience), (12, 0));
+        assert_eq!((n.train.epochs, n.train.patience), (8, 0));
         assert_eq!(n.train.window_budget, None);
         assert_eq!(n.network.patch, Some(8));
         assert_eq!(n.train.ensemble, 2);
         assert_eq!(n.base, config.neural().unwrap().base);
         assert!(n.result.is_empty());
-        // a kept epoch that rounds to 0: the base alone, or at least one epoch without a base
-        assert_eq!(config.for_refit(0.01).neural().unwrap().train.epochs, 0);
+        // a kept epoch 0: the base alone, or at least one epoch without a base
+        for r in &mut config.neural_mut().unwrap().result {
+            r.best_epoch = 0;
+        }
+        assert_eq!(config.for_refit().neural().unwrap().train.epochs, 0);
         config.neural_mut().unwrap().base = None;
-        assert_eq!(config.for_refit(0.01).neural().unwrap().train.epochs, 1);
+        assert_eq!(config.for_refit().neural().unwrap().train.epochs, 1);
         let mut linear = ModelConfig::for_kind(ModelKind::NLinear);
         linear.linear_mut().unwrap().alpha = Some(10.0);
-        assert_eq!(linear.for_refit(2.0), linear);
+        assert_eq!(linear.for_refit(), linear);
     }
 }

@@ -4,7 +4,7 @@
 //!
 //! The refit reuses what selection resolved and selects nothing itself (there is no held-out
 //! part left): the ridge penalty chosen on validation, the season, the patches, and for neural
-//! models the epoch early stopping kept, scaled to the larger data
+//! models the number of epochs early stopping kept, over the larger data
 //! ([`ModelConfig::for_refit`](crate::model::ModelConfig::for_refit)). Scaling statistics come
 //! from every row. The prediction intervals keep the evaluated model's calibration (no part of
 //! the data is left to calibrate on). The scores reported are those of the evaluated model; the
@@ -60,7 +60,7 @@ impl<'a> Experiment<'a> {
 
     /// Train `evaluated` (fitted on this experiment's training part) again on the training part
     /// of `larger` (the same series with more training rows and no validation part), with the
-    /// settings its fit resolved and the kept epoch scaled by the ratio of training windows; the
+    /// settings its fit resolved and as many epochs as it kept (over more windows); the
     /// intervals keep `evaluated`'s calibration (no part is left out to calibrate on).
     pub fn refit_on(
         &self,
@@ -68,13 +68,7 @@ impl<'a> Experiment<'a> {
         evaluated: &Fitted,
         progress: &mut dyn Progress,
     ) -> Result<Fitted> {
-        let windows = (
-            self.windows(SplitPart::Train).len(),
-            larger.windows(SplitPart::Train).len(),
-        );
-        let config = evaluated
-            .config()
-            .for_refit(windows.1 as f64 / windows.0.max(1) as f64);
+        let config = evaluated.config().for_refit();
         let mut fitted = larger.fit(&larger.forecaster(config)?, progress)?;
         fitted.set_intervals(evaluated.intervals().cloned())?;
         Ok(fitted)
@@ -177,10 +171,10 @@ mod tests {
         );
     }
 
-    /// A neural refit trains the epoch early stopping kept, scaled to the larger data, with no
+    /// A neural refit trains as many epochs as early stopping kept, over every row, with no
     /// early stopping of its own.
     #[test]
-    fn a_neural_refit_trains_the_kept_epochs_scaled_to_all_rows() {
+    fn a_neural_refit_trains_the_kept_epochs_over_all_rows() {
         let dataset = level_shift();
         let experiment = experiment(&dataset);
         let mut config = ModelConfig::for_kind(ModelKind::Lstm);
@@ -194,7 +188,8 @@ mod tests {
         let (train, all) = refitted.windows;
         // at least one epoch, or none when training kept the linear base alone
         let least = usize::from(n_base(&evaluated).is_none());
-        let expected = ((kept * all as f64 / train as f64).round() as usize).max(least);
+        let expected = (kept.round() as usize).max(least);
+        assert!(all > train, "{all} {train}");
         let refit = refitted.fitted.config().neural().unwrap();
         assert_eq!(refit.train.epochs, expected);
         assert_eq!(refit.train.patience, 0);
@@ -224,7 +219,7 @@ mod tests {
             best_validation_loss: 0.5,
         }];
         let all = experiment.all_rows().unwrap();
-        let refit = config.for_refit(1.3);
+        let refit = config.for_refit();
         assert_eq!(refit.neural().unwrap().train.epochs, 0);
         let fitted = all.fit(&all.forecaster(refit).unwrap(), &mut Silent).unwrap();
         assert!(fitted.report().history.is_empty());
