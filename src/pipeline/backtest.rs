@@ -202,7 +202,7 @@ pub fn evaluate(
             seconds += fitted.report().seconds;
             if refitted {
                 all_before_origin = fold.with_validation_in_training();
-                fitted = experiment.refit_on(&all_before_origin, &fitted, progress)?;
+                fitted = all_before_origin.fit_again(&fitted, progress)?;
                 seconds += fitted.report().seconds;
                 experiment = &all_before_origin;
             }

@@ -49,7 +49,7 @@ impl<'a> Experiment<'a> {
             self.windows(SplitPart::Train).len(),
             all.windows(SplitPart::Train).len(),
         );
-        let fitted = self.refit_on(&all, evaluated, progress)?;
+        let fitted = all.fit_again(evaluated, progress)?;
         Ok(Refitted {
             rows: self.dataset.series.first().map_or(0, |s| s.values.len()),
             experiment: all,
@@ -58,18 +58,13 @@ impl<'a> Experiment<'a> {
         })
     }
 
-    /// Train `evaluated` (fitted on this experiment's training part) again on the training part
-    /// of `larger` (the same series with more training rows and no validation part), with the
-    /// settings its fit resolved and as many epochs as it kept (over more windows); the
-    /// intervals keep `evaluated`'s calibration (no part is left out to calibrate on).
-    pub fn refit_on(
-        &self,
-        larger: &Experiment,
-        evaluated: &Fitted,
-        progress: &mut dyn Progress,
-    ) -> Result<Fitted> {
+    /// Train `evaluated` (fitted on fewer rows of the same series) again on this experiment's
+    /// training part, with the settings its fit resolved and as many epochs as it kept (over
+    /// more windows); the intervals keep `evaluated`'s calibration (no part is left out to
+    /// calibrate on).
+    pub fn fit_again(&self, evaluated: &Fitted, progress: &mut dyn Progress) -> Result<Fitted> {
         let config = evaluated.config().for_refit();
-        let mut fitted = larger.fit(&larger.forecaster(config)?, progress)?;
+        let mut fitted = self.fit(&self.forecaster(config)?, progress)?;
         fitted.set_intervals(evaluated.intervals().cloned())?;
         Ok(fitted)
     }
