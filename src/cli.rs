@@ -171,7 +171,7 @@ pub struct NeuralArgs {
     /// Heads of the sLSTM/mLSTM cells (the width must be a multiple).
     #[arg(long, default_value_t = NetworkConfig::default().heads, value_parser = at_least_one)]
     pub heads: usize,
-    /// Patch length: input steps per token (1 = one token per step; default min(16, lookback)).
+    /// Patch length: input steps per token (1 = one token per step; default one season, side by side, when the season is at least 8 steps, the lookback holds at least 8 seasons and the horizon is at most the lookback, else min(16, lookback)).
     #[arg(long, value_parser = at_least_one)]
     pub patch: Option<usize>,
     /// Step between patches (default: half the patch length).
@@ -233,9 +233,9 @@ pub struct NeuralArgs {
     /// Epochs without validation improvement before stopping early.
     #[arg(long, default_value_t = TrainSettings::default().patience)]
     pub patience: usize,
-    /// Train this many networks with consecutive seeds and average their forecasts (one model file).
-    #[arg(long, value_name = "N", default_value_t = TrainSettings::default().ensemble, value_parser = at_least_one)]
-    pub ensemble: usize,
+    /// Train this many networks with consecutive seeds and average their forecasts (one model file; default 1, or 3 when the patches are one season each, see --patch).
+    #[arg(long, value_name = "N", value_parser = at_least_one)]
+    pub ensemble: Option<usize>,
     /// Wall-clock training budget in seconds.
     #[arg(long, value_name = "SECONDS", value_parser = non_negative)]
     pub max_time: Option<f64>,

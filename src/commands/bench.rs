@@ -296,7 +296,7 @@ fn settings(args: &BenchArgs) -> TrainConfig {
         patience: usize::MAX,
         max_time: None,
         seed: 0,
-        ensemble: 1,
+        ensemble: Some(1),
         threads: args.threads,
         confirm: false,
         series_weight: SeriesWeight::Std,

@@ -12,7 +12,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use super::kind::ModelKind;
-use super::network::NetworkConfig;
+use super::network::{season_patches, NetworkConfig, SEASON_ENSEMBLE};
 use crate::error::{Error, Result};
 use crate::nn::forecaster::{CoreKind, ForecasterConfig};
 use crate::nn::loss::Loss;
@@ -186,9 +186,11 @@ pub struct TrainSettings {
     pub max_time: Option<f64>,
     /// Seed of the initialisation and the shuffling (member k of an ensemble uses seed + k).
     pub seed: u64,
-    /// Networks trained with consecutive seeds whose forecasts are averaged (1: a single network).
+    /// Networks trained with consecutive seeds whose forecasts are averaged (None, `--ensemble`
+    /// not given: one, or [`SEASON_ENSEMBLE`] when the patches are left to the data and are one
+    /// season each, [`NeuralConfig::for_season`]; a fitted model stores how many it trained).
     #[serde(default = "one")]
-    pub ensemble: usize,
+    pub ensemble: Option<usize>,
     /// Worker threads. Not stored: the result is bit-identical for any count.
     #[serde(skip, default = "default_threads")]
     pub threads: usize,
@@ -225,8 +227,9 @@ enum LossDef {
     Quantile,
 }
 
-fn one() -> usize {
-    1
+/// Files written before `--ensemble` existed hold one network.
+fn one() -> Option<usize> {
+    Some(1)
 }
 
 fn default_threads() -> usize {
@@ -245,7 +248,7 @@ impl Default for TrainSettings {
             patience: 5,
             max_time: None,
             seed: 42,
-            ensemble: 1,
+            ensemble: None,
             threads: 2,
             confirm: true,
             series_weight: SeriesWeight::Std,
@@ -270,6 +273,11 @@ pub struct TrainingResult {
 }
 
 impl TrainSettings {
+    /// The networks to train: `ensemble`, one when it is left open.
+    pub fn members(&self) -> usize {
+        self.ensemble.unwrap_or(1)
+    }
+
     /// The epochs to run on `windows` training windows: `epochs`, capped by the window budget.
     pub fn epochs_for(&self, windows: usize) -> usize {
         match self.window_budget {
@@ -294,7 +302,7 @@ impl TrainSettings {
             patience: self.patience,
             max_time: self
                 .max_time
-                .map(|t| Duration::from_secs_f64(t / self.ensemble.max(1) as f64)),
+                .map(|t| Duration::from_secs_f64(t / self.members().max(1) as f64)),
             threads: self.threads,
             seed: self.seed,
             stop,
@@ -306,7 +314,7 @@ impl TrainSettings {
     /// Checks the settings; `base`: whether a linear base is there, which allows zero epochs
     /// (the untrained model is the base: a refit of a model whose training kept its base).
     fn validate(&self, base: bool) -> Result<()> {
-        if (self.epochs == 0 && !base) || self.batch == 0 || self.threads == 0 || self.ensemble == 0 {
+        if (self.epochs == 0 && !base) || self.batch == 0 || self.threads == 0 || self.ensemble == Some(0) {
             return Err(Error::usage(
                 "--epochs, --batch, --threads and --ensemble must be at least 1",
             ));
@@ -348,6 +356,23 @@ impl NeuralConfig {
             base: Some(BaseConfig::fallback(ModelKind::NLinear)),
             result: Vec::new(),
         }
+    }
+
+    /// These settings for windows of `lookback` → `horizon` over data whose season is `season`,
+    /// with what the command line left to the data resolved: when no patch was given and
+    /// [`season_patches`] holds, patches of one season side by side and, unless `--ensemble` was
+    /// given, [`SEASON_ENSEMBLE`] networks; otherwise the given values, and one network when
+    /// `--ensemble` was not given.
+    pub fn for_season(&self, season: usize, lookback: usize, horizon: usize) -> NeuralConfig {
+        let mut resolved = self.clone();
+        let open = self.network.patch.is_none() && self.network.stride.is_none();
+        let seasonal = open && season_patches(season, lookback, horizon);
+        if seasonal {
+            (resolved.network.patch, resolved.network.stride) = (Some(season), Some(season));
+        }
+        let members = if seasonal { SEASON_ENSEMBLE } else { 1 };
+        resolved.train.ensemble = Some(self.train.ensemble.unwrap_or(members));
+        resolved
     }
 
     /// The network for `lookback` → `horizon`, with a linear base when [`NeuralConfig::base`] is

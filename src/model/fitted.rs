@@ -390,7 +390,7 @@ impl Fitted {
                     Error::runtime(format!("the model file's network settings are invalid: {e}"))
                 })?;
                 network.covariates = covariates;
-                let members = neural.train.ensemble;
+                let members = neural.train.members();
                 if members == 0 || members > tensors.len().max(1) {
                     return Err(Error::runtime(format!(
                         "the model file's ensemble of {members} networks does not fit its {} tensors",

@@ -180,10 +180,15 @@ mod tests {
 
     /// A noisy sine of period 12: train, validation and test windows of 24 → 6.
     fn windows() -> (WindowSet, WindowSet, WindowSet) {
+        windows_of(24, 6)
+    }
+
+    /// The noisy sine of period 12 in windows of `lookback` → `horizon`.
+    fn windows_of(lookback: usize, horizon: usize) -> (WindowSet, WindowSet, WindowSet) {
         let raw: Vec<f64> = (0..400)
             .map(|t| (t as f64 * std::f64::consts::TAU / 12.0).sin() + 0.1 * ((t * 7919) % 13) as f64 / 13.0)
             .collect();
-        let split = ScaledSplit::new(&[("y", &raw)], Split::default(), 24, 6).unwrap();
+        let split = ScaledSplit::new(&[("y", &raw)], Split::default(), lookback, horizon).unwrap();
         (
             split.windows(SplitPart::Train, 1),
             split.windows(SplitPart::Validation, 1),
@@ -241,6 +246,43 @@ mod tests {
         assert_eq!((neural.network.patch, neural.network.stride), (Some(16), Some(8)));
         assert_eq!(neural.result.len(), 1);
         assert_eq!(neural.result[0].epochs_run, 1);
+        assert_eq!(neural.train.ensemble, Some(1));
+    }
+
+    /// A lookback of at least 8 seasons of at least 8 steps (here 8 of 12) and a horizon within it
+    /// give patches of one season side by side and three networks, unless the patch or the
+    /// ensemble was given; the model file stores what was trained.
+    #[test]
+    fn a_long_lookback_trains_three_networks_of_one_season_patches() {
+        let (train, val, test) = windows_of(96, 6);
+        let fit = |patch: Option<usize>, ensemble: Option<usize>| {
+            let mut config = small_neural(ModelKind::Lstm, 1);
+            let n = config.neural_mut().unwrap();
+            (n.network.patch, n.train.ensemble, n.base) = (patch, ensemble, None);
+            Forecaster::new(config, 96, 6, 12)
+                .unwrap()
+                .fit(&train, &val, &mut Silent)
+                .unwrap()
+        };
+        let resolved = |fitted: &Fitted| {
+            let n = fitted.config().neural().unwrap().clone();
+            (
+                n.network.patch,
+                n.network.stride,
+                n.train.ensemble,
+                n.result.len(),
+            )
+        };
+        let seasonal = fit(None, None);
+        assert_eq!(resolved(&seasonal), (Some(12), Some(12), Some(3), 3));
+        assert_eq!(seasonal.tensors().len() % 3, 0);
+        let again = Fitted::from_tensors(seasonal.config().clone(), (96, 6, 0), &seasonal.tensors()).unwrap();
+        assert_eq!(
+            again.predict(test.inputs().view()),
+            seasonal.predict(test.inputs().view())
+        );
+        assert_eq!(resolved(&fit(None, Some(2))), (Some(12), Some(12), Some(2), 2));
+        assert_eq!(resolved(&fit(Some(16), None)), (Some(16), Some(8), Some(1), 1));
     }
 
     fn small_neural(kind: ModelKind, epochs: usize) -> ModelConfig {
@@ -259,7 +301,7 @@ mod tests {
             let mut config = small_neural(ModelKind::Slstm, 2);
             let n = config.neural_mut().unwrap();
             n.base = Some(crate::model::BaseConfig::frozen(ModelKind::NLinear));
-            (n.train.seed, n.train.ensemble) = (seed, members);
+            (n.train.seed, n.train.ensemble) = (seed, Some(members));
             Forecaster::new(config, 24, 6, 12)
                 .unwrap()
                 .fit(&train, &val, &mut Silent)
@@ -275,7 +317,7 @@ mod tests {
             "ensemble differs from the mean of its members by {err}"
         );
         let neural = ensemble.config().neural().unwrap();
-        assert_eq!((neural.train.ensemble, neural.result.len()), (2, 2));
+        assert_eq!((neural.train.ensemble, neural.result.len()), (Some(2), 2));
         let tensors = ensemble.tensors();
         assert!(tensors
             .iter()
@@ -295,7 +337,7 @@ mod tests {
         let fit = |seed: u64, members: usize, quantiles: bool| {
             let mut config = small_neural(ModelKind::Lstm, 2);
             let n = config.neural_mut().unwrap();
-            (n.train.seed, n.train.ensemble, n.base) = (seed, members, None);
+            (n.train.seed, n.train.ensemble, n.base) = (seed, Some(members), None);
             if quantiles {
                 n.learn_quantiles(&[80.0]).unwrap();
             }

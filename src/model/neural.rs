@@ -169,7 +169,7 @@ fn base_alone(settings: &NeuralConfig, base: BaseConfig) -> NeuralConfig {
         train: TrainSettings {
             epochs: 0,
             window_budget: None,
-            ensemble: 1,
+            ensemble: Some(1),
             ..settings.train.clone()
         },
         base: Some(BaseConfig {
@@ -328,8 +328,18 @@ fn fit_network(
     start: Instant,
     progress: &mut dyn Progress,
 ) -> Result<Fitted> {
+    let (season, lookback) = (forecaster.season(), forecaster.lookback());
+    let resolved = settings.for_season(season, lookback, forecaster.horizon());
+    if resolved.network.patch != settings.network.patch {
+        progress.note(&format!(
+            "patches of one season ({season} steps) side by side and {} networks: the lookback holds {} seasons (--patch and --ensemble set them)",
+            resolved.train.members(),
+            lookback / season
+        ));
+    }
+    let settings = &resolved;
     let mut network = settings
-        .forecaster(forecaster.lookback(), forecaster.horizon())
+        .forecaster(lookback, forecaster.horizon())
         .map_err(|e| Error::usage(format!("model settings: {e}")))?;
     network.covariates = train.channels.len();
     let mut train_config = settings.train.train_config(train.len(), progress.stop_flag());
@@ -350,7 +360,7 @@ fn fit_network(
         series: weights.as_deref(),
     };
     let (train_source, validation_source) = (weighted(train), weighted(validation));
-    let members = settings.train.ensemble.max(1);
+    let members = settings.train.members().max(1);
     let mut trained_members: Vec<Trained> = Vec::with_capacity(members);
     for k in 0..members {
         let seed = settings.train.seed.wrapping_add(k as u64);
@@ -394,7 +404,7 @@ fn fit_network(
     *config.neural_mut().expect("a neural kind") = NeuralConfig {
         network: NetworkConfig::from(&first.config),
         train: TrainSettings {
-            ensemble: trained_members.len(),
+            ensemble: Some(trained_members.len()),
             ..settings.train.clone()
         },
         base: resolved_base,

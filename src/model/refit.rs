@@ -53,7 +53,7 @@ mod tests {
         let mut config = ModelConfig::for_kind(ModelKind::Xlstm);
         let neural = config.neural_mut().unwrap();
         neural.network.patch = Some(8);
-        neural.train.ensemble = 2;
+        neural.train.ensemble = Some(2);
         neural.base = Some(BaseConfig {
             alpha: Some(10.0),
             ..BaseConfig::frozen(ModelKind::NLinear)
@@ -70,7 +70,7 @@ mod tests {
         assert_eq!((n.train.epochs, n.train.patience), (8, 0));
         assert_eq!(n.train.window_budget, None);
         assert_eq!(n.network.patch, Some(8));
-        assert_eq!(n.train.ensemble, 2);
+        assert_eq!(n.train.ensemble, Some(2));
         assert_eq!(n.base, config.neural().unwrap().base);
         assert!(n.result.is_empty());
         // a kept epoch 0: the base alone, or at least one epoch without a base
