@@ -21,7 +21,7 @@
 //! [`backward_with_input`] for a bias-free [`LinearParams`] whose `w` is dense (O, I) or
 //! head-wise (O, K).
 
-use ndarray::{Array2, ArrayView2, ArrayViewMut2};
+use ndarray::{Array2, ArrayView1, ArrayView2, ArrayViewMut1, ArrayViewMut2};
 
 use super::linear::{self, LinearParams};
 use super::Float;
@@ -41,12 +41,52 @@ pub fn forward_into<F: Float>(w: ArrayView2<F>, x: ArrayView2<F>, mut y: ArrayVi
     let (o, k) = w.dim();
     let nb = blocks(k, x.ncols());
     debug_assert_eq!(y.dim(), (x.nrows(), o), "head-wise map: output shape");
+    let w_flat = w.as_slice().filter(|_| o.is_multiple_of(k)); // (O·K) when whole blocks
     for (x_row, mut y_row) in x.rows().into_iter().zip(y.rows_mut()) {
+        if let (Some(w_flat), Some(x_row), Some(y_row)) = (w_flat, x_row.as_slice(), y_row.as_slice_mut()) {
+            match k {
+                4 => forward_row::<F, 4>(w_flat, x_row, y_row, nb),
+                8 => forward_row::<F, 8>(w_flat, x_row, y_row, nb),
+                _ => forward_row_any(w_flat, x_row, y_row, nb, k),
+            }
+            continue;
+        }
         for (u, (w_row, y_u)) in w.rows().into_iter().zip(y_row.iter_mut()).enumerate() {
             let start = (u / k) % nb * k;
             let mut acc = F::zero();
             for (i, &w_ui) in w_row.iter().enumerate() {
                 acc += w_ui * x_row[start + i];
+            }
+            *y_u += acc;
+        }
+    }
+}
+
+/// One row of [`forward_into`] on contiguous memory, for a block width `K` known at compile time
+/// (the official blocks of 4 and the sLSTM heads of 8): output block b (K outputs, weights
+/// `w` rows b·K..) reads input block b mod NB. The same sums in the same order as the general loop.
+#[inline]
+fn forward_row<F: Float, const K: usize>(w: &[F], x: &[F], y: &mut [F], nb: usize) {
+    for (b, (y_b, w_b)) in y.chunks_exact_mut(K).zip(w.chunks_exact(K * K)).enumerate() {
+        let x_b: &[F; K] = x[b % nb * K..][..K].try_into().expect("a whole block");
+        for (y_u, w_u) in y_b.iter_mut().zip(w_b.chunks_exact(K)) {
+            let mut acc = F::zero();
+            for i in 0..K {
+                acc += w_u[i] * x_b[i];
+            }
+            *y_u += acc;
+        }
+    }
+}
+
+/// [`forward_row`] for any block width `k`.
+fn forward_row_any<F: Float>(w: &[F], x: &[F], y: &mut [F], nb: usize, k: usize) {
+    for (b, (y_b, w_b)) in y.chunks_exact_mut(k).zip(w.chunks_exact(k * k)).enumerate() {
+        let x_b = &x[b % nb * k..][..k];
+        for (y_u, w_u) in y_b.iter_mut().zip(w_b.chunks_exact(k)) {
+            let mut acc = F::zero();
+            for (&w_ui, &x_i) in w_u.iter().zip(x_b) {
+                acc += w_ui * x_i;
             }
             *y_u += acc;
         }
@@ -70,12 +110,92 @@ pub fn backward_into<F: Float>(
         (w.dim(), x.dim()),
         "head-wise map: gradient shapes"
     );
-    for ((x_row, dy_row), mut dx_row) in x.rows().into_iter().zip(d_y.rows()).zip(d_x.rows_mut()) {
-        for (u, (w_row, mut dw_row)) in w.rows().into_iter().zip(d_w.rows_mut()).enumerate() {
-            let (start, g) = ((u / k) % nb * k, dy_row[u]);
+    let whole = o.is_multiple_of(k);
+    if let (true, Some(w_flat), Some(dw_flat)) = (whole, w.as_slice(), d_w.as_slice_mut()) {
+        for ((x_row, dy_row), mut dx_row) in x.rows().into_iter().zip(d_y.rows()).zip(d_x.rows_mut()) {
+            if let (Some(x_row), Some(dy_row), Some(dx_row)) =
+                (x_row.as_slice(), dy_row.as_slice(), dx_row.as_slice_mut())
+            {
+                let row = (x_row, dy_row, dx_row);
+                match k {
+                    4 => backward_row::<F, 4>(w_flat, dw_flat, row, nb),
+                    8 => backward_row::<F, 8>(w_flat, dw_flat, row, nb),
+                    _ => backward_row_any(w_flat, dw_flat, row, nb, k),
+                }
+            } else {
+                let dw = ArrayViewMut2::from_shape((o, k), &mut *dw_flat).expect("(O, K)");
+                backward_row_strided(w, (x_row, dy_row, dx_row), dw, nb);
+            }
+        }
+        return;
+    }
+    for ((x_row, dy_row), dx_row) in x.rows().into_iter().zip(d_y.rows()).zip(d_x.rows_mut()) {
+        backward_row_strided(w, (x_row, dy_row, dx_row), d_w.view_mut(), nb);
+    }
+}
+
+/// One row of [`backward_into`] on any layout: (x (I), δy (O), δx (I)).
+fn backward_row_strided<F: Float>(
+    w: ArrayView2<F>,
+    (x_row, dy_row, mut dx_row): (ArrayView1<F>, ArrayView1<F>, ArrayViewMut1<F>),
+    mut d_w: ArrayViewMut2<F>,
+    nb: usize,
+) {
+    let k = w.ncols();
+    for (u, (w_row, mut dw_row)) in w.rows().into_iter().zip(d_w.rows_mut()).enumerate() {
+        let (start, g) = ((u / k) % nb * k, dy_row[u]);
+        for i in 0..k {
+            dw_row[i] += g * x_row[start + i];
+            dx_row[start + i] += g * w_row[i];
+        }
+    }
+}
+
+/// One row of [`backward_into`] on contiguous memory for a block width `K` known at compile
+/// time; the same sums in the same order as [`backward_row_strided`].
+#[inline]
+fn backward_row<F: Float, const K: usize>(
+    w: &[F],
+    d_w: &mut [F],
+    (x, d_y, d_x): (&[F], &[F], &mut [F]),
+    nb: usize,
+) {
+    let blocks = d_y
+        .chunks_exact(K)
+        .zip(w.chunks_exact(K * K))
+        .zip(d_w.chunks_exact_mut(K * K));
+    for (b, ((dy_b, w_b), dw_b)) in blocks.enumerate() {
+        let start = b % nb * K;
+        let x_b: &[F; K] = x[start..][..K].try_into().expect("a whole block");
+        let dx_b: &mut [F; K] = (&mut d_x[start..][..K]).try_into().expect("a whole block");
+        for ((&g, w_u), dw_u) in dy_b.iter().zip(w_b.chunks_exact(K)).zip(dw_b.chunks_exact_mut(K)) {
+            for i in 0..K {
+                dw_u[i] += g * x_b[i];
+                dx_b[i] += g * w_u[i];
+            }
+        }
+    }
+}
+
+/// [`backward_row`] for any block width `k`.
+fn backward_row_any<F: Float>(
+    w: &[F],
+    d_w: &mut [F],
+    (x, d_y, d_x): (&[F], &[F], &mut [F]),
+    nb: usize,
+    k: usize,
+) {
+    let blocks = d_y
+        .chunks_exact(k)
+        .zip(w.chunks_exact(k * k))
+        .zip(d_w.chunks_exact_mut(k * k));
+    for (b, ((dy_b, w_b), dw_b)) in blocks.enumerate() {
+        let start = b % nb * k;
+        let (x_b, dx_b) = (&x[start..][..k], &mut d_x[start..][..k]);
+        for ((&g, w_u), dw_u) in dy_b.iter().zip(w_b.chunks_exact(k)).zip(dw_b.chunks_exact_mut(k)) {
             for i in 0..k {
-                dw_row[i] += g * x_row[start + i];
-                dx_row[start + i] += g * w_row[i];
+                dw_u[i] += g * x_b[i];
+                dx_b[i] += g * w_u[i];
             }
         }
     }
@@ -114,7 +234,62 @@ mod tests {
     use super::*;
     use crate::nn::gradcheck::{as2, randn, GradCheck, WithInputs};
     use crate::nn::rng::Rng;
-    use ndarray::Array1;
+    use ndarray::{Array1, ShapeBuilder};
+
+    /// `a` in column-major layout: its rows are not slices, so the maps take their strided loops.
+    fn column_major(a: &Array2<f64>) -> Array2<f64> {
+        let mut f = Array2::zeros(a.dim().f());
+        f.assign(a);
+        f
+    }
+
+    /// The slice loops (blocks of 4 and 8 at compile time, any other width at run time) give
+    /// bit for bit what the strided loops give on column-major views, forward and backward.
+    #[test]
+    fn row_slices_and_strided_views_agree_exactly() {
+        let mut rng = Rng::new(5);
+        for (o, i, k) in [(16, 8, 4), (32, 16, 8), (12, 6, 3), (8, 8, 4)] {
+            let w = as2(&randn(&mut rng, &[o, k], 1.0)); // (O, K)
+            let x = as2(&randn(&mut rng, &[7, i], 1.0)); // (N, I)
+            let d_y = as2(&randn(&mut rng, &[7, o], 1.0)); // (N, O)
+            let start = as2(&randn(&mut rng, &[7, o], 1.0)); // (N, O)
+            let (mut y_fast, mut y_strided) = (start.clone(), column_major(&start));
+            forward_into(w.view(), x.view(), y_fast.view_mut());
+            forward_into(w.view(), column_major(&x).view(), y_strided.view_mut());
+            assert_eq!(y_fast, y_strided, "forward ({o}, {i}, {k})");
+            let (mut dw_fast, mut dx_fast) = (Array2::zeros((o, k)), Array2::zeros((7, i)));
+            backward_into(
+                w.view(),
+                x.view(),
+                d_y.view(),
+                dw_fast.view_mut(),
+                dx_fast.view_mut(),
+            );
+            let (mut dw_strided, mut dx_strided) = (Array2::zeros((o, k)), Array2::zeros((7, i)));
+            let d_y_f = column_major(&d_y);
+            backward_into(
+                w.view(),
+                x.view(),
+                d_y_f.view(),
+                dw_strided.view_mut(),
+                dx_strided.view_mut(),
+            );
+            assert_eq!(
+                (&dw_fast, &dx_fast),
+                (&dw_strided, &dx_strided),
+                "backward ({o}, {i}, {k})"
+            );
+            // a column-major ∇w takes the loop over every row's strided form too
+            let (mut dw_f, mut dx_f) = (column_major(&Array2::zeros((o, k))), Array2::zeros((7, i)));
+            backward_into(w.view(), x.view(), d_y.view(), dw_f.view_mut(), dx_f.view_mut());
+            assert_eq!(
+                (&dw_fast, &dx_fast),
+                (&dw_f, &dx_f),
+                "column-major ∇w ({o}, {i}, {k})"
+            );
+            assert!(dw_fast.iter().any(|v| *v != 0.0) && dx_fast.iter().any(|v| *v != 0.0));
+        }
+    }
 
     /// The compact map equals the dense matrix with the same blocks on its diagonal (and zeros
     /// elsewhere), for one stack (O = I) and for stacked outputs (O = 2I, the q and k layout).

@@ -31,7 +31,7 @@ use super::mlstm_parallel::ParallelCache;
 use super::norm::{self, NormCache, NormParams};
 use super::rng::Rng;
 use super::{cast, join, Float, Params};
-use ndarray::{Array1, Array2, Array3, Axis, Zip};
+use ndarray::{s, Array1, Array2, Array3, Axis, Zip};
 
 /// Which form of the cell the block runs (same outputs and gradients up to rounding).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -315,6 +315,22 @@ fn concat_rows<F: Float>(parts: &[&Array3<F>]) -> Array2<F> {
     ndarray::concatenate(Axis(1), &views).expect("same number of rows")
 }
 
+/// [`concat_rows`] in standard (row-major) layout, for the head-wise maps, which read rows as
+/// slices (`concatenate` along columns returns a column-major matrix, which the GEMMs read as
+/// fast, and changing their operands' layout would change their rounding).
+fn concat_rows_standard<F: Float>(parts: &[&Array3<F>]) -> Array2<F> {
+    let n = parts.first().map_or(0, |p| p.dim().0 * p.dim().1);
+    let width = parts.iter().map(|p| p.dim().2).sum();
+    let mut out = Array2::zeros((n, width)); // (B·T, Σ W)
+    let mut start = 0;
+    for part in parts {
+        let w = part.dim().2;
+        out.slice_mut(s![.., start..start + w]).assign(&rows(part));
+        start += w;
+    }
+    out
+}
+
 fn to3<F: Float>(a: Array2<F>, (b, t): (usize, usize)) -> Array3<F> {
     let w = a.ncols();
     a.into_shape_with_order((b, t, w)).expect("contiguous")
@@ -430,7 +446,7 @@ fn backward_projections<F: Float>(
     d_in.q += &cols3(&d_gate_in, (0, e), (b, t));
     d_in.k += &cols3(&d_gate_in, (e, 2 * e), (b, t));
     d_in.v += &cols3(&d_gate_in, (2 * e, 3 * e), (b, t));
-    let d_qk = concat_rows(&[&d_in.q, &d_in.k]); // (B·T, 2E)
+    let d_qk = concat_rows_standard(&[&d_in.q, &d_in.k]); // (B·T, 2E)
     let d_xc = headwise::backward_with_input(&p.qk, rows(&cache.x_c), d_qk.view(), &mut grads.qk);
     let d_xm = headwise::backward_with_input(&p.v, rows(&cache.conv.x), rows(&d_in.v), &mut grads.v);
     (to3(d_xc, (b, t)), to3(d_xm, (b, t)))
