@@ -45,9 +45,9 @@ pub fn forward_into<F: Float>(w: ArrayView2<F>, x: ArrayView2<F>, mut y: ArrayVi
     for (x_row, mut y_row) in x.rows().into_iter().zip(y.rows_mut()) {
         if let (Some(w_flat), Some(x_row), Some(y_row)) = (w_flat, x_row.as_slice(), y_row.as_slice_mut()) {
             match k {
-                4 => forward_row::<F, 4>(w_flat, x_row, y_row, nb),
-                8 => forward_row::<F, 8>(w_flat, x_row, y_row, nb),
-                _ => forward_row_any(w_flat, x_row, y_row, nb, k),
+                4 => forward_row(w_flat, x_row, y_row, nb, 4),
+                8 => forward_row(w_flat, x_row, y_row, nb, 8),
+                _ => forward_row(w_flat, x_row, y_row, nb, k),
             }
             continue;
         }
@@ -62,31 +62,18 @@ pub fn forward_into<F: Float>(w: ArrayView2<F>, x: ArrayView2<F>, mut y: ArrayVi
     }
 }
 
-/// One row of [`forward_into`] on contiguous memory, for a block width `K` known at compile time
-/// (the official blocks of 4 and the sLSTM heads of 8): output block b (K outputs, weights
-/// `w` rows b·K..) reads input block b mod NB. The same sums in the same order as the general loop.
-#[inline]
-fn forward_row<F: Float, const K: usize>(w: &[F], x: &[F], y: &mut [F], nb: usize) {
-    for (b, (y_b, w_b)) in y.chunks_exact_mut(K).zip(w.chunks_exact(K * K)).enumerate() {
-        let x_b: &[F; K] = x[b % nb * K..][..K].try_into().expect("a whole block");
-        for (y_u, w_u) in y_b.iter_mut().zip(w_b.chunks_exact(K)) {
-            let mut acc = F::zero();
-            for i in 0..K {
-                acc += w_u[i] * x_b[i];
-            }
-            *y_u += acc;
-        }
-    }
-}
-
-/// [`forward_row`] for any block width `k`.
-fn forward_row_any<F: Float>(w: &[F], x: &[F], y: &mut [F], nb: usize, k: usize) {
+/// One row of [`forward_into`] on contiguous memory: output block b (k outputs, weights `w`
+/// rows b·k..) reads input block b mod NB. The same sums in the same order as the indexed loop.
+/// Always inlined, so that the callers' literal widths (the official blocks of 4, the sLSTM heads
+/// of 8) compile to fixed-length loops.
+#[inline(always)]
+fn forward_row<F: Float>(w: &[F], x: &[F], y: &mut [F], nb: usize, k: usize) {
     for (b, (y_b, w_b)) in y.chunks_exact_mut(k).zip(w.chunks_exact(k * k)).enumerate() {
         let x_b = &x[b % nb * k..][..k];
         for (y_u, w_u) in y_b.iter_mut().zip(w_b.chunks_exact(k)) {
             let mut acc = F::zero();
-            for (&w_ui, &x_i) in w_u.iter().zip(x_b) {
-                acc += w_ui * x_i;
+            for i in 0..k {
+                acc += w_u[i] * x_b[i];
             }
             *y_u += acc;
         }
@@ -118,9 +105,9 @@ pub fn backward_into<F: Float>(
             {
                 let row = (x_row, dy_row, dx_row);
                 match k {
-                    4 => backward_row::<F, 4>(w_flat, dw_flat, row, nb),
-                    8 => backward_row::<F, 8>(w_flat, dw_flat, row, nb),
-                    _ => backward_row_any(w_flat, dw_flat, row, nb, k),
+                    4 => backward_row(w_flat, dw_flat, row, nb, 4),
+                    8 => backward_row(w_flat, dw_flat, row, nb, 8),
+                    _ => backward_row(w_flat, dw_flat, row, nb, k),
                 }
             } else {
                 let dw = ArrayViewMut2::from_shape((o, k), &mut *dw_flat).expect("(O, K)");
@@ -151,34 +138,10 @@ fn backward_row_strided<F: Float>(
     }
 }
 
-/// One row of [`backward_into`] on contiguous memory for a block width `K` known at compile
-/// time; the same sums in the same order as [`backward_row_strided`].
-#[inline]
-fn backward_row<F: Float, const K: usize>(
-    w: &[F],
-    d_w: &mut [F],
-    (x, d_y, d_x): (&[F], &[F], &mut [F]),
-    nb: usize,
-) {
-    let blocks = d_y
-        .chunks_exact(K)
-        .zip(w.chunks_exact(K * K))
-        .zip(d_w.chunks_exact_mut(K * K));
-    for (b, ((dy_b, w_b), dw_b)) in blocks.enumerate() {
-        let start = b % nb * K;
-        let x_b: &[F; K] = x[start..][..K].try_into().expect("a whole block");
-        let dx_b: &mut [F; K] = (&mut d_x[start..][..K]).try_into().expect("a whole block");
-        for ((&g, w_u), dw_u) in dy_b.iter().zip(w_b.chunks_exact(K)).zip(dw_b.chunks_exact_mut(K)) {
-            for i in 0..K {
-                dw_u[i] += g * x_b[i];
-                dx_b[i] += g * w_u[i];
-            }
-        }
-    }
-}
-
-/// [`backward_row`] for any block width `k`.
-fn backward_row_any<F: Float>(
+/// One row of [`backward_into`] on contiguous memory; the same sums in the same order as
+/// [`backward_row_strided`], always inlined like [`forward_row`].
+#[inline(always)]
+fn backward_row<F: Float>(
     w: &[F],
     d_w: &mut [F],
     (x, d_y, d_x): (&[F], &[F], &mut [F]),
@@ -243,7 +206,7 @@ mod tests {
         f
     }
 
-    /// The slice loops (blocks of 4 and 8 at compile time, any other width at run time) give
+    /// The slice loops (blocks of 4 and 8 as literals, any other width at run time) give
     /// bit for bit what the strided loops give on column-major views, forward and backward.
     #[test]
     fn row_slices_and_strided_views_agree_exactly() {
