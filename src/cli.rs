@@ -174,7 +174,7 @@ pub struct NeuralArgs {
     /// Patch length: input steps per token (1 = one token per step; default one season, side by side, when the season is at least 8 steps, the lookback holds at least 8 seasons and the horizon is at most the lookback, else min(16, lookback)).
     #[arg(long, value_parser = at_least_one)]
     pub patch: Option<usize>,
-    /// Step between patches (default: half the patch length).
+    /// Step between patches (default: half the patch length; the patch length when the patches are one season each, see --patch).
     #[arg(long, value_parser = at_least_one)]
     pub patch_stride: Option<usize>,
     /// What the linear head reads: all hidden states flattened, or the last one.

@@ -679,3 +679,62 @@ fn a_closed_stdout_ends_the_output_quietly() {
         );
     }
 }
+
+/// A lookback of 8 days of hourly data: `fit` says it trains three networks over patches of one
+/// day, the model file keeps them (patch and stride 24, three members), and `forecast` reads it;
+/// `--ensemble 1` keeps the daily patches with one network.
+#[test]
+fn a_long_hourly_lookback_trains_three_networks_of_daily_patches() {
+    let dir = temp();
+    let fit = |name: &str, extra: &[&str]| {
+        let model = dir.path().join(name);
+        let mut args = vec![
+            "fit",
+            "datasets/load_hourly.csv",
+            "--target",
+            "load_mw",
+            "-m",
+            "lstm",
+            "-L",
+            "192",
+            "--hidden",
+            "8",
+            "--epochs",
+            "1",
+            "--base",
+            "none",
+            "--no-refit",
+            "-o",
+            model.to_str().unwrap(),
+        ];
+        args.extend_from_slice(extra);
+        let data = repo(args[1]);
+        args[1] = &data;
+        let o = xlstm(&args);
+        assert!(o.status.success(), "{}", stderr(&o));
+        (stderr(&o), std::fs::read_to_string(&model).unwrap(), model)
+    };
+    let (text, file, model) = fit("three.xlstm", &[]);
+    assert!(
+        text.contains(
+            "patches of one season (24 steps) side by side and 3 networks: the lookback holds 8 seasons"
+        ),
+        "{text}"
+    );
+    for needed in ["\"patch\":24", "\"stride\":24", "\"ensemble\":3", "member2."] {
+        assert!(file.contains(needed), "the model file lacks {needed}");
+    }
+    let out = dir.path().join("f.csv");
+    let o = xlstm(&[
+        "forecast",
+        "-m",
+        model.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(std::fs::read_to_string(&out).unwrap().lines().count(), 25); // header + 24 steps
+    let (text, file, _) = fit("one.xlstm", &["--ensemble", "1"]);
+    assert!(text.contains("side by side and one network:"), "{text}");
+    assert!(file.contains("\"patch\":24") && file.contains("\"ensemble\":1") && !file.contains("member1."));
+}

@@ -331,9 +331,12 @@ fn fit_network(
     let (season, lookback) = (forecaster.season(), forecaster.lookback());
     let resolved = settings.for_season(season, lookback, forecaster.horizon());
     if resolved.network.patch != settings.network.patch {
+        let networks = match resolved.train.members() {
+            1 => "one network".to_string(),
+            n => format!("{n} networks"),
+        };
         progress.note(&format!(
-            "patches of one season ({season} steps) side by side and {} networks: the lookback holds {} seasons (--patch and --ensemble set them)",
-            resolved.train.members(),
+            "patches of one season ({season} steps) side by side and {networks}: the lookback holds {} seasons (--patch and --ensemble set them)",
             lookback / season
         ));
     }
