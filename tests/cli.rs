@@ -685,12 +685,12 @@ fn a_closed_stdout_ends_the_output_quietly() {
 /// `--ensemble 1` keeps the daily patches with one network.
 #[test]
 fn a_long_hourly_lookback_trains_three_networks_of_daily_patches() {
-    let dir = temp();
+    let (dir, data) = (temp(), repo("datasets/load_hourly.csv"));
     let fit = |name: &str, extra: &[&str]| {
         let model = dir.path().join(name);
         let mut args = vec![
             "fit",
-            "datasets/load_hourly.csv",
+            &data,
             "--target",
             "load_mw",
             "-m",
@@ -708,8 +708,6 @@ fn a_long_hourly_lookback_trains_three_networks_of_daily_patches() {
             model.to_str().unwrap(),
         ];
         args.extend_from_slice(extra);
-        let data = repo(args[1]);
-        args[1] = &data;
         let o = xlstm(&args);
         assert!(o.status.success(), "{}", stderr(&o));
         (stderr(&o), std::fs::read_to_string(&model).unwrap(), model)
