@@ -521,6 +521,14 @@ pub struct CompareArgs {
     /// Write the leaderboard to a .csv (or .parquet, .json) file.
     #[arg(long, short, value_name = "FILE")]
     pub out: Option<PathBuf>,
+    /// Write every forecast scored to a .csv (or .parquet, .json) file, in the data's units: one
+    /// row per series, forecast origin and step (id, cutoff, time, step, actual) with one column
+    /// per model, as StatsForecast's cross_validation returns them.
+    #[arg(long, value_name = "FILE")]
+    pub predictions: Option<PathBuf>,
+    /// Replace an existing file at --predictions (without it, an existing file is an error).
+    #[arg(long)]
+    pub force: bool,
     #[command(flatten)]
     pub plot: PlotArgs,
 }

@@ -35,6 +35,23 @@ pub fn for_each_forecast<P>(
     }
 }
 
+/// The point forecasts of `fitted` for every window of `windows`, in data units: (N, H), row i
+/// the forecast of window i (`compare --predictions`).
+pub fn point_forecasts(prepared: &ScaledSplit, windows: &WindowSet, fitted: &Fitted) -> Array2<f64> {
+    let mut out = Array2::<f64>::zeros((windows.len(), windows.horizon)); // (N, H)
+    for_each_forecast(
+        windows,
+        |x| fitted.forecast(x),
+        |i, forecast, row| {
+            let scaler = prepared.scalers[windows.starts[i].0];
+            for (o, v) in out.row_mut(i).iter_mut().zip(forecast.point.row(row)) {
+                *o = scaler.unscale(*v);
+            }
+        },
+    );
+    out
+}
+
 /// Metrics with the mean absolute error (data units) of each horizon step.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Scored {

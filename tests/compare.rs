@@ -172,6 +172,111 @@ fn a_backtest_with_k_folds_reports_k_entries_per_model() {
     }
 }
 
+/// `--predictions` writes every forecast scored, one row per series, fold and step, in the data's
+/// units: the naive forecast is the value at the cutoff, the time is the cutoff plus the step,
+/// and the file's errors are the leaderboard's. An existing file needs `--force`.
+#[test]
+fn predictions_hold_every_forecast_scored_with_its_cutoff_and_actual_value() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("forecasts.csv");
+    let file = path.to_str().unwrap();
+    let backtest = ["--models", "snaive,naive", "--folds", "2", "--step", "12"];
+    let doc = compare(&[&backtest[..], &["--predictions", file]].concat());
+    let text = std::fs::read_to_string(&path).unwrap();
+    let mut lines = text.lines();
+    let header = lines.next().unwrap();
+    // models best first, as the leaderboard ranks them
+    let ranked: Vec<&str> = models(&doc)
+        .iter()
+        .map(|r| r["model"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        header,
+        format!("series,cutoff,timestamp,step,actual,{}", ranked.join(","))
+    );
+    let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
+    assert_eq!(rows.len(), 2 * 24, "two folds of 24 steps");
+    let load: Vec<Vec<String>> = std::fs::read_to_string(repo("datasets/load_hourly.csv"))
+        .unwrap()
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').map(String::from).collect())
+        .collect();
+    let row_of = |time: &str| {
+        load.iter()
+            .position(|r| r[0] == time)
+            .expect("a time of the data")
+    };
+    let naive = 5 + ranked.iter().position(|m| *m == "naive").unwrap();
+    for (k, row) in rows.iter().enumerate() {
+        assert_eq!(row[0], "load_mw");
+        // the origins are 12 hours apart, the last 24 rows before the end (2024-04-29 23:00)
+        let cutoff = if k < 24 {
+            "2024-04-28 11:00:00"
+        } else {
+            "2024-04-28 23:00:00"
+        };
+        assert_eq!(row[1], cutoff);
+        let (cutoff, time) = (row_of(row[1]), row_of(row[2]));
+        let step: usize = row[3].parse().unwrap();
+        assert_eq!((time, step), (cutoff + (k % 24) + 1, k % 24 + 1));
+        let value = |r: usize| load[r][1].parse::<f64>().unwrap();
+        assert_eq!(row[4].parse::<f64>().unwrap(), value(time));
+        // the naive forecast, through the scaling and back (a rounding error apart)
+        let forecast = row[naive].parse::<f64>().unwrap();
+        assert!(
+            (forecast - value(cutoff)).abs() < 1e-9 * value(cutoff),
+            "{forecast}"
+        );
+    }
+    // each model's MAE over the file is the leaderboard's (the mean over the two folds)
+    for (m, r) in models(&doc).iter().enumerate() {
+        let mae = rows
+            .iter()
+            .map(|row| (row[4].parse::<f64>().unwrap() - row[5 + m].parse::<f64>().unwrap()).abs())
+            .sum::<f64>()
+            / rows.len() as f64;
+        let want = r["mae"].as_f64().unwrap();
+        assert!(
+            (mae - want).abs() < 1e-9 * want,
+            "{}: {mae} vs {want}",
+            r["model"]
+        );
+    }
+    // an existing file is kept without --force, and replaced with it
+    let data = repo("datasets/load_hourly.csv");
+    let again = [
+        &["compare", data.as_str()][..],
+        &TINY,
+        &backtest,
+        &["--predictions", file],
+    ]
+    .concat();
+    let o = xlstm(&again);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("--force"), "{}", stderr(&o));
+    std::fs::write(&path, "old").unwrap();
+    let o = xlstm(&[&again[..], &["--force"]].concat());
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), text);
+    // a data column named like one of the file's stops the command before any training
+    let clash = dir.path().join("clash.csv");
+    let rows: String = (0..60)
+        .map(|d| format!("2024-01-{:02} {:02}:00:00,{d}\n", d / 24 + 1, d % 24))
+        .collect();
+    std::fs::write(&clash, format!("cutoff,y\n{rows}")).unwrap();
+    let other = dir.path().join("other.csv");
+    let o = xlstm(&[
+        "compare",
+        clash.to_str().unwrap(),
+        "--predictions",
+        other.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("'cutoff'"), "{}", stderr(&o));
+    assert!(!other.exists());
+}
+
 /// `--score-refit` scores the models trained again on the validation rows too, as `fit` saves
 /// them: with folds or on the split's test part, the plot included; `--refit once` refuses it.
 #[test]

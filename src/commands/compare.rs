@@ -60,6 +60,10 @@ pub fn run(args: CompareArgs, out: Output) -> Result<()> {
     let mut configs = model_configs(&kinds, &args.model_args, &args.neural, &levels)?;
     let mut progress = Terminal::new(out);
     let (dataset, _) = load_for_modelling(&args.data, &args.data_args, out)?;
+    if let Some(path) = &args.predictions {
+        crate::data::io::ensure_replaceable(path, args.force, "--predictions")?;
+        prediction_names(&dataset, &kinds)?; // a clash of names stops before any training
+    }
     let w = Windowing::settle(
         &dataset,
         &window_request(&args.window, !levels.is_empty()),
@@ -105,7 +109,14 @@ pub fn run(args: CompareArgs, out: Output) -> Result<()> {
     let mut inner = Terminal::new(out).epochs_only_when_verbose();
     let mut entries = Vec::with_capacity(kinds.len());
     for config in configs {
-        let evaluation = evaluate(&config, &folds, refit, args.score_refit, &levels, &mut inner)?;
+        let evaluation = evaluate(
+            &config,
+            &folds,
+            (refit, args.score_refit),
+            &levels,
+            args.predictions.is_some(),
+            &mut inner,
+        )?;
         out.note(&format!(
             "{}: {} {:.4} ({:.1}s)",
             config.kind().name(),
@@ -141,6 +152,15 @@ pub fn run(args: CompareArgs, out: Output) -> Result<()> {
     if let Some(path) = &args.out {
         write_table(path, &leaderboard_table(&entries)?)?;
         out.note(&format!("wrote the leaderboard to {}", path.display()));
+    }
+    if let Some(path) = &args.predictions {
+        let table = predictions_table(&dataset, &folds, &entries)?;
+        let rows = table.columns.first().map_or(0, Column::len);
+        write_table(path, &table)?;
+        out.note(&format!(
+            "wrote {rows} forecasts of each model to {}",
+            path.display()
+        ));
     }
     if let Some(path) = &args.plot.plot {
         plot_last_fold(&args, &dataset, &folds, &entries, &shown, path)?;
@@ -347,6 +367,66 @@ fn leaderboard_table(entries: &[Entry]) -> Result<Table> {
         number(&|e| e.parameters as f64),
     ]);
     Table::new(names, columns)
+}
+
+/// `--predictions`: every model's test forecasts of every fold in the data's units, one row per
+/// series, fold and step: the series id, the cutoff (the last time the forecast saw), the time
+/// forecast, the step (1..=H), the actual value and one column per model, best first.
+fn predictions_table(dataset: &Dataset, folds: &[Fold], entries: &[Entry]) -> Result<Table> {
+    let (mut ids, mut cutoffs, mut times, mut steps, mut actual) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let mut models: Vec<Vec<Option<f64>>> = vec![Vec::new(); entries.len()]; // (models)(rows)
+    for (f, fold) in folds.iter().enumerate() {
+        let test = fold.experiment.windows(SplitPart::Test);
+        let (l, h) = (test.lookback, test.horizon);
+        for (i, &(s, t)) in test.starts.iter().enumerate() {
+            let series = &dataset.series[s];
+            for k in 0..h {
+                ids.push(Some(series.id.clone()));
+                cutoffs.push(Some(series.time[t + l - 1]));
+                times.push(Some(series.time[t + l + k]));
+                steps.push(Some((k + 1) as f64));
+                actual.push(Some(series.values[t + l + k]));
+                for (column, e) in models.iter_mut().zip(entries) {
+                    column.push(Some(e.evaluation.forecasts[f][[i, k]]));
+                }
+            }
+        }
+    }
+    let (kind, format) = (dataset.time_kind, &dataset.time_format);
+    let kinds: Vec<ModelKind> = entries.iter().map(|e| e.kind).collect();
+    let mut columns = vec![
+        Column::Text(ids),
+        Column::styled_times(cutoffs, kind, format),
+        Column::styled_times(times, kind, format),
+        Column::Number(steps),
+        Column::Number(actual),
+    ];
+    columns.extend(models.into_iter().map(Column::Number));
+    Table::new(prediction_names(dataset, &kinds)?, columns)
+}
+
+/// The column names of `--predictions`: the id and time columns' own names (`series` and `time`
+/// without them), `cutoff`, `step`, `actual` and the models'; a usage error when two are equal.
+fn prediction_names(dataset: &Dataset, kinds: &[ModelKind]) -> Result<Vec<String>> {
+    let mut names = vec![
+        dataset.id_column.clone().unwrap_or_else(|| "series".into()),
+        "cutoff".into(),
+        dataset.time_column.clone().unwrap_or_else(|| "time".into()),
+        "step".into(),
+        "actual".into(),
+    ];
+    names.extend(kinds.iter().map(|k| k.name().to_string()));
+    for (i, name) in names.iter().enumerate() {
+        if names[..i].contains(name) {
+            return Err(Error::usage(format!(
+                "--predictions: two of its columns would be named '{name}' (the data's id and time \
+                 columns keep their names beside cutoff, step, actual and one column per model); \
+                 rename the data's column"
+            )));
+        }
+    }
+    Ok(names)
 }
 
 /// The `--json` document.

@@ -2,6 +2,8 @@
 //! expanding training window, the validation tail just before each fold's test block, and
 //! scaling statistics from the fold's training rows only; and one model scored over every fold.
 
+use ndarray::Array2;
+
 use crate::data::window::{ScaledSplit, Scaler};
 use crate::data::Dataset;
 use crate::error::{Error, Result};
@@ -168,19 +170,23 @@ pub struct Evaluation {
     pub train_seconds: f64,
     /// The last model fitted.
     pub last: Fitted,
+    /// With `keep_forecasts`, each fold's test forecasts in data units, (N, H) in the order of its
+    /// test windows; else empty.
+    pub forecasts: Vec<Array2<f64>>,
 }
 
 /// Fit `config` on each fold (or once, on the first), calibrate its intervals at `levels` on the
 /// fold's validation tail (none when `levels` is empty) and score its test block. With
 /// `refitted`, the model scored is the fitted one trained again on every row before the origin
 /// with the settings its fit resolved, as `fit` saves it (its intervals keep the fitted model's
-/// calibration; `refit` must be [`Refit::Every`]). Each fold's MAE and MASE are details.
+/// calibration; `refit` must be [`Refit::Every`]). Each fold's MAE and MASE are details. With
+/// `keep_forecasts` the evaluation keeps every fold's test forecasts too.
 pub fn evaluate(
     config: &ModelConfig,
     folds: &[Fold],
-    refit: Refit,
-    refitted: bool,
+    (refit, refitted): (Refit, bool),
     levels: &[f64],
+    keep_forecasts: bool,
     progress: &mut dyn Progress,
 ) -> Result<Evaluation> {
     if refitted && refit == Refit::Once {
@@ -193,6 +199,7 @@ pub fn evaluate(
     let mut step_sums = vec![0.0; horizon];
     let mut seconds = 0.0;
     let mut model: Option<Fitted> = None;
+    let mut forecasts = Vec::new();
     for (i, fold) in folds.iter().enumerate() {
         let mut experiment = &fold.experiment;
         let all_before_origin;
@@ -208,7 +215,11 @@ pub fn evaluate(
             }
             model = Some(fitted);
         }
-        let scored = experiment.score(model.as_ref().expect("fitted above"));
+        let fitted = model.as_ref().expect("fitted above");
+        let scored = experiment.score(fitted);
+        if keep_forecasts {
+            forecasts.push(experiment.forecasts(fitted));
+        }
         for (sum, v) in step_sums.iter_mut().zip(&scored.mae_by_step) {
             *sum += v;
         }
@@ -233,6 +244,7 @@ pub fn evaluate(
         train_seconds: seconds,
         last,
         folds: fold_metrics,
+        forecasts,
     })
 }
 
@@ -300,8 +312,8 @@ mod tests {
         let dataset = jump();
         let folds = folds(&dataset, &windowing(), 3, 5, Refit::Once).unwrap();
         let config = ModelConfig::for_kind(ModelKind::NLinear);
-        let once = evaluate(&config, &folds, Refit::Once, false, &[], &mut Silent).unwrap();
-        let every = evaluate(&config, &folds, Refit::Every, false, &[], &mut Silent).unwrap();
+        let once = evaluate(&config, &folds, (Refit::Once, false), &[], false, &mut Silent).unwrap();
+        let every = evaluate(&config, &folds, (Refit::Every, false), &[], false, &mut Silent).unwrap();
         assert_eq!((once.folds.len(), every.folds.len()), (3, 3));
         // the first fold is fitted alike; later ones differ only when refitted
         assert_eq!(once.folds[0], every.folds[0]);
@@ -346,12 +358,12 @@ mod tests {
         let folds = folds(&dataset, &windowing, 1, 6, Refit::Every).unwrap();
         assert_eq!(folds[0].experiment.split.bounds[0], [0, 534, 594, 600]);
         let config = ModelConfig::for_kind(ModelKind::Linear);
-        let fitted = evaluate(&config, &folds, Refit::Every, false, &[], &mut Silent).unwrap();
-        let refitted = evaluate(&config, &folds, Refit::Every, true, &[], &mut Silent).unwrap();
+        let fitted = evaluate(&config, &folds, (Refit::Every, false), &[], false, &mut Silent).unwrap();
+        let refitted = evaluate(&config, &folds, (Refit::Every, true), &[], false, &mut Silent).unwrap();
         assert!(fitted.mean.mae > 5.0, "{:?}", fitted.mean);
         assert!(refitted.mean.mae < 1.0, "{:?}", refitted.mean);
         // one model per origin is needed to refit it
-        let once = evaluate(&config, &folds, Refit::Once, true, &[], &mut Silent).unwrap_err();
+        let once = evaluate(&config, &folds, (Refit::Once, true), &[], false, &mut Silent).unwrap_err();
         assert!(once.to_string().contains("--score-refit"), "{once}");
     }
 }

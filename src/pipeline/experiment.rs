@@ -1,10 +1,12 @@
 //! [`Experiment`]: one dataset cut one way (settled windows, a chronological split, training-only
 //! scaling), on which models are fitted and their test windows scored in the data's units.
 
+use ndarray::Array2;
+
 use crate::data::window::{describe, ScaledSplit, SplitPart, WindowSet};
 use crate::data::Dataset;
 use crate::error::{Error, Result};
-use crate::evaluate::{score_by_step, Scored};
+use crate::evaluate::{point_forecasts, score_by_step, Scored};
 use crate::model::{Fitted, Forecaster, ModelConfig, Progress};
 
 use super::windowing::Windowing;
@@ -92,6 +94,12 @@ impl<'a> Experiment<'a> {
         let raw: Vec<&[f64]> = self.dataset.series.iter().map(|s| s.values.as_slice()).collect();
         let test = self.windows(SplitPart::Test);
         score_by_step(&self.split, &raw, &test, self.windowing.season, fitted)
+    }
+
+    /// The point forecasts of every test window in the data's units: (N, H), in the order of
+    /// [`Experiment::windows`]'s test windows.
+    pub fn forecasts(&self, fitted: &Fitted) -> Array2<f64> {
+        point_forecasts(&self.split, &self.windows(SplitPart::Test), fitted)
     }
 }
 
