@@ -20,7 +20,7 @@ use super::forecaster::{ForecasterConfig, ForecasterParams};
 use super::linear::LinearParams;
 
 /// The network `params` (trained without a base, point forecasts) blended with the linear
-/// forecast `w` (P, L·(1 + C)), `b` (P) as share·network + (1 − share)·linear; returns the
+/// forecast `w` (P, (E + L)·(1 + C)) (E: the steps the network's core leaves out), `b` (P) as share·network + (1 − share)·linear; returns the
 /// blended network, whose config has a base. `share` is in [0, 1].
 pub fn blend(
     params: &ForecasterParams<f64>,
@@ -35,11 +35,11 @@ pub fn blend(
     );
     debug_assert!(config.quantiles.is_empty(), "blend: a point network");
     debug_assert!((0.0..=1.0).contains(&share), "blend: a share in [0, 1]");
-    let (p, l) = (config.horizon, config.lookback);
+    let (p, l, e) = (config.horizon, config.lookback, config.crop);
     debug_assert_eq!(
         w.dim(),
-        (p, l * (1 + config.covariates)),
-        "blend: w (P, L·(1 + C))"
+        (p, config.input_width()),
+        "blend: w (P, (E + L)·(1 + C))"
     );
     let mut blended = params.clone();
     let beta = params.revin.beta[0];
@@ -48,9 +48,9 @@ pub fn blend(
     if let Some(skip) = &mut blended.skip {
         skip.w.mapv_inplace(|v| v * share);
     }
-    let mut base_w = w * (1.0 - share); // (P, L·(1 + C))
+    let mut base_w = w * (1.0 - share); // (P, (E + L)·(1 + C))
     base_w
-        .slice_mut(s![.., ..l])
+        .slice_mut(s![.., e..e + l]) // the L target steps RevIN's mean reads
         .mapv_inplace(|v| v + share / l as f64);
     blended.base = Some(LinearParams {
         w: base_w,
@@ -70,22 +70,26 @@ mod tests {
     use crate::nn::rng::Rng;
 
     /// The blended network forecasts share·network + (1 − share)·linear, to rounding, for every
-    /// core, with and without covariates and the linear skip, with trained-looking RevIN scalars.
+    /// core, with and without covariates, the linear skip and a crop (a network over the last L
+    /// of E + L steps: RevIN's mean reads those), with trained-looking RevIN scalars.
     #[test]
     fn the_blended_network_forecasts_the_convex_blend_of_its_parts() {
         let mut rng = Rng::new(5);
         let xlstm = |blocks: &str| CoreKind::Xlstm {
             blocks: blocks.into(),
         };
-        for (kind, covariates, linear_skip) in [
-            (xlstm("ms"), 0, true),
-            (CoreKind::Lstm { layers: 1 }, 1, false),
-            (xlstm("s"), 2, true),
+        for (kind, covariates, linear_skip, crop) in [
+            (xlstm("ms"), 0, true, 0),
+            (CoreKind::Lstm { layers: 1 }, 1, false, 0),
+            (xlstm("s"), 2, true, 0),
+            (xlstm("ms"), 0, true, 5),
+            (xlstm("sm"), 1, false, 3),
         ] {
             let config = ForecasterConfig {
                 width: 8,
                 covariates,
                 linear_skip,
+                crop,
                 ..ForecasterConfig::new(kind.clone(), 12, 4)
             };
             let mut params = forecaster::init::<f64>(&config, 3);
@@ -96,10 +100,10 @@ mod tests {
             if let Some(skip) = &mut params.skip {
                 skip.w.mapv_inplace(|_| rng.normal() * 0.1);
             }
-            let width = 12 * (1 + covariates);
+            let width = (crop + 12) * (1 + covariates);
             let w = Array2::from_shape_fn((4, width), |_| rng.normal() * 0.2);
             let b = Array1::from_shape_fn(4, |_| rng.normal());
-            let x = Array2::from_shape_fn((6, width), |_| rng.normal() + 2.0); // (B, L·(1 + C))
+            let x = Array2::from_shape_fn((6, width), |_| rng.normal() + 2.0); // (B, (E + L)·(1 + C))
             let network = forecaster::predict(&params, &config, x.view()); // (B, P)
             let linear = x.dot(&w.t()) + &b; // (B, P)
             for share in [0.0, 0.3, 0.75, 1.0] {

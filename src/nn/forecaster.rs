@@ -17,7 +17,7 @@
 //! dropout. [`forward_train`] is the training pass with dropout; [`forward`] and [`predict`]
 //! never drop.
 
-use ndarray::{Array2, Array3, ArrayView2, Axis};
+use ndarray::{Array2, Array3, ArrayView2, Axis, CowArray, Ix2};
 
 use super::dropout::Dropout;
 use super::ffn::{self, FfnFactor};
@@ -94,7 +94,7 @@ pub enum CellKind {
 pub struct ForecasterConfig {
     /// The recurrent core.
     pub kind: CoreKind,
-    /// Lookback window length L.
+    /// Lookback window length L: the steps the core reads (RevIN, patches, skip).
     pub lookback: usize,
     /// Forecast horizon P.
     pub horizon: usize,
@@ -143,9 +143,15 @@ pub struct ForecasterConfig {
     /// residual-over-linear forecaster. The base is set from a closed-form baseline before
     /// training and the head starts at zero, so the untrained model is exactly that baseline.
     pub base: bool,
-    /// Covariate channels C beside the target (default 0): the input is (B, L·(1 + C)), each
-    /// channel's window read by the patch embedding beside the target's and by the base.
+    /// Covariate channels C beside the target (default 0): the input is (B, L·(1 + C)) (with a
+    /// crop E, (B, (E + L)·(1 + C))), each channel's window read by the patch embedding beside
+    /// the target's and by the base.
     pub covariates: usize,
+    /// Steps E at the start of each input window (and of each channel's) that the core does not
+    /// read (default 0): the input is (B, (E + L)·(1 + C)), the core reads the last L steps of
+    /// every channel and the base all E + L. Ensemble members over shorter lookbacks than the
+    /// model's read the model's windows this way.
+    pub crop: usize,
 }
 
 impl ForecasterConfig {
@@ -174,11 +180,17 @@ impl ForecasterConfig {
             quantiles: Vec::new(),
             base: false,
             covariates: 0,
+            crop: 0,
         }
     }
 
-    /// Values of one input window: L·(1 + C).
+    /// Values of one input window: (E + L)·(1 + C).
     pub fn input_width(&self) -> usize {
+        (self.crop + self.lookback) * (1 + self.covariates)
+    }
+
+    /// Values of the input the core reads: L·(1 + C) (see [`ForecasterConfig::crop`]).
+    pub fn core_width(&self) -> usize {
         self.lookback * (1 + self.covariates)
     }
 
@@ -561,6 +573,22 @@ pub struct ForecasterCache<F> {
     x: Option<Array2<F>>,
 }
 
+/// What the core reads of `inputs` (B, (E + L)·(1 + C)): the last L steps of the target and of
+/// every channel, (B, L·(1 + C)); `inputs` itself when nothing is cropped.
+fn core_inputs<'a, F: Float>(config: &ForecasterConfig, inputs: ArrayView2<'a, F>) -> CowArray<'a, F, Ix2> {
+    if config.crop == 0 {
+        return CowArray::from(inputs);
+    }
+    let (e, l) = (config.crop, config.lookback);
+    let mut core = Array2::zeros((inputs.nrows(), config.core_width())); // (B, L·(1 + C))
+    for c in 0..=config.covariates {
+        let from = c * (e + l) + e;
+        core.slice_mut(ndarray::s![.., c * l..(c + 1) * l])
+            .assign(&inputs.slice(ndarray::s![.., from..from + l]));
+    }
+    CowArray::from(core)
+}
+
 /// The embedding's input: the normalised target window `x_hat` (B, L) followed by the covariate
 /// channels of `inputs` (B, L·(1 + C)), which RevIN leaves alone (they are standardised by their
 /// training statistics already); `x_hat` itself without covariates.
@@ -572,7 +600,7 @@ fn embedding_input<F: Float>(
     if config.covariates == 0 {
         return None;
     }
-    let mut all = Array2::zeros((x_hat.nrows(), config.input_width())); // (B, L·(1 + C))
+    let mut all = Array2::zeros((x_hat.nrows(), config.core_width())); // (B, L·(1 + C))
     all.slice_mut(ndarray::s![.., ..config.lookback]).assign(x_hat);
     all.slice_mut(ndarray::s![.., config.lookback..])
         .assign(&inputs.slice(ndarray::s![.., config.lookback..]));
@@ -605,9 +633,10 @@ fn forward_with<F: Float>(
     inputs: ArrayView2<F>,
     drop: &mut Dropout<'_>,
 ) -> (Array2<F>, ForecasterCache<F>) {
-    let target = inputs.slice(ndarray::s![.., ..config.lookback]); // (B, L)
+    let core = core_inputs(config, inputs); // (B, L·(1 + C))
+    let target = core.slice(ndarray::s![.., ..config.lookback]); // (B, L)
     let (x_hat, revin_cache) = revin::normalise(&params.revin, target); // (B, L)
-    let embedded = embedding_input(config, &x_hat, inputs); // (B, L·(1 + C))
+    let embedded = embedding_input(config, &x_hat, core.view()); // (B, L·(1 + C))
     let (tokens, embed) = patch::forward(
         &params.embed,
         &config.geometry(),
@@ -757,9 +786,10 @@ pub fn predict<F: Float>(
 ) -> Array2<F> {
     let folded = fold_embedding(params, config);
     let params = folded.as_ref().unwrap_or(params);
-    let target = inputs.slice(ndarray::s![.., ..config.lookback]); // (B, L)
+    let core = core_inputs(config, inputs); // (B, L·(1 + C))
+    let target = core.slice(ndarray::s![.., ..config.lookback]); // (B, L)
     let (x_hat, revin_cache) = revin::normalise(&params.revin, target); // (B, L)
-    let embedded = embedding_input(config, &x_hat, inputs); // (B, L·(1 + C))
+    let embedded = embedding_input(config, &x_hat, core.view()); // (B, L·(1 + C))
     let (mut hidden, _) = patch::forward(
         &params.embed,
         &config.geometry(),

@@ -39,8 +39,9 @@ fn check_config(config: &ForecasterConfig, masks: Option<u64>) {
     let mut rng = Rng::new(5);
     let b = 3;
     // the target window, then each covariate channel's (standardised-looking values)
+    let window = config.crop + config.lookback; // per channel
     let x = Array2::from_shape_fn((b, config.input_width()), |(_, j)| {
-        let (channel, t) = (j / config.lookback, j % config.lookback);
+        let (channel, t) = (j / window, j % window);
         match channel {
             0 => (t as f64 * 0.7).sin() * 2.0 + 5.0 + 0.5 * rng.normal(),
             _ => (t as f64 * 0.3 * channel as f64).cos() + 0.5 * rng.normal(),
@@ -380,6 +381,64 @@ fn covariate_channels_change_the_forecast_and_inference_agrees() {
             c.kind
         );
         assert_eq!((&z - &y).row(1).fold(0.0f64, |m, d| m.max(d.abs())), 0.0);
+    }
+}
+
+/// A network that leaves out the first E steps of each window (an ensemble member over a
+/// shorter lookback than the model's), with covariates, a linear base and quantiles.
+#[test]
+fn a_cropped_forecaster_grads_match_finite_differences() {
+    for (kind, covariates, base, quantiles) in [
+        (xlstm("ms"), 0, false, false),
+        (xlstm("sm"), 2, true, false),
+        (CoreKind::Lstm { layers: 1 }, 1, true, true),
+    ] {
+        let mut c = paper_blocks(config(kind, HeadKind::Flatten));
+        (c.crop, c.covariates, c.base) = (5, covariates, base);
+        if quantiles {
+            c.quantiles = quantile::taus(&[80.0]);
+        }
+        check_config(&c, None);
+    }
+}
+
+/// A cropped network forecasts what the same weights forecast from the last L steps of every
+/// channel alone; with a base, the first E steps reach the forecast through the base only.
+#[test]
+fn a_cropped_forecaster_reads_only_the_last_steps_of_every_channel() {
+    for kind in [xlstm("ms"), CoreKind::Lstm { layers: 1 }] {
+        let mut c = config(kind, HeadKind::Flatten);
+        (c.crop, c.covariates) = (5, 1);
+        let (e, l) = (c.crop, c.lookback);
+        let mut p: ForecasterParams<f64> = init(&c, 3);
+        jitter(&mut p, 5);
+        let mut rng = Rng::new(9);
+        let x = Array2::from_shape_fn((4, c.input_width()), |_| rng.normal()); // (4, 2·(E + L))
+        let tail = ndarray::concatenate(
+            ndarray::Axis(1),
+            &[
+                x.slice(ndarray::s![.., e..e + l]),
+                x.slice(ndarray::s![.., 2 * e + l..]),
+            ],
+        )
+        .unwrap(); // (4, 2·L)
+        let whole = ForecasterConfig { crop: 0, ..c.clone() };
+        let (y, _) = forward(&p, &c, x.view());
+        assert_eq!(y, forward(&p, &whole, tail.view()).0, "{:?}", c.kind);
+        let err = (&predict(&p, &c, x.view()) - &y).fold(0.0f64, |m, d| m.max(d.abs()));
+        assert!(err < 1e-10, "{:?}: predict differs from forward by {err}", c.kind);
+        // over a base: moving a left-out step of window 0 moves its forecast by the base's column
+        c.base = true;
+        let mut p: ForecasterParams<f64> = init(&c, 3);
+        jitter(&mut p, 6);
+        let mut moved = x.clone();
+        moved[[0, 2]] += 1.0;
+        let change = &forward(&p, &c, moved.view()).0 - &forward(&p, &c, x.view()).0; // (4, P)
+        let column = p.base.as_ref().unwrap().w.column(2).to_owned();
+        let err = (&change.row(0) - &column).fold(0.0f64, |m, d| m.max(d.abs()));
+        assert!(err < 1e-12, "{:?}: {change} against {column}", c.kind);
+        assert!(column.iter().any(|w| w.abs() > 1e-3));
+        assert!(change.slice(ndarray::s![1.., ..]).iter().all(|&d| d == 0.0));
     }
 }
 
