@@ -233,9 +233,12 @@ pub struct NeuralArgs {
     /// Epochs without validation improvement before stopping early.
     #[arg(long, default_value_t = TrainSettings::default().patience)]
     pub patience: usize,
-    /// Train this many networks with consecutive seeds and average their forecasts (one model file; default 1, or 3 when the patches are one season each, see --patch).
+    /// Train this many networks with consecutive seeds and average their forecasts (one model file; default 1, or 3 when the patches are one season each, see --patch and --member-lookbacks).
     #[arg(long, value_name = "N", value_parser = at_least_one)]
     pub ensemble: Option<usize>,
+    /// The lookback each ensemble member reads, the last steps of the window, comma-separated (one per network; default: the whole lookback, or with one-season patches three networks, the first over the whole lookback and two over its last three quarters in whole seasons).
+    #[arg(long, value_name = "LIST", value_delimiter = ',', value_parser = at_least_one)]
+    pub member_lookbacks: Option<Vec<usize>>,
     /// Wall-clock training budget in seconds.
     #[arg(long, value_name = "SECONDS", value_parser = non_negative)]
     pub max_time: Option<f64>,

@@ -681,12 +681,14 @@ fn a_closed_stdout_ends_the_output_quietly() {
 }
 
 /// A lookback of 8 days of hourly data: `fit` says it trains three networks over patches of one
-/// day, the model file keeps them (patch and stride 24, three members), and `forecast` reads it;
-/// `--ensemble 1` keeps the daily patches with one network.
+/// day, the first over the 8 days and two over the last 6, the model file keeps them (patch and
+/// stride 24, three members and their lookbacks), and `forecast` reads it; `--ensemble 1` keeps
+/// the daily patches with one network; `--member-lookbacks` sets the members and their lookbacks,
+/// and one that does not fit `--ensemble` is a usage error.
 #[test]
 fn a_long_hourly_lookback_trains_three_networks_of_daily_patches() {
     let (dir, data) = (temp(), repo("datasets/load_hourly.csv"));
-    let fit = |name: &str, extra: &[&str]| {
+    let run = |name: &str, extra: &[&str]| {
         let model = dir.path().join(name);
         let mut args = vec![
             "fit",
@@ -708,18 +710,27 @@ fn a_long_hourly_lookback_trains_three_networks_of_daily_patches() {
             model.to_str().unwrap(),
         ];
         args.extend_from_slice(extra);
-        let o = xlstm(&args);
+        (xlstm(&args), model)
+    };
+    let fit = |name: &str, extra: &[&str]| {
+        let (o, model) = run(name, extra);
         assert!(o.status.success(), "{}", stderr(&o));
         (stderr(&o), std::fs::read_to_string(&model).unwrap(), model)
     };
     let (text, file, model) = fit("three.xlstm", &[]);
     assert!(
         text.contains(
-            "patches of one season (24 steps) side by side and 3 networks: the lookback holds 8 seasons"
+            "patches of one season (24 steps) side by side and 3 networks over the last 192, 144, 144 steps: the lookback holds 8 seasons"
         ),
         "{text}"
     );
-    for needed in ["\"patch\":24", "\"stride\":24", "\"ensemble\":3", "member2."] {
+    for needed in [
+        "\"patch\":24",
+        "\"stride\":24",
+        "\"ensemble\":3",
+        "\"member_lookbacks\":[192,144,144]",
+        "member2.",
+    ] {
         assert!(file.contains(needed), "the model file lacks {needed}");
     }
     let out = dir.path().join("f.csv");
@@ -735,4 +746,14 @@ fn a_long_hourly_lookback_trains_three_networks_of_daily_patches() {
     let (text, file, _) = fit("one.xlstm", &["--ensemble", "1"]);
     assert!(text.contains("side by side and one network:"), "{text}");
     assert!(file.contains("\"patch\":24") && file.contains("\"ensemble\":1") && !file.contains("member1."));
+    let (_, file, _) = fit("two.xlstm", &["--member-lookbacks", "192,120"]);
+    assert!(file.contains("\"ensemble\":2") && file.contains("\"member_lookbacks\":[192,120]"));
+    let (o, model) = run("bad.xlstm", &["--member-lookbacks", "192,120", "--ensemble", "3"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("--member-lookbacks: 2 member lookbacks for an ensemble of 3"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!model.exists());
 }

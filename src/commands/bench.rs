@@ -297,6 +297,7 @@ fn settings(args: &BenchArgs) -> TrainConfig {
         max_time: None,
         seed: 0,
         ensemble: Some(1),
+        member_lookbacks: Some(Vec::new()),
         threads: args.threads,
         confirm: false,
         series_weight: SeriesWeight::Std,

@@ -155,6 +155,7 @@ pub fn model_config(
                 max_time: neural.max_time,
                 seed: model.seed,
                 ensemble: neural.ensemble,
+                member_lookbacks: neural.member_lookbacks.clone(),
                 threads: neural.threads,
                 confirm: neural.confirm,
                 series_weight: neural.series_weight,

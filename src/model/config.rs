@@ -12,7 +12,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use super::kind::ModelKind;
-use super::network::{season_patches, NetworkConfig, SEASON_ENSEMBLE};
+use super::network::{member_lookbacks, season_patches, NetworkConfig, SEASON_ENSEMBLE};
 use crate::error::{Error, Result};
 use crate::nn::forecaster::{CoreKind, ForecasterConfig};
 use crate::nn::loss::Loss;
@@ -191,6 +191,11 @@ pub struct TrainSettings {
     /// season each, [`NeuralConfig::for_season`]; a fitted model stores how many it trained).
     #[serde(default = "one")]
     pub ensemble: Option<usize>,
+    /// The lookback each ensemble member reads, the last steps of the model's window (None,
+    /// `--member-lookbacks` not given: left to the data, [`NeuralConfig::for_season`]; empty, and
+    /// in files written before it: every member reads the whole lookback).
+    #[serde(default = "whole")]
+    pub member_lookbacks: Option<Vec<usize>>,
     /// Worker threads. Not stored: the result is bit-identical for any count.
     #[serde(skip, default = "default_threads")]
     pub threads: usize,
@@ -232,6 +237,11 @@ fn one() -> Option<usize> {
     Some(1)
 }
 
+/// Files written before `--member-lookbacks` existed read the whole lookback in every member.
+fn whole() -> Option<Vec<usize>> {
+    Some(Vec::new())
+}
+
 fn default_threads() -> usize {
     TrainSettings::default().threads
 }
@@ -249,6 +259,7 @@ impl Default for TrainSettings {
             max_time: None,
             seed: 42,
             ensemble: None,
+            member_lookbacks: None,
             threads: 2,
             confirm: true,
             series_weight: SeriesWeight::Std,
@@ -273,9 +284,22 @@ pub struct TrainingResult {
 }
 
 impl TrainSettings {
-    /// The networks to train: `ensemble`, one when it is left open.
+    /// The networks to train: `ensemble`, or as many as member lookbacks were given, or one.
     pub fn members(&self) -> usize {
-        self.ensemble.unwrap_or(1)
+        match (self.ensemble, &self.member_lookbacks) {
+            (Some(n), _) => n,
+            (None, Some(lookbacks)) if !lookbacks.is_empty() => lookbacks.len(),
+            _ => 1,
+        }
+    }
+
+    /// The steps member `k` of a model with lookback `lookback` leaves out at the start of each
+    /// window: `lookback` minus its member lookback (0 when every member reads the whole window).
+    pub fn member_crop(&self, k: usize, lookback: usize) -> usize {
+        match &self.member_lookbacks {
+            Some(lookbacks) => lookbacks.get(k).map_or(0, |l| lookback.saturating_sub(*l)),
+            None => 0,
+        }
     }
 
     /// The epochs to run on `windows` training windows: `epochs`, capped by the window budget.
@@ -360,9 +384,10 @@ impl NeuralConfig {
 
     /// These settings for windows of `lookback` → `horizon` over data whose season is `season`,
     /// with what the command line left to the data resolved: when no patch was given and
-    /// [`season_patches`] holds, patches of one season side by side and, unless `--ensemble` was
-    /// given, [`SEASON_ENSEMBLE`] networks; otherwise the given values, and one network when
-    /// `--ensemble` was not given.
+    /// [`season_patches`] holds, patches of one season side by side and, unless `--ensemble` or
+    /// `--member-lookbacks` was given, [`SEASON_ENSEMBLE`] networks over the lookbacks of
+    /// [`member_lookbacks`]; otherwise the given values, one network when neither was given, and
+    /// every member over the whole lookback when no member lookbacks were given.
     pub fn for_season(&self, season: usize, lookback: usize, horizon: usize) -> NeuralConfig {
         let mut resolved = self.clone();
         let open = self.network.patch.is_none() && self.network.stride.is_none();
@@ -370,8 +395,18 @@ impl NeuralConfig {
         if seasonal {
             (resolved.network.patch, resolved.network.stride) = (Some(season), Some(season));
         }
-        let members = if seasonal { SEASON_ENSEMBLE } else { 1 };
-        resolved.train.ensemble = Some(self.train.ensemble.unwrap_or(members));
+        let train = &self.train;
+        let left_open = train.ensemble.is_none() && train.member_lookbacks.is_none();
+        resolved.train.member_lookbacks = Some(match &train.member_lookbacks {
+            Some(given) => given.clone(),
+            None if seasonal && left_open => member_lookbacks(lookback, season, SEASON_ENSEMBLE),
+            None => Vec::new(),
+        });
+        resolved.train.ensemble = Some(match (train.ensemble, seasonal && left_open) {
+            (Some(n), _) => n,
+            (None, true) => SEASON_ENSEMBLE,
+            (None, false) => resolved.train.members(),
+        });
         resolved
     }
 

@@ -39,10 +39,13 @@ enum Model {
     /// A neural forecaster (xLSTM, sLSTM, mLSTM or LSTM core), or an ensemble of them whose
     /// forecasts are averaged.
     Neural {
-        /// Their architecture.
+        /// Their architecture, over the whole lookback.
         config: ForecasterConfig,
         /// The weights of each member (one for a single network).
         members: Vec<ForecasterParams<f64>>,
+        /// Each member's architecture: `config`, or over the last steps of the window only
+        /// ([`ForecasterConfig::crop`], `--member-lookbacks`).
+        configs: Vec<ForecasterConfig>,
     },
 }
 
@@ -86,6 +89,10 @@ impl Fitted {
         report: FitReport,
     ) -> Fitted {
         debug_assert!(!members.is_empty(), "a neural model has at least one network");
+        let train = &config.neural().expect("a neural kind").train;
+        let configs = (0..members.len())
+            .map(|k| member_config(&network, train.member_crop(k, network.lookback)))
+            .collect();
         Fitted {
             config,
             lookback: network.lookback,
@@ -94,6 +101,7 @@ impl Fitted {
             model: Model::Neural {
                 config: network,
                 members,
+                configs,
             },
             report,
             intervals: None,
@@ -134,11 +142,11 @@ impl Fitted {
         validation: &dyn WindowSource,
         threads: usize,
     ) -> Option<[f64; 2]> {
-        let Model::Neural { config, members } = &self.model else {
+        let Model::Neural { members, configs, .. } = &self.model else {
             return None;
         };
         let mut total = [0.0; 2];
-        for params in members {
+        for (params, config) in members.iter().zip(configs) {
             let halves = train::point_loss_on_halves(params, config, loss, validation, threads);
             total[0] += halves[0];
             total[1] += halves[1];
@@ -155,6 +163,7 @@ impl Fitted {
             Model::Neural {
                 config: network,
                 members,
+                configs,
             },
             Model::Neural {
                 members: base_members,
@@ -168,21 +177,16 @@ impl Fitted {
         if network.base || !network.quantiles.is_empty() {
             return None;
         }
-        let mut blended_config = network.clone();
         let members = members
             .iter()
-            .map(|params| {
-                let (params, config) = crate::nn::blend::blend(params, network, &linear.w, &linear.b, share);
-                blended_config = config;
-                params
-            })
+            .zip(configs)
+            .map(|(params, member)| crate::nn::blend::blend(params, member, &linear.w, &linear.b, share).0)
             .collect();
-        Some(Fitted::neural(
-            config,
-            blended_config,
-            members,
-            self.report.clone(),
-        ))
+        let blended = ForecasterConfig {
+            base: true,
+            ..network.clone()
+        };
+        Some(Fitted::neural(config, blended, members, self.report.clone()))
     }
 
     /// The same model with `report` as its fit report.
@@ -219,9 +223,9 @@ impl Fitted {
     fn predict_outputs(&self, inputs: ArrayView2<f64>) -> Array2<f64> {
         match &self.model {
             Model::Baseline(b) => b.predict(inputs, self.lookback, self.horizon),
-            Model::Neural { config, members } => {
-                let mut sum = crate::nn::train::predict(&members[0], config, inputs); // (N, H)
-                for params in &members[1..] {
+            Model::Neural { members, configs, .. } => {
+                let mut sum = crate::nn::train::predict(&members[0], &configs[0], inputs); // (N, H)
+                for (params, config) in members.iter().zip(configs).skip(1) {
                     sum += &crate::nn::train::predict(params, config, inputs);
                 }
                 if members.len() > 1 {
@@ -399,6 +403,9 @@ impl Fitted {
                 }
                 let per_member = tensors.len() / members;
                 check_network_size(&network, &tensors[..per_member])?;
+                let configs = member_configs(neural, &network).map_err(|e| {
+                    Error::runtime(format!("the model file's member lookbacks are invalid: {e}"))
+                })?;
                 let mut params = Vec::with_capacity(members);
                 for (k, chunk) in tensors.chunks(per_member.max(1)).enumerate() {
                     let named: Vec<NamedTensor> = if members == 1 {
@@ -417,7 +424,8 @@ impl Fitted {
                             })
                             .collect::<Result<_>>()?
                     };
-                    params.push(forecaster::load_named(&network, &named).map_err(|e| {
+                    let member = configs.get(k).unwrap_or(&network);
+                    params.push(forecaster::load_named(member, &named).map_err(|e| {
                         Error::runtime(format!("the model file's weights do not fit its network: {e}"))
                     })?);
                 }
@@ -490,6 +498,44 @@ fn linear_map(
     })
 }
 
+/// The architecture of each member of `neural`'s ensemble over `network` (its whole lookback),
+/// checked: as many member lookbacks as members, each between the patch and the lookback.
+pub(super) fn member_configs(
+    neural: &super::NeuralConfig,
+    network: &ForecasterConfig,
+) -> std::result::Result<Vec<ForecasterConfig>, String> {
+    let (train, lookback) = (&neural.train, network.lookback);
+    let members = train.members();
+    if let Some(lookbacks) = train.member_lookbacks.as_ref().filter(|l| !l.is_empty()) {
+        if lookbacks.len() != members {
+            return Err(format!(
+                "{} member lookbacks for an ensemble of {members} networks",
+                lookbacks.len()
+            ));
+        }
+        if let Some(l) = lookbacks.iter().find(|&&l| l == 0 || l > lookback) {
+            return Err(format!(
+                "a member lookback of {l} is not between 1 and the lookback {lookback}"
+            ));
+        }
+    }
+    (0..members)
+        .map(|k| {
+            let member = member_config(network, train.member_crop(k, lookback));
+            member.validate().map(|_| member)
+        })
+        .collect()
+}
+
+/// Member `network` over the last `lookback − crop` steps of each window (itself for crop 0).
+fn member_config(network: &ForecasterConfig, crop: usize) -> ForecasterConfig {
+    ForecasterConfig {
+        lookback: network.lookback - crop,
+        crop,
+        ..network.clone()
+    }
+}
+
 /// Before allocating the network: its sizes must agree with the weights stored, so a damaged
 /// size (a width or conv kernel of 10^18) is an error, not a huge allocation.
 fn check_network_size(network: &ForecasterConfig, tensors: &[NamedTensor]) -> Result<()> {
@@ -538,6 +584,57 @@ mod tests {
             let e = Fitted::from_tensors(config(&huge), (8, 3, 0), &weights).unwrap_err();
             assert!(e.to_string().contains("but it stores"), "{e}");
         }
+    }
+
+    /// A model file's member lookbacks must name one lookback per member, each between the
+    /// patch and the model's lookback: anything else is an error naming them, not a panic.
+    #[test]
+    fn member_lookbacks_in_a_model_file_are_checked() {
+        let mut c = ForecasterConfig::new(CoreKind::Xlstm { blocks: "s".into() }, 8, 3);
+        (c.width, c.heads, c.patch, c.stride) = (4, 2, 4, 4);
+        let members = |lookbacks: &[usize]| {
+            let mut neural = NeuralConfig {
+                network: NetworkConfig::from(&c),
+                base: None,
+                ..NeuralConfig::for_kind(ModelKind::Slstm)
+            };
+            neural.train.ensemble = Some(lookbacks.len().max(1));
+            neural.train.member_lookbacks = Some(lookbacks.to_vec());
+            let weights: Vec<NamedTensor> = lookbacks
+                .iter()
+                .enumerate()
+                .flat_map(|(k, &l)| {
+                    let member = member_config(&c, 8 - l.clamp(4, 8));
+                    params_to_named(&init::<f64>(&member, 3))
+                        .into_iter()
+                        .map(move |(name, v)| (format!("member{k}.{name}"), v))
+                })
+                .collect();
+            (ModelConfig::Slstm(neural), weights)
+        };
+        let (config, weights) = members(&[8, 4]);
+        let model = Fitted::from_tensors(config, (8, 3, 0), &weights).unwrap();
+        // the loaded ensemble forecasts, and its first member reads every step
+        let x = ndarray::Array2::from_shape_fn((1, 8), |(_, t)| t as f64 * 0.3);
+        let mut early = x.clone();
+        early[[0, 1]] += 1.0;
+        assert_ne!(model.predict(x.view()), model.predict(early.view()));
+        for (bad, says) in [
+            (&[8, 9][..], "not between 1 and the lookback 8"),
+            (&[8, 0][..], "not between 1 and the lookback 8"),
+            (&[8, 2][..], "patch 4"),
+        ] {
+            let (config, weights) = members(bad);
+            let e = Fitted::from_tensors(config, (8, 3, 0), &weights).unwrap_err();
+            assert!(e.to_string().contains(says), "{bad:?}: {e}");
+        }
+        let (mut config, weights) = members(&[8, 4]);
+        config.neural_mut().unwrap().train.ensemble = Some(1);
+        let e = Fitted::from_tensors(config, (8, 3, 0), &weights[..weights.len() / 2]).unwrap_err();
+        assert!(
+            e.to_string().contains("2 member lookbacks for an ensemble of 1"),
+            "{e}"
+        );
     }
 
     /// Found by the fuzzer: a seasonal naive model file with a season longer than its lookback

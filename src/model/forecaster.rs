@@ -250,20 +250,22 @@ mod tests {
     }
 
     /// A lookback of at least 8 seasons of at least 8 steps (here 8 of 12) and a horizon within it
-    /// give patches of one season side by side and three networks, unless the patch or the
-    /// ensemble was given; the model file stores what was trained.
+    /// give patches of one season side by side and three networks, the first over the whole
+    /// lookback and two over its last three quarters, unless the patch, the ensemble or the member
+    /// lookbacks were given; the model file stores what was trained.
     #[test]
     fn a_long_lookback_trains_three_networks_of_one_season_patches() {
         let (train, val, test) = windows_of(96, 6);
-        let fit = |patch: Option<usize>, ensemble: Option<usize>| {
+        let fit_with = |patch: Option<usize>, ensemble: Option<usize>, lookbacks: Option<Vec<usize>>| {
             let mut config = small_neural(ModelKind::Lstm, 1);
             let n = config.neural_mut().unwrap();
             (n.network.patch, n.train.ensemble, n.base) = (patch, ensemble, None);
+            n.train.member_lookbacks = lookbacks;
             Forecaster::new(config, 96, 6, 12)
                 .unwrap()
                 .fit(&train, &val, &mut Silent)
-                .unwrap()
         };
+        let fit = |patch, ensemble| fit_with(patch, ensemble, None).unwrap();
         let resolved = |fitted: &Fitted| {
             let n = fitted.config().neural().unwrap().clone();
             (
@@ -271,18 +273,48 @@ mod tests {
                 n.network.stride,
                 n.train.ensemble,
                 n.result.len(),
+                n.train.member_lookbacks.unwrap(),
             )
         };
         let seasonal = fit(None, None);
-        assert_eq!(resolved(&seasonal), (Some(12), Some(12), Some(3), 3));
+        assert_eq!(
+            resolved(&seasonal),
+            (Some(12), Some(12), Some(3), 3, vec![96, 72, 72])
+        );
         assert_eq!(seasonal.tensors().len() % 3, 0);
         let again = Fitted::from_tensors(seasonal.config().clone(), (96, 6, 0), &seasonal.tensors()).unwrap();
         assert_eq!(
             again.predict(test.inputs().view()),
             seasonal.predict(test.inputs().view())
         );
-        assert_eq!(resolved(&fit(None, Some(2))), (Some(12), Some(12), Some(2), 2));
-        assert_eq!(resolved(&fit(Some(16), None)), (Some(16), Some(8), Some(1), 1));
+        assert_eq!(
+            resolved(&fit(None, Some(2))),
+            (Some(12), Some(12), Some(2), 2, vec![])
+        );
+        assert_eq!(
+            resolved(&fit(Some(16), None)),
+            (Some(16), Some(8), Some(1), 1, vec![])
+        );
+        // member lookbacks given: as many networks, each over the last steps it was given
+        let given = fit_with(Some(16), None, Some(vec![96, 40])).unwrap();
+        assert_eq!(resolved(&given), (Some(16), Some(8), Some(2), 2, vec![96, 40]));
+        let again = Fitted::from_tensors(given.config().clone(), (96, 6, 0), &given.tensors()).unwrap();
+        assert_eq!(
+            again.predict(test.inputs().view()),
+            given.predict(test.inputs().view())
+        );
+        for (ensemble, lookbacks, says) in [
+            (Some(3), vec![96, 40], "2 member lookbacks for an ensemble of 3"),
+            (
+                None,
+                vec![96, 97],
+                "a member lookback of 97 is not between 1 and the lookback 96",
+            ),
+        ] {
+            let e = fit_with(None, ensemble, Some(lookbacks)).unwrap_err();
+            assert!(e.to_string().contains(says), "{e}");
+            assert!(e.to_string().contains("--member-lookbacks"), "{e}");
+        }
     }
 
     fn small_neural(kind: ModelKind, epochs: usize) -> ModelConfig {

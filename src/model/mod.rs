@@ -44,5 +44,5 @@ pub use intervals::{
     check_levels, default_loss, window_scales, Band, Forecast, IntervalMethod, Intervals, WindowFacts,
 };
 pub use kind::ModelKind;
-pub use network::{season_patches, NetworkConfig, SEASON_ENSEMBLE};
+pub use network::{member_lookbacks, season_patches, NetworkConfig, SEASON_ENSEMBLE};
 pub use progress::{Progress, Silent};

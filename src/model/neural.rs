@@ -15,7 +15,7 @@ use super::progress::{Progress, Silent};
 use crate::baseline::Baseline;
 use crate::data::window::WindowSet;
 use crate::error::{Error, Result};
-use crate::nn::forecaster::LinearBase;
+use crate::nn::forecaster::{ForecasterConfig, LinearBase};
 use crate::nn::loss::Loss;
 use crate::nn::train::{self, StopReason, TrainConfig, Trained, WindowSource};
 
@@ -170,6 +170,7 @@ fn base_alone(settings: &NeuralConfig, base: BaseConfig) -> NeuralConfig {
             epochs: 0,
             window_budget: None,
             ensemble: Some(1),
+            member_lookbacks: Some(Vec::new()),
             ..settings.train.clone()
         },
         base: Some(BaseConfig {
@@ -331,12 +332,16 @@ fn fit_network(
     let (season, lookback) = (forecaster.season(), forecaster.lookback());
     let resolved = settings.for_season(season, lookback, forecaster.horizon());
     if resolved.network.patch != settings.network.patch {
-        let networks = match resolved.train.members() {
-            1 => "one network".to_string(),
-            n => format!("{n} networks"),
+        let networks = match (resolved.train.members(), &resolved.train.member_lookbacks) {
+            (1, _) => "one network".to_string(),
+            (n, Some(lookbacks)) if !lookbacks.is_empty() => {
+                let list: Vec<String> = lookbacks.iter().map(|l| l.to_string()).collect();
+                format!("{n} networks over the last {} steps", list.join(", "))
+            }
+            (n, _) => format!("{n} networks"),
         };
         progress.note(&format!(
-            "patches of one season ({season} steps) side by side and {networks}: the lookback holds {} seasons (--patch and --ensemble set them)",
+            "patches of one season ({season} steps) side by side and {networks}: the lookback holds {} seasons (--patch, --ensemble and --member-lookbacks set them)",
             lookback / season
         ));
     }
@@ -345,6 +350,8 @@ fn fit_network(
         .forecaster(lookback, forecaster.horizon())
         .map_err(|e| Error::usage(format!("model settings: {e}")))?;
     network.covariates = train.channels.len();
+    let member_networks = super::fitted::member_configs(settings, &network)
+        .map_err(|e| Error::usage(format!("--member-lookbacks: {e}")))?;
     let mut train_config = settings.train.train_config(train.len(), progress.stop_flag());
     let mut resolved_base = settings.base;
     let base = match &mut resolved_base {
@@ -365,7 +372,7 @@ fn fit_network(
     let (train_source, validation_source) = (weighted(train), weighted(validation));
     let members = settings.train.members().max(1);
     let mut trained_members: Vec<Trained> = Vec::with_capacity(members);
-    for k in 0..members {
+    for (k, member_network) in member_networks.into_iter().enumerate() {
         let seed = settings.train.seed.wrapping_add(k as u64);
         if members > 1 {
             progress.detail(&format!("ensemble member {}/{members} (seed {seed})", k + 1));
@@ -377,7 +384,7 @@ fn fit_network(
         };
         let result = train::fit_with_base(
             &member_config,
-            network.clone(),
+            member_network,
             base.as_ref(),
             &train_source,
             &validation_source,
@@ -408,6 +415,12 @@ fn fit_network(
         network: NetworkConfig::from(&first.config),
         train: TrainSettings {
             ensemble: Some(trained_members.len()),
+            // an interrupted ensemble keeps the lookbacks of the members it trained
+            member_lookbacks: settings
+                .train
+                .member_lookbacks
+                .as_ref()
+                .map(|l| l.iter().copied().take(trained_members.len()).collect()),
             ..settings.train.clone()
         },
         base: resolved_base,
@@ -420,7 +433,11 @@ fn fit_network(
             })
             .collect(),
     };
-    let network = first.config.clone();
+    let network = ForecasterConfig {
+        lookback,
+        crop: 0,
+        ..first.config.clone()
+    };
     let report = FitReport {
         seconds: start.elapsed().as_secs_f64(),
         history: first.history.clone(),
