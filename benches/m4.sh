@@ -28,23 +28,7 @@ work=$(mktemp -d /tmp/xlstm-m4.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 long="$work/m4_hourly_$mode.csv"
 
-python3 - "$m4" "$long" "$mode" <<'PY'
-import csv, datetime, sys
-m4, out, mode = sys.argv[1:]
-start = {r["M4id"]: r["StartingDate"] for r in csv.DictReader(open(f"{m4}/Hourly-info.csv"))}
-def series(path):
-    rows = csv.reader(open(path))
-    next(rows)
-    return {r[0]: [v for v in r[1:] if v not in ("", "NA")] for r in rows}
-train, test = series(f"{m4}/Hourly-train.csv"), series(f"{m4}/Hourly-test.csv")
-with open(out, "w") as f:
-    f.write("unique_id,ds,y\n")
-    for sid, values in train.items():
-        t0 = datetime.datetime.strptime(start[sid], "%Y-%m-%d %H:%M:%S")
-        values = values + test[sid] if mode == "test" else values
-        for k, v in enumerate(values):
-            f.write(f"{sid},{t0 + datetime.timedelta(hours=k):%Y-%m-%d %H:%M:%S},{v}\n")
-PY
+python3 benches/m4_long.py "$m4" "$long" "$mode"
 
 echo "M4 Hourly ($mode hold-out), $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) CPU(s), load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "command: xlstm compare m4_hourly_$mode.csv --id-col unique_id -H 48 --folds 1 --models $models ${FLAGS:-}"
