@@ -558,8 +558,9 @@ mod tests {
 
     /// A blend (`--base auto`'s choice, resolved as [`crate::model::BaseConfig::mix`]) trains the
     /// network alone and fits the base beside it, and forecasts share·network + (1 − share)·base
-    /// (to f32 rounding: networks forecast in f32); it reloads from its tensors unchanged, and
-    /// its refit keeps the blend and trains the kept epochs (at least one).
+    /// (to f32 rounding: networks forecast in f32), also with members over shorter lookbacks; it
+    /// reloads from its tensors unchanged, and its refit keeps the blend, the members' lookbacks
+    /// and trains the kept epochs (at least one).
     #[test]
     fn a_blend_forecasts_the_convex_blend_of_the_network_and_its_base() {
         let (train, val, test) = windows();
@@ -569,34 +570,47 @@ mod tests {
                 .fit(&train, &val, &mut Silent)
                 .unwrap()
         };
-        let mut config = small_neural(ModelKind::Xlstm, 2);
-        config.neural_mut().unwrap().base = Some(crate::model::BaseConfig {
-            mix: Some(0.3),
-            ..crate::model::BaseConfig::frozen(ModelKind::NLinear)
-        });
-        let blended = fit(config.clone());
-        let mut network = small_neural(ModelKind::Xlstm, 2);
-        network.neural_mut().unwrap().base = None;
-        let network = fit(network);
-        let mut base = small_neural(ModelKind::Xlstm, 0);
-        base.neural_mut().unwrap().base = Some(crate::model::BaseConfig::frozen(ModelKind::NLinear));
-        let base = fit(base);
-        let inputs = test.inputs();
-        let want = network.predict(inputs.view()) * 0.3 + base.predict(inputs.view()) * 0.7;
-        let got = blended.predict(inputs.view());
-        let gap = (&got - &want).mapv(f64::abs).fold(0.0, |a: f64, &v| a.max(v));
-        assert!(gap < 1e-4, "{gap}");
-        assert!(got != base.predict(inputs.view()) && got != network.predict(inputs.view()));
-        let resolved = blended.config().neural().unwrap().base.unwrap();
-        assert_eq!(resolved.mix, Some(0.3));
-        assert!(resolved.alpha.is_some());
-        let reloaded =
-            Fitted::from_tensors(blended.config().clone(), (24, 6, 0), &blended.tensors()).unwrap();
-        assert_eq!(reloaded.predict(inputs.view()), got);
-        let refit = blended.config().for_refit();
-        assert_eq!(refit.neural().unwrap().base.unwrap().mix, Some(0.3));
-        let kept = blended.config().neural().unwrap().best_epochs().round() as usize;
-        assert_eq!(refit.neural().unwrap().train.epochs, kept.max(1));
+        // one network, and two whose second reads the last 12 of the 24 steps
+        for lookbacks in [None, Some(vec![24, 12])] {
+            let neural = |epochs: usize, base: Option<crate::model::BaseConfig>| {
+                let mut config = small_neural(ModelKind::Xlstm, epochs);
+                let n = config.neural_mut().unwrap();
+                (n.base, n.network.patch) = (base, Some(4));
+                n.train.member_lookbacks = lookbacks.clone();
+                config
+            };
+            let config = neural(
+                2,
+                Some(crate::model::BaseConfig {
+                    mix: Some(0.3),
+                    ..crate::model::BaseConfig::frozen(ModelKind::NLinear)
+                }),
+            );
+            let blended = fit(config.clone());
+            let network = fit(neural(2, None));
+            let base = fit(neural(
+                0,
+                Some(crate::model::BaseConfig::frozen(ModelKind::NLinear)),
+            ));
+            let inputs = test.inputs();
+            let want = network.predict(inputs.view()) * 0.3 + base.predict(inputs.view()) * 0.7;
+            let got = blended.predict(inputs.view());
+            let gap = (&got - &want).mapv(f64::abs).fold(0.0, |a: f64, &v| a.max(v));
+            assert!(gap < 1e-4, "{lookbacks:?}: {gap}");
+            assert!(got != base.predict(inputs.view()) && got != network.predict(inputs.view()));
+            let resolved = blended.config().neural().unwrap().base.unwrap();
+            assert_eq!(resolved.mix, Some(0.3));
+            assert!(resolved.alpha.is_some());
+            let reloaded =
+                Fitted::from_tensors(blended.config().clone(), (24, 6, 0), &blended.tensors()).unwrap();
+            assert_eq!(reloaded.predict(inputs.view()), got);
+            let refit = blended.config().for_refit();
+            assert_eq!(refit.neural().unwrap().base.unwrap().mix, Some(0.3));
+            let kept = blended.config().neural().unwrap().best_epochs().round() as usize;
+            assert_eq!(refit.neural().unwrap().train.epochs, kept.max(1));
+            let members = refit.neural().unwrap().train.member_lookbacks.clone().unwrap();
+            assert_eq!(members, lookbacks.clone().unwrap_or_default());
+        }
     }
 
     /// The grid's choice is the penalty with the lowest validation error, found independently.
