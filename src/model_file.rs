@@ -5,9 +5,10 @@
 //! the checksum before parsing, and parsing only fills plain data structures: nothing in a model
 //! file is ever executed. Files are written to a temporary file and renamed.
 //!
-//! Version 2 stores the model's settings as the typed [`ModelConfig`] (tagged by its kind, with
+//! Versions 2 and 3 store the model's settings as the typed [`ModelConfig`] (tagged by its kind, with
 //! every choice resolved: the ridge penalty, the season, the patches, the epoch kept) and the test
-//! metrics as [`ModelMetrics`]. A version 1 file is refused with the fix: refit.
+//! metrics as [`ModelMetrics`]. A version 1 file is refused with the fix: refit; version 2 files
+//! (before ensemble members could read shorter lookbacks) read as members over the whole lookback.
 
 use std::path::Path;
 
@@ -24,8 +25,13 @@ pub const MAX_HORIZON: usize = 1_000_000;
 /// The most forecast values (horizon × series) a model file may ask for.
 pub const MAX_FORECAST_VALUES: usize = 100_000_000;
 
-/// The format version this build writes and reads.
-pub const VERSION: u32 = 2;
+/// The format version this build writes (3: ensemble members may read shorter lookbacks, which
+/// builds that read version 2 would ignore and run over the whole window).
+pub const VERSION: u32 = 3;
+
+/// The versions this build reads: version 2 files hold no member lookbacks, so every member
+/// reads the whole lookback.
+pub const READS: [u32; 2] = [2, VERSION];
 const MAGIC: &str = "xlstm-model";
 
 /// Per-series state: scaling statistics and the last values, so `forecast` works without data.
@@ -170,9 +176,9 @@ impl ModelFile {
                 "{shown} is not an xlstm model file (its first line is not 'xlstm-model <version> <checksum>'); write one with `xlstm fit`"
             )));
         }
-        if fields[1] != VERSION.to_string() {
+        if !READS.iter().any(|v| fields[1] == v.to_string()) {
             return Err(Error::runtime(format!(
-                "{shown} is a version {} model file; this xlstm reads version {VERSION}: refit the model with `xlstm fit`",
+                "{shown} is a version {} model file; this xlstm reads versions 2 and {VERSION}: refit the model with `xlstm fit`",
                 fields[1]
             )));
         }
@@ -339,13 +345,19 @@ mod tests {
             .unwrap_err()
             .to_string()
             .contains("not an xlstm model"));
-        let other = String::from_utf8(bytes.clone())
-            .unwrap()
-            .replacen("xlstm-model 2", "xlstm-model 1", 1);
-        let e = ModelFile::from_bytes(other.as_bytes(), p)
+        let header = format!("xlstm-model {VERSION}");
+        let with_version = |v: u32| {
+            String::from_utf8(bytes.clone())
+                .unwrap()
+                .replacen(&header, &format!("xlstm-model {v}"), 1)
+        };
+        let e = ModelFile::from_bytes(with_version(1).as_bytes(), p)
             .unwrap_err()
             .to_string();
         assert!(e.contains("version 1 model file") && e.contains("refit"), "{e}");
+        // a version 2 file (no member lookbacks) still reads; the checksum covers the body only
+        assert!(ModelFile::from_bytes(with_version(2).as_bytes(), p).is_ok());
+        assert!(ModelFile::from_bytes(with_version(4).as_bytes(), p).is_err());
     }
 
     /// Found by `cargo run --release --example fuzz -- --target model`: a naive model file (no

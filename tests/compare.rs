@@ -275,6 +275,21 @@ fn predictions_hold_every_forecast_scored_with_its_cutoff_and_actual_value() {
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(stderr(&o).contains("'cutoff'"), "{}", stderr(&o));
     assert!(!other.exists());
+    // so does a file name whose format cannot be told, for --predictions and --out alike
+    for flag in ["--predictions", "--out"] {
+        let unknown = dir.path().join("forecasts.xlsx");
+        let mut args = vec!["compare", data.as_str(), flag, unknown.to_str().unwrap()];
+        args.extend(TINY);
+        let o = xlstm(&args);
+        assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+        assert!(
+            stderr(&o).contains("cannot tell the output format"),
+            "{}",
+            stderr(&o)
+        );
+        // before any model trained: no model's score was printed
+        assert!(!stderr(&o).contains(": mase "), "{}", stderr(&o));
+    }
 }
 
 /// `--score-refit` scores the models trained again on the validation rows too, as `fit` saves

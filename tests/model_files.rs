@@ -101,7 +101,7 @@ fn another_version_is_refused() {
         dir.path(),
         "v1.xlstm",
         &bytes,
-        &["version 1 model file", "reads version 2", "refit"],
+        &["version 1 model file", "reads versions 2 and 3", "refit"],
     );
 }
 

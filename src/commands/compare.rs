@@ -60,9 +60,14 @@ pub fn run(args: CompareArgs, out: Output) -> Result<()> {
     let mut configs = model_configs(&kinds, &args.model_args, &args.neural, &levels)?;
     let mut progress = Terminal::new(out);
     let (dataset, _) = load_for_modelling(&args.data, &args.data_args, out)?;
+    // what would stop the writing after training stops the command before it
     if let Some(path) = &args.predictions {
         crate::data::io::ensure_replaceable(path, args.force, "--predictions")?;
-        prediction_names(&dataset, &kinds)?; // a clash of names stops before any training
+        crate::data::io::output_format(path)?;
+        prediction_names(&dataset, &kinds)?;
+    }
+    if let Some(path) = &args.out {
+        crate::data::io::output_format(path)?;
     }
     let w = Windowing::settle(
         &dataset,

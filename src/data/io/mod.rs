@@ -16,7 +16,8 @@ use std::str::FromStr;
 
 pub use csv_text::{CsvText, CsvTextIter};
 pub use write::{
-    ensure_replaceable, write_atomic, write_atomic_with, write_csv, write_json, write_table, write_table_as,
+    ensure_replaceable, output_format, write_atomic, write_atomic_with, write_csv, write_json, write_table,
+    write_table_as,
 };
 
 use super::table::Table;

@@ -19,13 +19,18 @@ use crate::error::{Error, Result};
 /// Writes `table` to `path` in the format of its extension (`.csv`, `.parquet`, `.json`),
 /// atomically (temporary file + rename).
 pub fn write_table(path: &Path, table: &Table) -> Result<()> {
-    let format = Format::from_path(path).ok_or_else(|| {
+    write_table_as(path, table, output_format(path)?)
+}
+
+/// The format [`write_table`] writes `path` in, from its extension; a usage error naming the
+/// file otherwise (commands check it before any work, so a long run does not end in it).
+pub fn output_format(path: &Path) -> Result<Format> {
+    Format::from_path(path).ok_or_else(|| {
         Error::usage(format!(
             "cannot tell the output format of '{}': use a .csv, .parquet or .json file name",
             path.display()
         ))
-    })?;
-    write_table_as(path, table, format)
+    })
 }
 
 /// Writes `table` to `path` in `format`, atomically.
