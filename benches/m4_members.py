@@ -1,11 +1,11 @@
 """Score ensembles of single-network forecasts on M4 Hourly's validation hold-out, the M4 way.
 
-    python3 benches/m4_members.py LONG.csv DIR
+    python3 benches/m4_members.py LONG.csv DIR [MEMBERS]
 
 LONG.csv is the long validation file of benches/m4_long.py; DIR holds `xlstm compare
 --predictions` files named L<lookback>s<seed>.csv (one network each, column `xlstm`). For every
-lookback it prints the single networks' mean OWA, then for each composition of three networks
-(lookbacks, e.g. 336+240+240) the mean, lowest and highest OWA of the average forecast over every
+lookback it prints the single networks' mean OWA, then for each composition of MEMBERS networks
+(default 3; lookbacks, e.g. 336+240+240) the mean, lowest and highest OWA of the average forecast over every
 choice of seeds. sMAPE and MASE as M4 defines them (MASE scaled by each series' in-sample
 seasonal-naive error, season 24, over everything before the hold-out); OWA against Naive2's
 18.383 / 2.395.
@@ -13,7 +13,8 @@ seasonal-naive error, season 24, over everything before the hold-out); OWA again
 import csv, glob, itertools, os, re, sys
 from collections import defaultdict
 
-long_csv, folder = sys.argv[1:]
+long_csv, folder = sys.argv[1:3]
+size = int(sys.argv[3]) if len(sys.argv) > 3 else 3
 values = defaultdict(list)
 for r in csv.DictReader(open(long_csv)):
     values[r["unique_id"]].append(float(r["y"]))
@@ -52,9 +53,9 @@ for lookback in sorted(runs, reverse=True):
     scores = [owa([f]) for f in runs[lookback].values()]
     print(f"| {lookback} | {len(scores)} | {sum(scores) / len(scores):.4f} |")
 print()
-print("| three networks, lookbacks | choices of seeds | mean OWA | lowest | highest |")
+print(f"| {size} networks, lookbacks | choices of seeds | mean OWA | lowest | highest |")
 print("|---|---:|---:|---:|---:|")
-for composition in itertools.combinations_with_replacement(sorted(runs, reverse=True), 3):
+for composition in itertools.combinations_with_replacement(sorted(runs, reverse=True), size):
     pools = []
     for lookback, count in sorted({l: composition.count(l) for l in composition}.items(), reverse=True):
         seeds = sorted(runs[lookback])

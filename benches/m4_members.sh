@@ -10,6 +10,7 @@
 #
 #   bash benches/m4_members.sh              # about 25 minutes on 2 cores
 #   KEEP=/tmp/m4p bash benches/m4_members.sh   # keep the forecasts (and skip runs already there)
+#   MEMBERS=4 KEEP=/tmp/m4p bash benches/m4_members.sh   # ensembles of four instead of three
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/xlstm-target}"
@@ -32,4 +33,4 @@ for run in 336:1 336:2 336:3 240:1 240:2 240:3 168:1 168:2 168:3 288:1 288:2; do
   "$bin" compare "$long" --id-col unique_id -H 48 --folds 1 --models xlstm --base none --ensemble 1 \
     --seed "$seed" -L "$lookback" --patch 24 --patch-stride 24 --predictions "$out/L${lookback}s$seed.csv"
 done
-python3 benches/m4_members.py "$long" "$out"
+python3 benches/m4_members.py "$long" "$out" "${MEMBERS:-3}"
