@@ -165,9 +165,9 @@ pub struct NeuralArgs {
     /// Stacked LSTM layers (lstm model).
     #[arg(long, default_value_t = 1, value_parser = at_least_one)]
     pub layers: usize,
-    /// Model width D (32 won on validation loss on every dataset tried; see docs/results.md).
-    #[arg(long, default_value_t = NetworkConfig::default().width, value_parser = at_least_one)]
-    pub hidden: usize,
+    /// Model width D (default 32, or 64 on large data: at least 100,000 training windows, such as M4 Hourly; chosen on validation windows, docs/accuracy.md).
+    #[arg(long, value_parser = at_least_one)]
+    pub hidden: Option<usize>,
     /// Heads of the sLSTM/mLSTM cells (the width must be a multiple).
     #[arg(long, default_value_t = NetworkConfig::default().heads, value_parser = at_least_one)]
     pub heads: usize,

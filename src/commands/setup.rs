@@ -121,7 +121,8 @@ pub fn model_config(
         *settings = NeuralConfig {
             network: NetworkConfig {
                 core,
-                width: neural.hidden,
+                width: neural.hidden.unwrap_or(NetworkConfig::default().width),
+                width_open: neural.hidden.is_none(),
                 heads: neural.heads,
                 patch: neural.patch,
                 stride: neural.patch_stride,

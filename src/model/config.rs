@@ -12,7 +12,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use super::kind::ModelKind;
-use super::network::{member_lookbacks, season_patches, NetworkConfig, SEASON_ENSEMBLE};
+use super::network::{member_lookbacks, season_patches, width_for, NetworkConfig, SEASON_ENSEMBLE};
 use crate::error::{Error, Result};
 use crate::nn::forecaster::{CoreKind, ForecasterConfig};
 use crate::nn::loss::Loss;
@@ -188,11 +188,11 @@ pub struct TrainSettings {
     pub seed: u64,
     /// Networks trained with consecutive seeds whose forecasts are averaged (None, `--ensemble`
     /// not given: one, or [`SEASON_ENSEMBLE`] when the patches are left to the data and are one
-    /// season each, [`NeuralConfig::for_season`]; a fitted model stores how many it trained).
+    /// season each, [`NeuralConfig::for_data`]; a fitted model stores how many it trained).
     #[serde(default = "one")]
     pub ensemble: Option<usize>,
     /// The lookback each ensemble member reads, the last steps of the model's window (None,
-    /// `--member-lookbacks` not given: left to the data, [`NeuralConfig::for_season`]; empty, and
+    /// `--member-lookbacks` not given: left to the data, [`NeuralConfig::for_data`]; empty, and
     /// in files written before it: every member reads the whole lookback).
     #[serde(default = "whole")]
     pub member_lookbacks: Option<Vec<usize>>,
@@ -382,14 +382,18 @@ impl NeuralConfig {
         }
     }
 
-    /// These settings for windows of `lookback` → `horizon` over data whose season is `season`,
-    /// with what the command line left to the data resolved: when no patch was given and
+    /// These settings for `windows` training windows of `lookback` → `horizon` over data whose
+    /// season is `season`, with what the command line left to the data resolved: the width
+    /// [`width_for`] the windows when `--hidden` was not given; when no patch was given and
     /// [`season_patches`] holds, patches of one season side by side and, unless `--ensemble` or
     /// `--member-lookbacks` was given, [`SEASON_ENSEMBLE`] networks over the lookbacks of
     /// [`member_lookbacks`]; otherwise the given values, one network when neither was given, and
     /// every member over the whole lookback when no member lookbacks were given.
-    pub fn for_season(&self, season: usize, lookback: usize, horizon: usize) -> NeuralConfig {
+    pub fn for_data(&self, season: usize, lookback: usize, horizon: usize, windows: usize) -> NeuralConfig {
         let mut resolved = self.clone();
+        if self.network.width_open {
+            (resolved.network.width, resolved.network.width_open) = (width_for(windows), false);
+        }
         let open = self.network.patch.is_none() && self.network.stride.is_none();
         let seasonal = open && season_patches(season, lookback, horizon);
         if seasonal {
@@ -556,6 +560,7 @@ impl ModelConfig {
 
 #[cfg(test)]
 mod tests {
+    use super::super::network::{WIDE_FROM_WINDOWS, WIDE_WIDTH};
     use super::*;
 
     #[test]
@@ -570,6 +575,28 @@ mod tests {
             ..settings
         };
         assert_eq!(given.epochs_for(5_000_000), 30);
+    }
+
+    /// A width left to the data is 64 from 100,000 training windows (M4 Hourly) and 32 below
+    /// (ETTh1, ETTm1); a given width is kept whatever the data; the resolved width is not open.
+    #[test]
+    fn a_width_left_open_grows_with_the_training_windows_only() {
+        let mut open = NeuralConfig::for_kind(ModelKind::Xlstm);
+        open.network.width_open = true;
+        let width = |config: &NeuralConfig, windows| {
+            let resolved = config.for_data(24, 336, 48, windows);
+            assert!(!resolved.network.width_open);
+            resolved.network.width
+        };
+        assert_eq!(width(&open, 8_000), 32); // ETTh1
+        assert_eq!(width(&open, 34_000), 32); // ETTm1
+        assert_eq!(width(&open, WIDE_FROM_WINDOWS - 1), 32);
+        assert_eq!(width(&open, WIDE_FROM_WINDOWS), WIDE_WIDTH);
+        assert_eq!(width(&open, 158_000), 64); // M4 Hourly at L = 336
+        let mut given = open.clone();
+        (given.network.width, given.network.width_open) = (16, false);
+        assert_eq!(width(&given, 158_000), 16);
+        assert_eq!(width(&given, 8_000), 16);
     }
 
     #[test]

@@ -317,6 +317,32 @@ mod tests {
         }
     }
 
+    /// A width left to the data is resolved when the network is fitted (the default 32 on a few
+    /// hundred windows) and stored as trained; a given width is trained as given.
+    #[test]
+    fn a_width_left_open_is_resolved_by_the_fit_and_stored() {
+        let (train, val, test) = windows_of(24, 6);
+        let fit = |open: bool| {
+            let mut config = small_neural(ModelKind::Lstm, 1);
+            let n = config.neural_mut().unwrap();
+            (n.network.width_open, n.base) = (open, None);
+            Forecaster::new(config, 24, 6, 12)
+                .unwrap()
+                .fit(&train, &val, &mut Silent)
+                .unwrap()
+        };
+        for (open, width) in [(true, 32), (false, 8)] {
+            let fitted = fit(open);
+            let network = &fitted.config().neural().unwrap().network;
+            assert_eq!((network.width, network.width_open), (width, false));
+            let again = Fitted::from_tensors(fitted.config().clone(), (24, 6, 0), &fitted.tensors()).unwrap();
+            assert_eq!(
+                again.predict(test.inputs().view()),
+                fitted.predict(test.inputs().view())
+            );
+        }
+    }
+
     fn small_neural(kind: ModelKind, epochs: usize) -> ModelConfig {
         let mut config = ModelConfig::for_kind(kind);
         let n = config.neural_mut().unwrap();

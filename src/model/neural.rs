@@ -330,7 +330,7 @@ fn fit_network(
     progress: &mut dyn Progress,
 ) -> Result<Fitted> {
     let (season, lookback) = (forecaster.season(), forecaster.lookback());
-    let resolved = settings.for_season(season, lookback, forecaster.horizon());
+    let resolved = settings.for_data(season, lookback, forecaster.horizon(), train.len());
     if resolved.network.patch != settings.network.patch {
         let networks = match (resolved.train.members(), &resolved.train.member_lookbacks) {
             (1, _) => "one network".to_string(),
@@ -343,6 +343,13 @@ fn fit_network(
         progress.note(&format!(
             "patches of one season ({season} steps) side by side and {networks}: the lookback holds {} seasons (--patch, --ensemble and --member-lookbacks set them)",
             lookback / season
+        ));
+    }
+    if resolved.network.width != settings.network.width {
+        progress.note(&format!(
+            "width {}: {} training windows (--hidden sets it)",
+            resolved.network.width,
+            train.len()
         ));
     }
     let settings = &resolved;
