@@ -489,12 +489,15 @@ mod tests {
         );
     }
 
-    /// Progress that keeps the notes.
+    /// Progress that keeps the notes, and the details prefixed with "detail: ".
     #[derive(Default)]
     struct Notes(Vec<String>);
     impl Progress for Notes {
         fn note(&mut self, message: &str) {
             self.0.push(message.to_string());
+        }
+        fn detail(&mut self, message: &str) {
+            self.0.push(format!("detail: {message}"));
         }
     }
 
@@ -576,6 +579,24 @@ mod tests {
             "{:?}",
             notes.0
         );
+        // the detail lists every candidate's losses on both halves, the kept one's among them
+        let listed = notes
+            .0
+            .iter()
+            .find(|n| n.starts_with("detail: --base auto: validation loss"))
+            .expect("the candidates listed");
+        for candidate in [
+            "0.25·network",
+            "0.50·network",
+            "0.75·network",
+            "1.00·network",
+            "snaive",
+        ] {
+            assert!(listed.contains(candidate), "{listed}");
+        }
+        let kept = notes.0.iter().find(|n| n.contains("keeping the")).unwrap();
+        let ours = kept.split('(').nth(1).unwrap().split(" against ").next().unwrap();
+        assert!(listed.contains(ours), "{ours} not in {listed}");
         let neural = fitted.config().neural().unwrap();
         // the network alone, or a blend with the base, which is no fallback
         assert!(neural.base.is_none_or(|b| b.mix.is_some()), "{:?}", neural.base);

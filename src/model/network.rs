@@ -199,7 +199,8 @@ pub struct NetworkConfig {
 }
 
 impl Default for NetworkConfig {
-    /// The command line's defaults: the xLSTM stack "ms" of width 32 with 4 heads, patches of
+    /// The command line's defaults: the xLSTM stack "ms" of width 32 (fixed here; the command
+    /// line leaves it to the data with [`NetworkConfig::width_open`]) with 4 heads, patches of
     /// min(16, L) at half-patch stride, a flattened head and the linear skip, and the paper's
     /// blocks as the official code builds them: a causal conv of 4 taps in both block kinds,
     /// head-wise q, k, v blocks of 4, head-wise sLSTM gate projections and an FFN factor of 1.3

@@ -276,6 +276,16 @@ fn fit_or_fall_back(
         })
         .collect();
     let halves: Vec<[f64; 2]> = candidates.iter().map(|c| c.2).collect();
+    let listed: Vec<String> = candidates
+        .iter()
+        .map(|(share, _, h)| format!("{share:.2}·network {:.4}, {:.4}", h[0], h[1]))
+        .collect();
+    progress.detail(&format!(
+        "--base auto: validation loss on the earlier, then the later half: {}; {name} {:.4}, {:.4}",
+        listed.join("; "),
+        theirs[0],
+        theirs[1]
+    ));
     let chosen = choose(&halves, theirs).map(|k| &candidates[k]);
     let against = |h: &[f64; 2]| {
         format!(
