@@ -195,3 +195,40 @@ pub fn model_configs(
         .map(|&k| model_config(k, model, neural, levels))
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    /// The model flags alone, parsed as the commands parse them.
+    #[derive(Parser)]
+    struct Flags {
+        #[command(flatten)]
+        model: ModelArgs,
+        #[command(flatten)]
+        neural: NeuralArgs,
+    }
+
+    /// Without `--hidden` every neural kind's width is left to the data (32 until the windows
+    /// are counted); with it the width is the given one, fixed.
+    #[test]
+    fn a_width_is_left_to_the_data_unless_hidden_is_given() {
+        let network = |args: &[&str], kind| {
+            let flags = Flags::try_parse_from(args).unwrap();
+            let config = model_config(kind, &flags.model, &flags.neural, &[]).unwrap();
+            let n = &config.neural().unwrap().network;
+            (n.width, n.width_open)
+        };
+        for kind in [
+            ModelKind::Xlstm,
+            ModelKind::Slstm,
+            ModelKind::Mlstm,
+            ModelKind::Lstm,
+        ] {
+            assert_eq!(network(&["xlstm"], kind), (32, true));
+            assert_eq!(network(&["xlstm", "--hidden", "64"], kind), (64, false));
+            assert_eq!(network(&["xlstm", "--hidden", "32"], kind), (32, false));
+        }
+    }
+}

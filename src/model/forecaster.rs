@@ -594,9 +594,26 @@ mod tests {
         ] {
             assert!(listed.contains(candidate), "{listed}");
         }
+        // "… halves (h0 against t0, then h1 against t1) …; keeping the network|the blend s·network …"
         let kept = notes.0.iter().find(|n| n.contains("keeping the")).unwrap();
-        let ours = kept.split('(').nth(1).unwrap().split(" against ").next().unwrap();
-        assert!(listed.contains(ours), "{ours} not in {listed}");
+        let inner = kept.split('(').nth(1).unwrap().split(')').next().unwrap();
+        let numbers: Vec<&str> = inner
+            .split([' ', ','])
+            .filter(|w| w.parse::<f64>().is_ok())
+            .collect();
+        let [h0, t0, h1, t1] = numbers[..] else {
+            panic!("{kept}")
+        };
+        let share = match kept.split("keeping the blend ").nth(1) {
+            Some(rest) => rest.split('·').next().unwrap(),
+            None => "1.00",
+        };
+        for segment in [
+            format!("{share}·network {h0}, {h1}"),
+            format!("snaive {t0}, {t1}"),
+        ] {
+            assert!(listed.contains(&segment), "{segment} not in {listed}");
+        }
         let neural = fitted.config().neural().unwrap();
         // the network alone, or a blend with the base, which is no fallback
         assert!(neural.base.is_none_or(|b| b.mix.is_some()), "{:?}", neural.base);
