@@ -131,10 +131,10 @@ pub const SEASON_ENSEMBLE: usize = 3;
 pub const WIDE_WIDTH: usize = 64;
 
 /// The training windows from which the width left to the data is [`WIDE_WIDTH`]: ten times
-/// ETTh1's (8,000) and about two thirds of M4 Hourly's (157,104 on its test run at L = 336). Chosen on
-/// validation windows (docs/accuracy.md, "A wider network on large data"): at width 64 three
-/// networks scored 5 % better on M4 Hourly's hold-out, while on ETTh1 the network alone was 3 %
-/// worse on its validation windows.
+/// ETTh1's (8,000) and about two thirds of M4 Hourly's (157,104 on its test run at L = 336).
+/// Chosen on validation windows (docs/accuracy.md, "A wider network on large data"): at width 64
+/// three networks scored 5 % better on M4 Hourly's hold-out, while on ETTh1 the network alone was
+/// 3 % worse on its validation windows.
 pub const WIDE_FROM_WINDOWS: usize = 100_000;
 
 /// The width of a network trained on `windows` training windows when none was given.
