@@ -134,8 +134,8 @@ impl Fitted {
     }
 
     /// A neural model's point-forecast loss on the earlier and the later half of `validation`
-    /// ([`train::point_loss_on_halves`]), averaged over the ensemble's members; None for a
-    /// baseline.
+    /// ([`train::point_loss_on_halves`]): an ensemble's is that of its forecast, the mean of its
+    /// members'; None for a baseline.
     pub(super) fn point_loss_on_halves(
         &self,
         loss: Loss,
@@ -145,13 +145,8 @@ impl Fitted {
         let Model::Neural { members, configs, .. } = &self.model else {
             return None;
         };
-        let mut total = [0.0; 2];
-        for (params, config) in members.iter().zip(configs) {
-            let halves = train::point_loss_on_halves(params, config, loss, validation, threads);
-            total[0] += halves[0];
-            total[1] += halves[1];
-        }
-        Some(total.map(|t| t / members.len() as f64))
+        let members: Vec<_> = members.iter().zip(configs).collect();
+        Some(train::point_loss_on_halves(&members, loss, validation, threads))
     }
 
     /// This network (trained without a base; point forecasts) blended with the linear base of

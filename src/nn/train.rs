@@ -525,28 +525,48 @@ fn evaluate_with<F: Float>(
     sums.iter().map(|(_, _, sum)| sum).sum::<f64>() / (n * model.horizon).max(1) as f64
 }
 
-/// The loss of trained weights `params`' point forecasts on the earlier and the later half of
-/// `src`'s windows ([`WindowSource::later_half`]; NaN for a half without windows), in f64 on
-/// `threads` workers, with the windows' weights: `loss` for a point model, and for a quantile
-/// model the MAE of its median (its other quantiles are not compared: a model without trained
-/// spreads would lose on them whatever its point forecasts).
+/// The loss of an ensemble's point forecast on the earlier and the later half of `src`'s windows
+/// ([`WindowSource::later_half`]; NaN for a half without windows), in f64 on `threads` workers,
+/// with the windows' weights. The point forecast is the mean of the `members`' (trained weights
+/// and network) point forecasts, as the ensemble forecasts, so that it is judged as it will be
+/// used (an ensemble's mean is better than its members on average, and more so for a network
+/// alone than for its blends with a base). A point member's point forecast is its output, judged
+/// by `loss`; a quantile member's is its median block, and the point is then judged by MAE (its
+/// other quantiles are not compared: a model without trained spreads would lose on them
+/// whatever its point forecasts).
 pub fn point_loss_on_halves(
-    params: &ForecasterParams<f64>,
-    model: &ForecasterConfig,
+    members: &[(&ForecasterParams<f64>, &ForecasterConfig)],
     loss: Loss,
     src: &dyn WindowSource,
     threads: usize,
 ) -> [f64; 2] {
     let workers = Workers::new(threads);
-    if model.quantiles.is_empty() {
-        return evaluate_halves(params, model, loss, src, &workers);
-    }
-    let (m, p) = (model.quantiles.len() / 2, model.horizon);
-    let median_mae = |pred: ArrayView2<f64>, target: ArrayView2<f64>| {
-        Loss::Mae.forward(pred.slice(ndarray::s![.., m * p..(m + 1) * p]), target, 1)
+    let quantile = members.iter().any(|(_, model)| !model.quantiles.is_empty());
+    let loss = if quantile || loss == Loss::Quantile {
+        Loss::Mae
+    } else {
+        loss
     };
+    let p = src.horizon();
     on_halves(src, |indices| {
-        evaluate_with(params, model, src, indices, &workers, median_mae)
+        let mut sums = chunks::<f64>(indices.len(), EVAL_CHUNK);
+        workers.for_each(&mut sums, |(a, b, sum)| {
+            let rows = &indices[*a..*b];
+            let (x, mut y) = load::<f64>(src, rows); // (n, L·(1 + C)), (n, P)
+            let mut point = Array2::<f64>::zeros(y.raw_dim()); // (n, P)
+            for (params, model) in members {
+                let (pred, _) = forecaster::forward(*params, model, x.view()); // (n, P) or (n, Q·P)
+                let m = model.quantiles.len() / 2;
+                point += &pred.slice(ndarray::s![.., m * p..(m + 1) * p]);
+            }
+            point /= members.len().max(1) as f64;
+            if let Some(w) = weights_of::<f64>(src, rows) {
+                scale_rows(&mut point, &w);
+                scale_rows(&mut y, &w);
+            }
+            *sum = loss.forward(point.view(), y.view(), 1);
+        });
+        sums.iter().map(|(_, _, sum)| sum).sum::<f64>() / (indices.len() * p).max(1) as f64
     })
 }
 

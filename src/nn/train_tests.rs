@@ -757,6 +757,25 @@ fn weighted_windows_count_as_their_weight_in_the_loss_and_its_gradient() {
     }
 }
 
+/// The MAE of the point forecasts `forecast` gives for each window's input (1, L) of `src` (P
+/// values) on the earlier and the later half of its windows, one window at a time.
+fn mae_on_halves_by_hand(
+    src: &dyn WindowSource,
+    p: usize,
+    forecast: impl Fn(ArrayView2<f64>) -> Vec<f64>,
+) -> [f64; 2] {
+    let mut sums = [0.0; 2];
+    let mut counts = [0usize; 2];
+    for (i, &is_later) in src.later_half().iter().enumerate() {
+        let (x, y) = load::<f64>(src, &[i]); // (1, L), (1, P)
+        let point = forecast(x.view());
+        let half = usize::from(is_later);
+        sums[half] += (0..p).map(|h| (point[h] - y[[0, h]]).abs()).sum::<f64>();
+        counts[half] += p;
+    }
+    [0, 1].map(|half| sums[half] / counts[half] as f64)
+}
+
 /// A quantile model's point loss on the validation halves is the MAE of its median block alone,
 /// computed here by hand from one forward pass; a point model's is its training loss.
 #[test]
@@ -765,23 +784,55 @@ fn the_point_loss_on_halves_of_a_quantile_model_is_its_median_mae() {
     config.quantiles = vec![0.1, 0.5, 0.9];
     let params = init::<f64>(&config, 3);
     let src = Sine::new(10, 2);
-    let [early, late] = point_loss_on_halves(&params, &config, Loss::Quantile, &src, 1);
-    let later = src.later_half();
+    let [early, late] = point_loss_on_halves(&[(&params, &config)], Loss::Quantile, &src, 1);
     let p = config.horizon;
-    let mut by_hand = [0.0; 2];
-    let mut counts = [0usize; 2];
-    for (i, &is_later) in later.iter().enumerate() {
-        let (x, y) = load::<f64>(&src, &[i]);
-        let (pred, _) = forecaster::forward(&params, &config, x.view());
-        let half = usize::from(is_later);
-        by_hand[half] += (0..p).map(|h| (pred[[0, p + h]] - y[[0, h]]).abs()).sum::<f64>();
-        counts[half] += p;
-    }
-    assert!((early - by_hand[0] / counts[0] as f64).abs() < 1e-12, "{early}");
-    assert!((late - by_hand[1] / counts[1] as f64).abs() < 1e-12, "{late}");
+    let by_hand = mae_on_halves_by_hand(&src, p, |x| {
+        let (pred, _) = forecaster::forward(&params, &config, x); // (1, 3·P)
+        (0..p).map(|h| pred[[0, p + h]]).collect()
+    });
+    assert!((early - by_hand[0]).abs() < 1e-12, "{early}");
+    assert!((late - by_hand[1]).abs() < 1e-12, "{late}");
     let point = lstm();
     let params = init::<f64>(&point, 3);
-    let halves = point_loss_on_halves(&params, &point, Loss::Mse, &src, 1);
+    let halves = point_loss_on_halves(&[(&params, &point)], Loss::Mse, &src, 1);
     let expected = evaluate_halves(&params, &point, Loss::Mse, &src, &Workers::new(1));
-    assert_eq!(halves, expected);
+    for (ours, theirs) in halves.iter().zip(expected) {
+        assert!(
+            (ours - theirs).abs() < 1e-12 * theirs,
+            "{halves:?} against {expected:?}"
+        );
+    }
+}
+
+/// An ensemble's point loss on the validation halves is the loss of its forecast, the mean of
+/// its members' forecasts (computed here by hand), not the mean of its members' losses, which
+/// under MAE is higher for members that disagree.
+#[test]
+fn the_point_loss_on_halves_of_an_ensemble_is_the_loss_of_its_mean_forecast() {
+    let config = model(CoreKind::Xlstm { blocks: "ms".into() });
+    let (first, second) = (init::<f64>(&config, 3), init::<f64>(&config, 4));
+    let src = Sine::new(10, 2);
+    let members = [(&first, &config), (&second, &config)];
+    let [early, late] = point_loss_on_halves(&members, Loss::Mae, &src, 2);
+    let by_hand = mae_on_halves_by_hand(&src, config.horizon, |x| {
+        let (a, _) = forecaster::forward(&first, &config, x); // (1, P)
+        let (b, _) = forecaster::forward(&second, &config, x);
+        ((&a + &b) / 2.0).iter().copied().collect()
+    });
+    assert!((early - by_hand[0]).abs() < 1e-12, "{early}");
+    assert!((late - by_hand[1]).abs() < 1e-12, "{late}");
+    let alone = |params| point_loss_on_halves(&[(params, &config)], Loss::Mae, &src, 1);
+    let (one, two) = (alone(&first), alone(&second));
+    for half in 0..2 {
+        let members_mean = (one[half] + two[half]) / 2.0;
+        let ours = [early, late][half];
+        assert!(
+            ours <= members_mean + 1e-12,
+            "half {half}: {ours} above {members_mean}"
+        );
+        assert!(
+            ours != members_mean,
+            "half {half}: members that differ, a different loss"
+        );
+    }
 }
