@@ -350,6 +350,46 @@ mod tests {
         config
     }
 
+    /// `--base auto` judges an ensemble by what it forecasts: its point loss on the validation
+    /// halves is the MAE of its averaged forecasts there (checked against its predictions, which
+    /// run in f32), below the mean of its members' losses.
+    #[test]
+    fn an_ensemble_is_judged_by_its_averaged_forecast() {
+        let (train, val, _) = windows();
+        let fit = |seed: u64, members: usize| {
+            let mut config = small_neural(ModelKind::Slstm, 2);
+            let n = config.neural_mut().unwrap();
+            (n.train.seed, n.train.ensemble, n.base) = (seed, Some(members), None);
+            Forecaster::new(config, 24, 6, 12)
+                .unwrap()
+                .fit(&train, &val, &mut Silent)
+                .unwrap()
+        };
+        let halves = |f: &Fitted| {
+            f.point_loss_on_halves(crate::nn::loss::Loss::Mae, &val, 1)
+                .unwrap()
+        };
+        let ensemble = fit(7, 2);
+        let ours = halves(&ensemble);
+        let errors = (ensemble.predict(val.inputs().view()) - val.targets()).mapv(f64::abs); // (N, H)
+        let later = crate::nn::train::WindowSource::later_half(&val);
+        for half in 0..2 {
+            let rows: Vec<usize> = (0..val.len()).filter(|&i| later[i] == (half == 1)).collect();
+            let by_hand = rows.iter().map(|&i| errors.row(i).sum()).sum::<f64>() / (rows.len() * 6) as f64;
+            assert!(
+                (ours[half] - by_hand).abs() < 1e-4 * by_hand,
+                "half {half}: {} against {by_hand}",
+                ours[half]
+            );
+            let members = (halves(&fit(7, 1))[half] + halves(&fit(8, 1))[half]) / 2.0;
+            assert!(
+                ours[half] < members,
+                "half {half}: {} not below {members}",
+                ours[half]
+            );
+        }
+    }
+
     /// An ensemble forecasts the average of its members, each trained alone with seed + k, and
     /// reloads from its tensors unchanged.
     #[test]

@@ -216,8 +216,8 @@ fn blend(network: &Fitted, linear: &Fitted, share: f64) -> Fitted {
 /// `--base auto`: train the network without a base and fit `base` in closed form. The
 /// candidates are the network and, for a point network, its blends with the base
 /// ([`SHARES`]); their point forecasts' validation loss (the training loss; the median's MAE for
-/// a quantile network; an ensemble's mean forecast, as it forecasts) is measured on both halves (in time) of the
-/// validation windows. The model is the candidate with the lowest mean of the two among those
+/// a quantile network; for an ensemble, the loss of its forecast, the mean of its members') is
+/// measured on both halves (in time) of the validation windows. The model is the candidate with the lowest mean of the two among those
 /// that beat the base on both halves, or else the base alone: a network with the base and no
 /// trained epoch, so that a refit is the base on every row, and a point model, whose intervals
 /// are conformal margins, when the network learned quantiles. Without validation windows there is
