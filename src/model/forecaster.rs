@@ -373,20 +373,16 @@ mod tests {
         let ours = halves(&ensemble);
         let errors = (ensemble.predict(val.inputs().view()) - val.targets()).mapv(f64::abs); // (N, H)
         let later = crate::nn::train::WindowSource::later_half(&val);
-        for half in 0..2 {
+        let (one, two) = (halves(&fit(7, 1)), halves(&fit(8, 1)));
+        for (half, &loss) in ours.iter().enumerate() {
             let rows: Vec<usize> = (0..val.len()).filter(|&i| later[i] == (half == 1)).collect();
             let by_hand = rows.iter().map(|&i| errors.row(i).sum()).sum::<f64>() / (rows.len() * 6) as f64;
             assert!(
-                (ours[half] - by_hand).abs() < 1e-4 * by_hand,
-                "half {half}: {} against {by_hand}",
-                ours[half]
+                (loss - by_hand).abs() < 1e-4 * by_hand,
+                "half {half}: {loss} against {by_hand}"
             );
-            let members = (halves(&fit(7, 1))[half] + halves(&fit(8, 1))[half]) / 2.0;
-            assert!(
-                ours[half] < members,
-                "half {half}: {} not below {members}",
-                ours[half]
-            );
+            let members = (one[half] + two[half]) / 2.0;
+            assert!(loss < members, "half {half}: {loss} not below {members}");
         }
     }
 
