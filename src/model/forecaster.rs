@@ -352,14 +352,16 @@ mod tests {
 
     /// `--base auto` judges an ensemble by what it forecasts: its point loss on the validation
     /// halves is the MAE of its averaged forecasts there (checked against its predictions, which
-    /// run in f32), below the mean of its members' losses.
+    /// run in f32), for members over the whole lookback and over parts of it
+    /// (`--member-lookbacks`), and below the mean of its members' losses.
     #[test]
     fn an_ensemble_is_judged_by_its_averaged_forecast() {
         let (train, val, _) = windows();
-        let fit = |seed: u64, members: usize| {
+        let fit = |seed: u64, members: usize, lookbacks: Option<Vec<usize>>| {
             let mut config = small_neural(ModelKind::Slstm, 2);
             let n = config.neural_mut().unwrap();
             (n.train.seed, n.train.ensemble, n.base) = (seed, Some(members), None);
+            n.train.member_lookbacks = lookbacks;
             Forecaster::new(config, 24, 6, 12)
                 .unwrap()
                 .fit(&train, &val, &mut Silent)
@@ -369,21 +371,37 @@ mod tests {
             f.point_loss_on_halves(crate::nn::loss::Loss::Mae, &val, 1)
                 .unwrap()
         };
-        let ensemble = fit(7, 2);
-        let ours = halves(&ensemble);
-        let errors = (ensemble.predict(val.inputs().view()) - val.targets()).mapv(f64::abs); // (N, H)
         let later = crate::nn::train::WindowSource::later_half(&val);
-        let (one, two) = (halves(&fit(7, 1)), halves(&fit(8, 1)));
-        for (half, &loss) in ours.iter().enumerate() {
-            let rows: Vec<usize> = (0..val.len()).filter(|&i| later[i] == (half == 1)).collect();
-            let by_hand = rows.iter().map(|&i| errors.row(i).sum()).sum::<f64>() / (rows.len() * 6) as f64;
-            assert!(
-                (loss - by_hand).abs() < 1e-4 * by_hand,
-                "half {half}: {loss} against {by_hand}"
-            );
+        // the MAE of `f`'s predictions on each validation half
+        let by_hand = |f: &Fitted| {
+            let errors = (f.predict(val.inputs().view()) - val.targets()).mapv(f64::abs); // (N, H)
+            [false, true].map(|half| {
+                let rows: Vec<usize> = (0..val.len()).filter(|&i| later[i] == half).collect();
+                rows.iter().map(|&i| errors.row(i).sum()).sum::<f64>() / (rows.len() * 6) as f64
+            })
+        };
+        let (one, two) = (halves(&fit(7, 1, None)), halves(&fit(8, 1, None)));
+        let ensemble = fit(7, 2, None);
+        let cropped = fit(7, 2, Some(vec![24, 18]));
+        for model in [&ensemble, &cropped] {
+            let (ours, theirs) = (halves(model), by_hand(model));
+            for half in 0..2 {
+                let (loss, expected) = (ours[half], theirs[half]);
+                assert!(
+                    (loss - expected).abs() < 1e-4 * expected,
+                    "half {half}: {loss} against {expected}"
+                );
+            }
+        }
+        for (half, &loss) in halves(&ensemble).iter().enumerate() {
             let members = (one[half] + two[half]) / 2.0;
             assert!(loss < members, "half {half}: {loss} not below {members}");
         }
+        assert_ne!(
+            halves(&cropped),
+            halves(&ensemble),
+            "members over 24 and 18 steps differ"
+        );
     }
 
     /// An ensemble forecasts the average of its members, each trained alone with seed + k, and

@@ -217,12 +217,12 @@ fn blend(network: &Fitted, linear: &Fitted, share: f64) -> Fitted {
 /// candidates are the network and, for a point network, its blends with the base
 /// ([`SHARES`]); their point forecasts' validation loss (the training loss; the median's MAE for
 /// a quantile network; for an ensemble, the loss of its forecast, the mean of its members') is
-/// measured on both halves (in time) of the validation windows. The model is the candidate with the lowest mean of the two among those
-/// that beat the base on both halves, or else the base alone: a network with the base and no
-/// trained epoch, so that a refit is the base on every row, and a point model, whose intervals
-/// are conformal margins, when the network learned quantiles. Without validation windows there is
-/// nothing to judge the network on, and the model is the base. The fit report is the network's
-/// training either way.
+/// measured on both halves (in time) of the validation windows. The model is the candidate with
+/// the lowest mean of the two among those that beat the base on both halves, or else the base
+/// alone: a network with the base and no trained epoch, so that a refit is the base on every
+/// row, and a point model, whose intervals are conformal margins, when the network learned
+/// quantiles. Without validation windows there is nothing to judge the network on, and the model
+/// is the base. The fit report is the network's training either way.
 fn fit_or_fall_back(
     forecaster: &Forecaster,
     settings: &NeuralConfig,
