@@ -3,13 +3,14 @@
 # one part earlier, so that the "test" part is the protocol's validation period and nothing of the
 # test period is read: ETTh1 trains on 8 months, is validated on the next 4 and scored on the 4
 # after them (`--split 5760,2880,2880`); ETTm1 likewise (`23040,11520,11520`); Weather's OT (a
-# copy without its one duplicated timestamp) on `31616,5270,5270`. For every cell the network
+# copy without its one duplicated timestamp; its 50 values of -9999, missing-value codes, are
+# kept, 16 of them in the inner validation part) on `31616,5270,5270`. For every cell the network
 # alone (`--base none`) and NLinear at each ridge penalty of the grid write their forecasts on the
 # inner validation and the pseudo-test windows; every candidate of `--base auto` is a blend
 # s·network + (1 − s)·NLinear of the two, so each selection rule's choice and its pseudo-test MSE
 # follow exactly from those files. Markdown on stdout (docs/accuracy.md, "Nested validation").
 #
-#   bash benches/nested.sh                                    # ETTh1, 3 seeds (about 15 minutes)
+#   bash benches/nested.sh                                    # ETTh1, 3 seeds (about 10 minutes)
 #   SETS="etth1 ettm1 weather" SEEDS=1 bash benches/nested.sh # hours on 2 cores
 #   SETS=etth1 HORIZONS=96 SEEDS=1 MODEL=lstm bash benches/nested.sh
 set -euo pipefail
@@ -24,22 +25,27 @@ model="${MODEL:-xlstm}"
 threads="${THREADS:-2}"
 out="${OUT:-$(mktemp -d /tmp/xlstm-nested.XXXXXX)}"
 mkdir -p "$out"
+for set in $sets; do
+  case "$set" in etth1|ettm1|weather) ;; *) echo "unknown set $set (etth1, ettm1 or weather)" >&2; exit 2 ;; esac
+done
 
 data_for() {
   case "$1" in
     etth1) echo "../shared/datasets/ett/ETTh1.csv --split 5760,2880,2880" ;;
     ettm1) echo "../shared/datasets/ett/ETTm1.csv --split 23040,11520,11520" ;;
     weather)
-      # the file repeats one timestamp (2020-05-12 06:00:00); keep its first row
-      [ -s "$out/weather.csv" ] || awk -F, 'NR == 1 || !seen[$1]++' ../shared/datasets/weather/weather.csv > "$out/weather.csv"
       echo "$out/weather.csv --split 31616,5270,5270" ;;
-    *) echo "unknown set $1" >&2; exit 2 ;;
   esac
 }
 
 echo "Nested validation (the test part is the protocol's validation period), $model, L = 336; $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) CPU(s), load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "commands: xlstm eval DATA --target OT --split S -L 336 -H H -m nlinear --alpha A | -m $model --base none --seed SEED --score validation|test --predictions FILE"
 echo
+if [[ " $sets " == *" weather "* && ! -s "$out/weather.csv" ]]; then
+  # the file repeats one timestamp (2020-05-12 06:00:00); keep its first row
+  awk -F, 'NR == 1 || !seen[$1]++' ../shared/datasets/weather/weather.csv > "$out/weather.csv.part"
+  mv "$out/weather.csv.part" "$out/weather.csv"
+fi
 for set in $sets; do
   for h in $horizons; do
     cell="$out/$set-$h"
@@ -47,23 +53,23 @@ for set in $sets; do
     for part in validation test; do
       for alpha in 0 0.1 1 10 100 1000; do
         # shellcheck disable=SC2046  # the data arguments are a list of words
-        [ -s "$cell/nlinear-$alpha-$part.csv" ] || "$bin" eval $(data_for "$set") --target OT -L 336 -H "$h" \
+        [ -s "$cell/nlinear-$alpha-$part.json" ] || "$bin" eval $(data_for "$set") --target OT -L 336 -H "$h" \
           -m nlinear --alpha "$alpha" --score "$part" --predictions "$cell/nlinear-$alpha-$part.csv" --force -q --json \
           > "$cell/nlinear-$alpha-$part.json"
       done
       for seed in $seeds; do
         # shellcheck disable=SC2046
-        [ -s "$cell/network-$seed-$part.csv" ] || "$bin" eval $(data_for "$set") --target OT -L 336 -H "$h" \
+        [ -s "$cell/$model-$seed-$part.json" ] || "$bin" eval $(data_for "$set") --target OT -L 336 -H "$h" \
           -m "$model" --base none --seed "$seed" --threads "$threads" --score "$part" \
-          --predictions "$cell/network-$seed-$part.csv" --force -q --json > "$cell/network-$seed-$part.json"
+          --predictions "$cell/$model-$seed-$part.csv" --force -q --json > "$cell/$model-$seed-$part.json"
       done
     done
   done
 done
 
-python3 - "$out" "$sets" "$horizons" "$seeds" <<'PY'
+python3 - "$out" "$sets" "$horizons" "$seeds" "$model" <<'PY'
 import csv, json, sys
-out, sets, horizons, seeds = sys.argv[1], sys.argv[2].split(), sys.argv[3].split(), sys.argv[4].split()
+out, sets, horizons, seeds, model = sys.argv[1], sys.argv[2].split(), sys.argv[3].split(), sys.argv[4].split(), sys.argv[5]
 SHARES = [0.25, 0.5, 0.75, 1.0]  # the network's shares of auto's candidates (src/model/neural.rs)
 HEDGE, MARGIN = 0.5, 0.02        # the hedged rule (not adopted)
 
@@ -120,13 +126,13 @@ for s in sets:
         base, base_test = halves(val_actual, linear_val), mse(test_actual, linear_test)
         scores = []
         for seed in seeds:
-            _, network_val = forecasts(f"{cell}/network-{seed}-validation.csv")
-            _, network_test = forecasts(f"{cell}/network-{seed}-test.csv")
+            _, network_val = forecasts(f"{cell}/{model}-{seed}-validation.csv")
+            _, network_test = forecasts(f"{cell}/{model}-{seed}-test.csv")
             c = [halves(val_actual, blend(x, network_val, linear_val)) for x in SHARES]
             test = [mse(test_actual, blend(x, network_test, linear_test)) for x in SHARES]
             pick = lambda k: base_test if k is None else test[k]
             scores.append((base_test, pick(auto(c, base)), test[-1], test[1], pick(hedged(c, base))))
         means = [sum(x[i] for x in scores) / len(scores) for i in range(5)]
-        print(f"| {s} {h} | {len(seeds)} | " + " | ".join(f"{m:.4f}" for m in means) + " |")
+        print(f"| {s} {h} | {len(seeds)} | " + " | ".join(f"{m:.5f}" for m in means) + " |")
 print(f"\nraw forecasts: {out}")
 PY
